@@ -1,0 +1,131 @@
+/// A stored field of a model or of an embedded type.
+public struct ModelField: Hashable, Sendable {
+    /// The GraphQL field name, also the SQLite column name.
+    public let name: String
+    /// The GraphQL type.
+    public let type: FieldType
+    /// Whether the field is non-null (`!`).
+    public let isRequired: Bool
+    /// Whether only the backend sets the field (`createdAt`/`updatedAt` added by the transformer).
+    public let isReadOnly: Bool
+
+    public init(name: String, type: FieldType, isRequired: Bool, isReadOnly: Bool = false) {
+        self.name = name
+        self.type = type
+        self.isRequired = isRequired
+        self.isReadOnly = isReadOnly
+    }
+
+    /// A required field.
+    public static func required(_ name: String, _ type: FieldType) -> ModelField {
+        ModelField(name: name, type: type, isRequired: true)
+    }
+
+    /// An optional field.
+    public static func optional(_ name: String, _ type: FieldType, isReadOnly: Bool = false) -> ModelField {
+        ModelField(name: name, type: type, isRequired: false, isReadOnly: isReadOnly)
+    }
+}
+
+/// A secondary index (`@index`, v1 `@key(name:)`): an SQLite index over the fields, in order.
+public struct ModelIndex: Hashable, Sendable {
+    /// The index name from the schema.
+    public let name: String
+    /// The indexed fields: the partition key first, then the sort keys.
+    public let fields: [String]
+
+    public init(name: String, fields: [String]) {
+        self.name = name
+        self.fields = fields
+    }
+}
+
+/// Everything the store needs to know about a model type: its stored fields (in the order the
+/// model encodes them), its primary key and its secondary indexes.
+///
+/// Generated code declares one per model; hand-written models declare it the same way:
+///
+/// ```swift
+/// static let schema = ModelSchema(
+///     name: "Post",
+///     fields: [
+///         .required("id", .id),
+///         .required("title", .string),
+///         .required("rating", .int),
+///         .required("status", .enumeration(PostStatus.enumType)),
+///     ]
+/// )
+/// ```
+public struct ModelSchema: Hashable, Sendable {
+    /// The GraphQL type name; also the SQLite table name.
+    public let name: String
+    /// The plural name used by the sync protocol (`syncPosts`).
+    public let pluralName: String
+    /// The stored fields, in encoding order.
+    public let fields: [ModelField]
+    /// The primary key fields (`["id"]` unless the schema says otherwise).
+    public let primaryKey: [String]
+    /// The secondary indexes.
+    public let indexes: [ModelIndex]
+
+    /// Positions of fields by name, for O(1) lookups.
+    let fieldIndexByName: [String: Int]
+    /// Positions of the primary key fields in ``fields``.
+    let primaryKeyIndices: [Int]
+
+    public init(
+        name: String,
+        pluralName: String? = nil,
+        fields: [ModelField],
+        primaryKey: [String] = ["id"],
+        indexes: [ModelIndex] = []
+    ) {
+        self.name = name
+        self.pluralName = pluralName ?? Self.defaultPlural(of: name)
+        self.fields = fields
+        self.primaryKey = primaryKey
+        self.indexes = indexes
+        var byName: [String: Int] = [:]
+        for (index, field) in fields.enumerated() where byName[field.name] == nil {
+            byName[field.name] = index
+        }
+        fieldIndexByName = byName
+        primaryKeyIndices = primaryKey.compactMap { byName[$0] }
+    }
+
+    /// The field called `name`, if the model stores one.
+    public func field(named name: String) -> ModelField? {
+        fieldIndexByName[name].map { fields[$0] }
+    }
+
+    /// The position of the field called `name` in ``fields``.
+    public func fieldIndex(named name: String) -> Int? {
+        fieldIndexByName[name]
+    }
+
+    /// The plural the Amplify transformer uses (`Post` → `Posts`, `Category` → `Categories`).
+    static func defaultPlural(of name: String) -> String {
+        let lower = name.lowercased()
+        if lower.hasSuffix("y"), let beforeY = lower.dropLast().last, !"aeiou".contains(beforeY) {
+            return String(name.dropLast()) + "ies"
+        }
+        if lower.hasSuffix("s") || lower.hasSuffix("x") || lower.hasSuffix("z") || lower.hasSuffix("ch")
+            || lower.hasSuffix("sh")
+        {
+            return name + "es"
+        }
+        return name + "s"
+    }
+
+    public static func == (lhs: ModelSchema, rhs: ModelSchema) -> Bool {
+        lhs.name == rhs.name && lhs.pluralName == rhs.pluralName && lhs.fields == rhs.fields
+            && lhs.primaryKey == rhs.primaryKey && lhs.indexes == rhs.indexes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(fields)
+        hasher.combine(primaryKey)
+        hasher.combine(indexes)
+    }
+}

@@ -1,0 +1,174 @@
+import GRDB
+
+/// Reads and writes on one GRDB connection, inside a `read` or `write` block.
+struct SQLiteSession: StorageTransaction {
+    let db: Database
+    let tables: [String: SQLiteTable]
+
+    private func table(_ schema: ModelSchema) throws(DataStoreError) -> SQLiteTable {
+        guard let table = tables[schema.name] else { throw .modelNotRegistered(schema.name) }
+        return table
+    }
+
+    /// Runs GRDB work, mapping its errors and locating them on `schema`.
+    private func run<T>(_ schema: ModelSchema?, _ work: () throws -> T) throws(DataStoreError) -> T {
+        do {
+            return try work()
+        } catch {
+            throw DataStoreError.sqlite(error, path: nil, model: schema?.name)
+        }
+    }
+
+    // MARK: Reading
+
+    func fetch(_ schema: ModelSchema, _ request: FetchRequest, _ visit: ([FieldValue]) throws(DataStoreError) -> Void)
+        throws(DataStoreError)
+    {
+        let table = try table(schema)
+        var sql = table.selectSQL
+        var arguments: [DatabaseValue] = []
+        if !request.predicate.isAlwaysTrue {
+            let condition = SQLitePredicateCompiler.compile(request.predicate)
+            sql += " WHERE " + condition.sql
+            arguments = condition.arguments
+        }
+        sql += SQLitePredicateCompiler.orderBy(request.sort, schema: schema)
+        if let page = request.page {
+            sql += " LIMIT ? OFFSET ?"
+            arguments.append(Int64(page.size).databaseValue)
+            arguments.append(Int64(page.index * page.size).databaseValue)
+        }
+        try run(schema) {
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                try visit(table.decode(row))
+            }
+        }
+    }
+
+    func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]? {
+        let table = try table(schema)
+        return try run(schema) {
+            let statement = try db.cachedStatement(sql: table.selectByIDSQL)
+            let arguments = StatementArguments(identifier.values.map(\.databaseValue))
+            guard let row = try Row.fetchOne(statement, arguments: arguments) else { return nil }
+            return try table.decode(row)
+        }
+    }
+
+    func count(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Int {
+        let table = try table(schema)
+        var sql = "SELECT COUNT(*) FROM \(table.quotedName)"
+        var arguments: [DatabaseValue] = []
+        if !predicate.isAlwaysTrue {
+            let condition = SQLitePredicateCompiler.compile(predicate)
+            sql += " WHERE " + condition.sql
+            arguments = condition.arguments
+        }
+        return try run(schema) {
+            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
+        }
+    }
+
+    func outboxEntries() throws(DataStoreError) -> [OutboxEntry] {
+        try run(nil) {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT "sequence", "model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight"
+                    FROM "__datastore_outbox" ORDER BY "sequence"
+                    """
+            ).map { row in
+                OutboxEntry(
+                    sequence: row["sequence"],
+                    modelName: row["model"],
+                    modelID: row["model_id"],
+                    kind: OutboxEntry.Kind(rawValue: row["kind"]) ?? .update,
+                    payload: row["payload"],
+                    condition: row["condition"],
+                    enqueuedAt: row["enqueued_at"],
+                    inFlight: row["in_flight"]
+                )
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    func insert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) {
+        let table = try table(schema)
+        try run(schema) {
+            try db.cachedStatement(sql: table.insertSQL).execute(arguments: SQLiteTable.arguments(values))
+        }
+    }
+
+    func update(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> Bool {
+        let table = try table(schema)
+        return try run(schema) {
+            guard let updateSQL = table.updateSQL else {
+                // Every column is part of the key: an existing row already holds these values.
+                let arguments = SQLiteTable.arguments(values, at: schema.primaryKeyIndices)
+                return try Row.fetchOne(db.cachedStatement(sql: table.existsByIDSQL), arguments: arguments) != nil
+            }
+            let statement = try db.cachedStatement(sql: updateSQL)
+            try statement.execute(
+                arguments: SQLiteTable.arguments(values, at: table.nonKeyIndices + schema.primaryKeyIndices))
+            return db.changesCount > 0
+        }
+    }
+
+    func delete(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]? {
+        let table = try table(schema)
+        return try run(schema) {
+            let statement = try db.cachedStatement(sql: table.deleteByIDSQL)
+            let arguments = StatementArguments(identifier.values.map(\.databaseValue))
+            guard let row = try Row.fetchOne(statement, arguments: arguments) else { return nil }
+            return try table.decode(row)
+        }
+    }
+
+    func delete(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> [[FieldValue]] {
+        let table = try table(schema)
+        var sql = "DELETE FROM \(table.quotedName)"
+        var arguments: [DatabaseValue] = []
+        if !predicate.isAlwaysTrue {
+            let condition = SQLitePredicateCompiler.compile(predicate)
+            sql += " WHERE " + condition.sql
+            arguments = condition.arguments
+        }
+        sql += " RETURNING \(table.columnList)"
+        return try run(schema) {
+            var deleted: [[FieldValue]] = []
+            let rows = try Row.fetchCursor(db.makeStatement(sql: sql), arguments: StatementArguments(arguments))
+            while let row = try rows.next() { deleted.append(try table.decode(row)) }
+            return deleted
+        }
+    }
+
+    func enqueue(_ entry: OutboxEntry) throws(DataStoreError) {
+        try run(nil) {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO "__datastore_outbox" ("model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight")
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                entry.modelName, entry.modelID, entry.kind.rawValue, entry.payload, entry.condition, entry.enqueuedAt,
+                entry.inFlight,
+            ])
+        }
+    }
+
+    func deleteAllData(_ schemas: [ModelSchema]) throws(DataStoreError) {
+        try run(nil) {
+            for schema in schemas {
+                guard let table = tables[schema.name] else { continue }
+                try db.execute(sql: "DELETE FROM \(table.quotedName)")
+            }
+            try db.execute(sql: "DELETE FROM \"__datastore_outbox\"")
+            try db.execute(sql: "DELETE FROM \"__datastore_sync_metadata\"")
+            try db.execute(sql: "DELETE FROM \"__datastore_model_sync_state\"")
+        }
+    }
+}

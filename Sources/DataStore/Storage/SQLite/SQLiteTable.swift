@@ -1,0 +1,159 @@
+import GRDB
+
+/// How a field is stored in an SQLite column.
+enum SQLiteColumnKind: Sendable {
+    case text, integer, real, boolean, json
+
+    init(_ type: FieldType) {
+        switch type {
+        case .int, .timestamp: self = .integer
+        case .float: self = .real
+        case .boolean: self = .boolean
+        case .list, .embedded: self = .json
+        default: self = .text
+        }
+    }
+
+    /// The STRICT column type.
+    var declaration: String {
+        switch self {
+        case .text, .json: "TEXT"
+        case .integer, .boolean: "INTEGER"
+        case .real: "REAL"
+        }
+    }
+}
+
+/// Quotes an SQL identifier. Names are validated as GraphQL names before they get here; quoting
+/// still doubles any `"` so that no name can break out of the identifier.
+func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+}
+
+/// A model's table: column kinds and the statements the adapter runs, built once per store.
+struct SQLiteTable: Sendable {
+    let schema: ModelSchema
+    let quotedName: String
+    let columns: [String]
+    let kinds: [SQLiteColumnKind]
+    /// `"a","b",…`
+    let columnList: String
+    /// `SELECT "a","b",… FROM "T"`
+    let selectSQL: String
+    let insertSQL: String
+    /// nil when every column is part of the primary key.
+    let updateSQL: String?
+    let selectByIDSQL: String
+    let existsByIDSQL: String
+    let deleteByIDSQL: String
+    /// Positions of the non-key fields, in the order ``updateSQL`` binds them.
+    let nonKeyIndices: [Int]
+
+    init(schema: ModelSchema) {
+        self.schema = schema
+        quotedName = quoteIdentifier(schema.name)
+        columns = schema.fields.map(\.name)
+        kinds = schema.fields.map { SQLiteColumnKind($0.type) }
+        columnList = columns.map(quoteIdentifier).joined(separator: ",")
+        selectSQL = "SELECT \(columnList) FROM \(quotedName)"
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
+        insertSQL = "INSERT INTO \(quotedName) (\(columnList)) VALUES (\(placeholders))"
+        let keyCondition = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
+        let keySet = Set(schema.primaryKeyIndices)
+        nonKeyIndices = schema.fields.indices.filter { !keySet.contains($0) }
+        if nonKeyIndices.isEmpty {
+            updateSQL = nil
+        } else {
+            let assignments = nonKeyIndices.map { "\(quoteIdentifier(schema.fields[$0].name)) = ?" }
+            updateSQL = "UPDATE \(quotedName) SET \(assignments.joined(separator: ", ")) WHERE \(keyCondition)"
+        }
+        selectByIDSQL = "\(selectSQL) WHERE \(keyCondition)"
+        existsByIDSQL = "SELECT 1 FROM \(quotedName) WHERE \(keyCondition)"
+        deleteByIDSQL = "DELETE FROM \(quotedName) WHERE \(keyCondition) RETURNING \(columnList)"
+    }
+
+    // MARK: DDL
+
+    var createTableSQL: String {
+        let columnDefinitions = zip(schema.fields, kinds).map { field, kind in
+            "\(quoteIdentifier(field.name)) \(kind.declaration)\(field.isRequired ? " NOT NULL" : "")"
+        }
+        let key = schema.primaryKey.map(quoteIdentifier).joined(separator: ", ")
+        return "CREATE TABLE \(quotedName) (\(columnDefinitions.joined(separator: ", ")), PRIMARY KEY (\(key))) STRICT"
+    }
+
+    func addColumnSQL(_ field: ModelField) -> String {
+        let kind = SQLiteColumnKind(field.type)
+        return "ALTER TABLE \(quotedName) ADD COLUMN \(quoteIdentifier(field.name)) \(kind.declaration)"
+    }
+
+    /// SQLite index names are global; ours are `<Model>__<index>`.
+    func indexName(_ index: ModelIndex) -> String { "\(schema.name)__\(index.name)" }
+
+    func createIndexSQL(_ index: ModelIndex) -> String {
+        let columns = index.fields.map(quoteIdentifier).joined(separator: ", ")
+        return "CREATE INDEX \(quoteIdentifier(indexName(index))) ON \(quotedName) (\(columns))"
+    }
+
+    // MARK: Rows
+
+    /// The row's values, in schema order. The row's columns must be ``columns``.
+    func decode(_ row: Row) throws(DataStoreError) -> [FieldValue] {
+        var values: [FieldValue] = []
+        values.reserveCapacity(kinds.count)
+        for (index, kind) in kinds.enumerated() {
+            if row.hasNull(atIndex: index) {
+                values.append(.null)
+                continue
+            }
+            switch kind {
+            case .text:
+                values.append(.string(row[index] as String))
+            case .integer:
+                values.append(.int(Int(row[index] as Int64)))
+            case .real:
+                values.append(.double(row[index] as Double))
+            case .boolean:
+                values.append(.bool((row[index] as Int64) != 0))
+            case .json:
+                let text: String = row[index]
+                do {
+                    values.append(try FieldValue(jsonText: text))
+                } catch {
+                    throw DataStoreError(
+                        code: .decodingFailed,
+                        message: "The stored value is not valid JSON (\(error)). The store was changed outside "
+                            + "swift-datastore or is damaged.",
+                        model: schema.name,
+                        field: columns[index]
+                    )
+                }
+            }
+        }
+        return values
+    }
+
+    /// Arguments binding `values[index]` for each index, in order.
+    static func arguments<S: Sequence<Int>>(_ values: [FieldValue], at indices: S) -> StatementArguments {
+        StatementArguments(indices.map { values[$0].databaseValue })
+    }
+
+    /// Arguments binding all `values` in column order.
+    static func arguments(_ values: [FieldValue]) -> StatementArguments {
+        StatementArguments(values.map(\.databaseValue))
+    }
+}
+
+extension FieldValue {
+    /// The SQLite value stored for this value.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .bool(let value): (value ? 1 : 0 as Int64).databaseValue
+        case .int(let value): Int64(value).databaseValue
+        case .double(let value): value.databaseValue
+        case .string(let value): value.databaseValue
+        case .list, .object: jsonText.databaseValue
+        }
+    }
+}

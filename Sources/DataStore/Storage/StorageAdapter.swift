@@ -1,0 +1,141 @@
+/// A storage backend. The ``StorageEngine`` owns its adapter and calls it only from its own serial
+/// executor, so adapters are synchronous and need no locking of their own.
+protocol StorageAdapter: AnyObject {
+    /// Prepares storage for `schemas`: creates tables, migrates a stored schema, checks versions.
+    func open(schemas: [ModelSchema], onIncompatibleSchema: IncompatibleSchemaPolicy) throws(DataStoreError)
+        -> OpenReport
+
+    /// Runs `body` in one transaction, committing if it returns and rolling back if it throws.
+    func transaction<T>(_ body: (any StorageTransaction) throws(DataStoreError) -> T) throws(DataStoreError) -> T
+
+    /// Runs `body` with a consistent read view.
+    func read<T>(_ body: (any StorageReading) throws(DataStoreError) -> T) throws(DataStoreError) -> T
+
+    /// A reader that may run concurrently with the engine, or nil when reads must go through it.
+    var concurrentReader: (any ConcurrentStorageReader)? { get }
+
+    /// Releases the storage. Later calls throw ``DataStoreError/Code/storeClosed``.
+    func close()
+}
+
+/// Reads that run off the engine's executor, concurrently with writes (SQLite in WAL mode).
+protocol ConcurrentStorageReader: Sendable {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T)
+        async throws(DataStoreError) -> T
+}
+
+/// A fetch: which rows, in which order, which page.
+struct FetchRequest: Sendable {
+    var predicate: ResolvedPredicate = .constant(true)
+    var sort: [ResolvedSortKey] = []
+    var page: QueryPage?
+}
+
+/// A sort key resolved to a field position.
+struct ResolvedSortKey: Hashable, Sendable {
+    let fieldIndex: Int
+    let field: ModelField
+    let ascending: Bool
+}
+
+/// Read access to stored models, as values in schema order.
+protocol StorageReading {
+    /// Calls `visit` with each matching row's values; `visit` may keep the array.
+    func fetch(_ schema: ModelSchema, _ request: FetchRequest, _ visit: ([FieldValue]) throws(DataStoreError) -> Void)
+        throws(DataStoreError)
+    /// The row with the identifier, if stored.
+    func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]?
+    /// The number of matching rows.
+    func count(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Int
+    /// The pending outbox entries, oldest first.
+    func outboxEntries() throws(DataStoreError) -> [OutboxEntry]
+}
+
+/// Write access inside a transaction.
+protocol StorageTransaction: StorageReading {
+    /// Inserts a new row. The caller knows the identifier is free.
+    func insert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError)
+    /// Replaces the row with the same identifier; returns false when there is none.
+    func update(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> Bool
+    /// Deletes the row with the identifier, returning its values, or nil when there is none.
+    func delete(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]?
+    /// Deletes the matching rows, returning their values.
+    func delete(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> [[FieldValue]]
+    /// Appends a mutation to the outbox, assigning its sequence number.
+    func enqueue(_ entry: OutboxEntry) throws(DataStoreError)
+    /// Deletes every model row, the outbox, sync metadata and sync state.
+    func deleteAllData(_ schemas: [ModelSchema]) throws(DataStoreError)
+}
+
+/// What happens when the stored schema cannot be migrated in place.
+public enum IncompatibleSchemaPolicy: Sendable, Hashable {
+    /// Delete the local data and start over (the default: with sync, the cloud has the data).
+    /// Pending outbox mutations are reported to the configuration's error handler first.
+    case wipe
+    /// Throw ``DataStoreError/Code/incompatibleSchema`` and leave the store untouched.
+    case fail
+}
+
+/// What opening the storage did.
+struct OpenReport: Sendable {
+    var change: SchemaChange = .none
+    /// Outbox entries that a wipe discarded.
+    var discardedMutations: [OutboxEntry] = []
+}
+
+/// A local mutation waiting to be sent to the backend.
+public struct OutboxEntry: Hashable, Sendable {
+    /// The kind of mutation.
+    public enum Kind: String, Hashable, Sendable {
+        case create, update, delete
+    }
+
+    /// Position in the outbox; assigned when the entry is stored.
+    public internal(set) var sequence: Int64
+    /// The model name.
+    public let modelName: String
+    /// The model's identifier as text.
+    public let modelID: String
+    /// What the mutation does.
+    public let kind: Kind
+    /// The model's values as a JSON object keyed by field name.
+    public let payload: String
+    /// The mutation's condition as a GraphQL condition input (JSON), if any.
+    public let condition: String?
+    /// When the mutation was made, in milliseconds since 1970.
+    public let enqueuedAt: Int64
+    /// Whether the mutation has been handed to the network.
+    public internal(set) var inFlight: Bool
+}
+
+/// One stored change, as observers receive it.
+struct StorageChange: Sendable {
+    let modelName: String
+    let kind: MutationKind
+    let source: MutationSource
+    let identifier: ModelIdentifier
+    let values: [FieldValue]
+    let model: any Model
+}
+
+/// The changes of one commit, delivered to observers together and in commit order.
+struct ChangeBatch: Sendable {
+    let changes: [StorageChange]
+    let modelNames: Set<String>
+    /// The store was cleared: observers of any model must start over.
+    let isClear: Bool
+
+    init(changes: [StorageChange]) {
+        self.changes = changes
+        modelNames = Set(changes.map(\.modelName))
+        isClear = false
+    }
+
+    private init(clearing names: Set<String>) {
+        changes = []
+        modelNames = names
+        isClear = true
+    }
+
+    static func clear(_ names: Set<String>) -> ChangeBatch { ChangeBatch(clearing: names) }
+}

@@ -1,0 +1,248 @@
+/// Owns the storage adapter and performs every write.
+///
+/// The actor runs on its own serial executor (a dispatch queue), so SQLite's blocking calls never
+/// occupy Swift's cooperative thread pool. A write runs its whole transaction without suspending
+/// and publishes the commit's changes before returning, so the order of change events is the
+/// commit order.
+actor StorageEngine {
+    private let executor: StorageExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    let hub: ChangeHub
+    private var adapter: (any StorageAdapter)?
+    /// Whether writes also enqueue outbox mutations (sync enabled).
+    private let outboxEnabled: Bool
+    private let now: @Sendable () -> Int64
+
+    /// Reads that may bypass the engine; set once the storage is open.
+    private(set) var concurrentReader: (any ConcurrentStorageReader)?
+
+    init(hub: ChangeHub, outboxEnabled: Bool, now: @escaping @Sendable () -> Int64) {
+        executor = StorageExecutor(label: "swift-datastore.storage")
+        self.hub = hub
+        self.outboxEnabled = outboxEnabled
+        self.now = now
+    }
+
+    /// Opens the storage on the engine's executor.
+    func open(
+        _ storage: StorageConfiguration,
+        schemas: [ModelSchema],
+        policy: IncompatibleSchemaPolicy
+    ) throws(DataStoreError) -> OpenReport {
+        let adapter: any StorageAdapter
+        switch storage.kind {
+        case .file(let path):
+            adapter = try SQLiteAdapter(path: path, maximumSizeInBytes: storage.maximumSizeInBytes)
+        case .sqliteInMemory:
+            adapter = try SQLiteAdapter(path: nil, maximumSizeInBytes: storage.maximumSizeInBytes)
+        case .ephemeral:
+            adapter = MemoryAdapter()
+        }
+        do {
+            let report = try adapter.open(schemas: schemas, onIncompatibleSchema: policy)
+            self.adapter = adapter
+            concurrentReader = adapter.concurrentReader
+            return report
+        } catch {
+            adapter.close()
+            throw error
+        }
+    }
+
+    func close() {
+        adapter?.close()
+        adapter = nil
+        concurrentReader = nil
+        hub.finish()
+    }
+
+    private func openAdapter() throws(DataStoreError) -> any StorageAdapter {
+        guard let adapter else { throw .storeClosed() }
+        return adapter
+    }
+
+    // MARK: Reads through the engine (adapters without concurrent readers)
+
+    func read<T>(_ body: (any StorageReading) throws(DataStoreError) -> T) throws(DataStoreError) -> T {
+        try openAdapter().read(body)
+    }
+
+    // MARK: Writes
+
+    /// A model to save, already encoded and validated by the caller.
+    struct PendingSave: Sendable {
+        let model: any Model
+        let values: [FieldValue]
+    }
+
+    /// Saves models of one schema in one transaction. With a condition, each model must exist and
+    /// satisfy it.
+    func save(_ saves: [PendingSave], schema: ModelSchema, condition: ResolvedPredicate?) throws(DataStoreError) {
+        let adapter = try openAdapter()
+        if Task.isCancelled { throw .cancelled() }
+        let changes = try adapter.transaction { transaction throws(DataStoreError) in
+            var changes: [StorageChange] = []
+            changes.reserveCapacity(saves.count)
+            for save in saves {
+                let identifier = ModelIdentifier(of: save.values, in: schema)
+                let kind: MutationKind
+                if let condition {
+                    guard let existing = try transaction.fetchOne(schema, identifier) else {
+                        throw DataStoreError(
+                            code: .modelNotFound,
+                            message: "A conditional save needs a stored \(schema.name) with identifier \(identifier), "
+                                + "and there is none. Save without a condition to create it.",
+                            model: schema.name)
+                    }
+                    guard condition.evaluate(existing) else {
+                        throw DataStoreError(
+                            code: .conditionNotMet,
+                            message: "The stored \(schema.name) \(identifier) does not satisfy the save's condition; "
+                                + "nothing was written.",
+                            model: schema.name)
+                    }
+                    _ = try transaction.update(schema, save.values)
+                    kind = .updated
+                } else if try transaction.update(schema, save.values) {
+                    kind = .updated
+                } else {
+                    try transaction.insert(schema, save.values)
+                    kind = .created
+                }
+                if outboxEnabled {
+                    try transaction.enqueue(
+                        outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition))
+                }
+                changes.append(
+                    StorageChange(
+                        modelName: schema.name, kind: kind, source: .local, identifier: identifier,
+                        values: save.values, model: save.model))
+            }
+            return changes
+        }
+        hub.publish(ChangeBatch(changes: changes))
+    }
+
+    /// Deletes the model with `identifier`; with a condition, it must exist and satisfy it.
+    /// Returns the deleted model, or nil when there was none.
+    func delete<M: Model>(
+        _ type: M.Type,
+        schema: ModelSchema,
+        identifier: ModelIdentifier,
+        condition: ResolvedPredicate?
+    ) throws(DataStoreError) -> M? {
+        let adapter = try openAdapter()
+        if Task.isCancelled { throw .cancelled() }
+        let change: StorageChange? = try adapter.transaction { transaction throws(DataStoreError) in
+            if let condition {
+                guard let existing = try transaction.fetchOne(schema, identifier) else {
+                    throw DataStoreError(
+                        code: .modelNotFound,
+                        message: "A conditional delete needs a stored \(schema.name) with identifier \(identifier), "
+                            + "and there is none.",
+                        model: schema.name)
+                }
+                guard condition.evaluate(existing) else {
+                    throw DataStoreError(
+                        code: .conditionNotMet,
+                        message: "The stored \(schema.name) \(identifier) does not satisfy the delete's condition; "
+                            + "nothing was deleted.",
+                        model: schema.name)
+                }
+            }
+            guard let values = try transaction.delete(schema, identifier) else { return nil }
+            let model = try schema.decode(M.self, values)
+            if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
+            return StorageChange(
+                modelName: schema.name, kind: .deleted, source: .local, identifier: identifier, values: values,
+                model: model)
+        }
+        guard let change else { return nil }
+        hub.publish(ChangeBatch(changes: [change]))
+        return change.model as? M
+    }
+
+    /// Deletes every model matching `predicate` in one transaction; returns them.
+    func delete<M: Model>(_ type: M.Type, schema: ModelSchema, matching predicate: ResolvedPredicate)
+        throws(DataStoreError) -> [M]
+    {
+        let adapter = try openAdapter()
+        if Task.isCancelled { throw .cancelled() }
+        let (models, changes) = try adapter.transaction { transaction throws(DataStoreError) in
+            let rows = try transaction.delete(schema, predicate)
+            var models: [M] = []
+            var changes: [StorageChange] = []
+            models.reserveCapacity(rows.count)
+            changes.reserveCapacity(rows.count)
+            for values in rows {
+                let identifier = ModelIdentifier(of: values, in: schema)
+                let model = try schema.decode(M.self, values)
+                if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, nil)) }
+                models.append(model)
+                changes.append(
+                    StorageChange(
+                        modelName: schema.name, kind: .deleted, source: .local, identifier: identifier,
+                        values: values, model: model))
+            }
+            return (models, changes)
+        }
+        if !changes.isEmpty { hub.publish(ChangeBatch(changes: changes)) }
+        return models
+    }
+
+    /// Deletes all data: models, outbox, sync metadata.
+    func clear(_ schemas: [ModelSchema]) throws(DataStoreError) {
+        let adapter = try openAdapter()
+        try adapter.transaction { transaction throws(DataStoreError) in try transaction.deleteAllData(schemas) }
+        hub.publish(.clear(Set(schemas.map(\.name))))
+    }
+
+    /// The pending outbox entries.
+    func outboxEntries() throws(DataStoreError) -> [OutboxEntry] {
+        try openAdapter().read { reader throws(DataStoreError) in try reader.outboxEntries() }
+    }
+
+    private func outboxEntry(
+        _ kind: OutboxEntry.Kind,
+        _ schema: ModelSchema,
+        _ identifier: ModelIdentifier,
+        _ values: [FieldValue],
+        _ condition: ResolvedPredicate?
+    ) -> OutboxEntry {
+        var payload: [String: FieldValue] = [:]
+        for (field, value) in zip(schema.fields, values) { payload[field.name] = value }
+        return OutboxEntry(
+            sequence: 0,
+            modelName: schema.name,
+            modelID: identifier.description,
+            kind: kind,
+            payload: FieldValue.object(payload).jsonText,
+            condition: condition.map { $0.graphQLFilter(schema: schema).jsonText },
+            enqueuedAt: now(),
+            inFlight: false
+        )
+    }
+}
+
+extension ModelSchema {
+    /// Decodes a model of type `M` from stored values.
+    ///
+    /// - Throws: ``DataStoreError/Code/decodingFailed`` naming the field.
+    func decode<M: Model>(_ type: M.Type, _ values: [FieldValue]) throws(DataStoreError) -> M {
+        do {
+            return try M(fieldValues: FieldValues(values))
+        } catch {
+            var path = error.path
+            if let first = path.first, first.hasPrefix("#"), let index = Int(first.dropFirst()), index < fields.count {
+                path[0] = fields[index].name
+            }
+            throw DataStoreError(
+                code: .decodingFailed,
+                message: "A stored \(name) cannot be decoded: \(error.reason). The store holds a value this "
+                    + "version of the model does not accept.",
+                model: name,
+                field: path.isEmpty ? nil : path.joined(separator: "."))
+        }
+    }
+}

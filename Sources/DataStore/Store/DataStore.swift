@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+
+/// An offline-first store of models, persisted in SQLite.
+///
+/// ```swift
+/// let store = try await DataStore(models: AppModels.self, storage: .file(at: url))
+/// try await store.save(Post(title: "My First Post", rating: 10, status: .active))
+/// let good = try await store.query(Post.self, where: \.rating > 4, sort: .descending(\.rating))
+/// for try await change in store.observe(Post.self) { print(change.kind, change.model.title) }
+/// ```
+///
+/// A store is `Sendable`: share one instance across tasks. Writes are serialized on the store's
+/// own executor and are atomic; reads of file stores run concurrently with writes. Call
+/// ``close()`` when done; observation sequences end then.
+public final class DataStore: Sendable {
+    let engine: StorageEngine
+    let models: RegisteredModels
+    let hub: ChangeHub
+    let configuration: Configuration
+    let storage: StorageConfiguration
+
+    /// Opens (or creates) a store for the models of `registry`.
+    public convenience init(
+        models registry: any ModelRegistry.Type,
+        storage: StorageConfiguration,
+        configuration: Configuration = Configuration()
+    ) async throws(DataStoreError) {
+        try await self.init(models: registry.models, storage: storage, configuration: configuration)
+    }
+
+    /// Opens (or creates) a store for `models`.
+    ///
+    /// When the stored schema differs from the models, additive changes (new models, new optional
+    /// fields, new enum values, new or removed indexes) are migrated in place. Other changes follow
+    /// ``Configuration/onIncompatibleSchema``. A store written by a newer schema is refused with
+    /// ``DataStoreError/Code/newerStore`` and left untouched.
+    ///
+    /// - Throws: ``DataStoreError`` — `invalidSchema`, `notADatabase`, `corruptDatabase`,
+    ///   `newerStore`, `incompatibleSchema`, `cannotOpen`, `readOnlyStore`.
+    public convenience init(
+        models: [any Model.Type],
+        storage: StorageConfiguration,
+        configuration: Configuration = Configuration()
+    ) async throws(DataStoreError) {
+        try await self.init(models: models, storage: storage, configuration: configuration, outboxEnabled: false)
+    }
+
+    init(
+        models types: [any Model.Type],
+        storage: StorageConfiguration,
+        configuration: Configuration,
+        outboxEnabled: Bool,
+        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    ) async throws(DataStoreError) {
+        let models = try RegisteredModels(types)
+        let hub = ChangeHub()
+        let engine = StorageEngine(hub: hub, outboxEnabled: outboxEnabled, now: now)
+        let report = try await engine.open(storage, schemas: models.schemas, policy: configuration.onIncompatibleSchema)
+        self.engine = engine
+        self.models = models
+        self.hub = hub
+        self.configuration = configuration
+        self.storage = storage
+        if case .incompatible(let detail, _, _) = report.change {
+            configuration.logger.warning(
+                "Stored schema replaced; local data was deleted", metadata: ["change": "\(detail)"])
+            if !report.discardedMutations.isEmpty {
+                configuration.errorHandler(
+                    DataStoreError(
+                        code: .incompatibleSchema,
+                        message: "The schema change (\(detail)) deleted local data, including "
+                            + "\(report.discardedMutations.count) mutation(s) that had not been sent: "
+                            + report.discardedMutations.map { "\($0.kind.rawValue) \($0.modelName) \($0.modelID)" }
+                            .joined(separator: ", "),
+                        path: storage.path))
+            }
+        }
+    }
+
+    deinit {
+        hub.finish()
+    }
+
+    /// Closes the store: observation sequences end, and later calls throw
+    /// ``DataStoreError/Code/storeClosed``.
+    public func close() async {
+        await engine.close()
+    }
+
+    // MARK: Reading helpers
+
+    /// Runs a read: concurrently on the SQLite reader pool when there is one, otherwise on the
+    /// storage engine.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T)
+        async throws(DataStoreError) -> T
+    {
+        if Task.isCancelled { throw .cancelled() }
+        if let reader = await engine.concurrentReader {
+            return try await reader.read(body)
+        }
+        return try await engine.read(body)
+    }
+}
