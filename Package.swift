@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DataStoreTests",
-            dependencies: ["DataStore"],
+            dependencies: ["DataStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
     ]

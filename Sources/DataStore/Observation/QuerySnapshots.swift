@@ -123,7 +123,7 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         private(set) var rows: [SnapshotRow] = []
         private var current: [ModelIdentifier: [FieldValue]] = [:]
 
-        private init(schema: ModelSchema, request: FetchRequest, rows: [SnapshotRow]) {
+        init(schema: ModelSchema, request: FetchRequest, rows: [SnapshotRow]) {
             self.schema = schema
             self.request = request
             let keys = MemorySort.keys(request.sort, schema: schema)
@@ -217,6 +217,9 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
 
 /// Commits waiting for a snapshot observer, bounded: past the limit the list is dropped and the
 /// observer re-runs its query instead, so nothing is lost and memory stays bounded.
+///
+/// The hub holds the inbox weakly; the inbox unsubscribes when the sequence and its iterator are
+/// gone, or when the iterating task is cancelled.
 final class SnapshotInbox: Sendable {
     struct Pending {
         var batches: [ChangeBatch] = []
@@ -227,10 +230,31 @@ final class SnapshotInbox: Sendable {
     private let limit: Int
     let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
+    private let hub: ChangeHub
+    private let subscription = Mutex<UInt64?>(nil)
 
-    init(limit: Int) {
+    init(limit: Int, hub: ChangeHub, modelName: String) {
         self.limit = limit
+        self.hub = hub
         (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let subscriber = ChangeHub.Subscriber(
+            modelName: modelName,
+            deliver: { [weak self] batch in self?.deliver(batch) },
+            finish: { [weak self] in self?.finish() })
+        guard let id = hub.subscribe(subscriber) else {
+            signal.finish()
+            return
+        }
+        subscription.withLock { $0 = id }
+        signal.onTermination = { [weak self] _ in self?.unsubscribe() }
+    }
+
+    deinit {
+        unsubscribe()
+    }
+
+    private func unsubscribe() {
+        if let id = subscription.withLock({ id in defer { id = nil }; return id }) { hub.unsubscribe(id) }
     }
 
     func deliver(_ batch: ChangeBatch) {
@@ -256,10 +280,6 @@ final class SnapshotInbox: Sendable {
     func finish() {
         signal.finish()
     }
-
-    func onTermination(_ handler: @escaping @Sendable () -> Void) {
-        signal.onTermination = { _ in handler() }
-    }
 }
 
 extension DataStore {
@@ -283,13 +303,7 @@ extension DataStore {
         do {
             let schema = try models.entry(for: M.self).schema
             let request = try fetchRequest(schema, predicate.predicate, sort: sort?.keys ?? [], page: nil)
-            let inbox = SnapshotInbox(limit: max(1, configuration.observerBufferLimit))
-            let subscriber = ChangeHub.Subscriber(
-                modelName: schema.name, deliver: { inbox.deliver($0) }, finish: { inbox.finish() })
-            if let id = hub.subscribe(subscriber) {
-                let hub = self.hub
-                inbox.onTermination { hub.unsubscribe(id) }
-            }
+            let inbox = SnapshotInbox(limit: max(1, configuration.observerBufferLimit), hub: hub, modelName: schema.name)
             return QuerySnapshots(store: self, setup: .success(.init(schema: schema, request: request, inbox: inbox)))
         } catch {
             return QuerySnapshots(store: self, setup: .failure(error))

@@ -25,6 +25,7 @@ enum StorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 /// Opens a store of the seed models for one test and closes it afterwards.
+@discardableResult
 func withStore<T>(
     _ kind: StorageKind = .sqliteFile,
     configuration: DataStore.Configuration = DataStore.Configuration(),

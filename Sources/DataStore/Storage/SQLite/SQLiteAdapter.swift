@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Stores models in SQLite through GRDB: a `DatabasePool` in WAL mode for files (reads run
@@ -32,8 +33,31 @@ final class SQLiteAdapter: StorageAdapter {
                 writer = try DatabaseQueue(configuration: configuration)
             }
         } catch {
-            throw DataStoreError.sqlite(error, path: path)
+            throw Self.openError(error, path: path)
         }
+    }
+
+    /// An open failure, telling an unwritable directory from other reasons a file cannot be opened.
+    private static func openError(_ error: any Error, path: String?) -> DataStoreError {
+        let mapped = DataStoreError.sqlite(error, path: path)
+        guard mapped.code == .cannotOpen, let path else { return mapped }
+        let directory = (path as NSString).deletingLastPathComponent
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory) else {
+            return DataStoreError(
+                code: .cannotOpen,
+                message: "The directory \(directory) does not exist. Create it before opening the store.",
+                path: path, underlyingError: error)
+        }
+        if isDirectory.boolValue, !files.fileExists(atPath: path), !files.isWritableFile(atPath: directory) {
+            return DataStoreError(
+                code: .readOnlyStore,
+                message: "The directory \(directory) is not writable, so the store cannot be created there. "
+                    + "Choose a writable location.",
+                path: path, underlyingError: error)
+        }
+        return mapped
     }
 
     var concurrentReader: (any ConcurrentStorageReader)? {
@@ -117,6 +141,8 @@ final class SQLiteAdapter: StorageAdapter {
                 message: "The store was written by a newer swift-datastore (storage format \(storedFormat); this "
                     + "build reads up to \(formatVersion)). Update the app; the store was left untouched.")
         }
+        // Fails with SQLITE_READONLY now, rather than at the first save, when the file is read-only.
+        try db.execute(sql: "UPDATE \"__datastore_meta\" SET \"value\" = \"value\" WHERE \"key\" = 'format_version'")
         if meta["schema_hash"] == hash { return OpenReport() }
         let storedDescriptions: [FieldValue]
         do {

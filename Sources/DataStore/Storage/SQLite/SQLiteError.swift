@@ -3,7 +3,7 @@ import GRDB
 extension DataStoreError {
     /// Maps an error thrown inside or by GRDB to a ``DataStoreError`` naming the store path.
     static func sqlite(_ error: any Error, path: String?, model: String? = nil) -> DataStoreError {
-        if let error = error as? DataStoreError { return error }
+        if let error = error as? DataStoreError { return error.atStorePath(path) }
         if error is CancellationError { return .cancelled() }
         guard let error = error as? DatabaseError else {
             return DataStoreError(
@@ -49,6 +49,21 @@ extension DataStoreError {
             return make(.sqlite, "A disk I/O error occurred (\(detail)); the operation was rolled back.")
         default:
             return make(.sqlite, "SQLite failed: \(detail).")
+        }
+    }
+}
+
+extension DataStoreError {
+    /// Storage-level errors raised deep inside a session do not know the store path; this adds it.
+    func atStorePath(_ path: String?) -> DataStoreError {
+        guard self.path == nil, let path else { return self }
+        switch code {
+        case .notADatabase, .corruptDatabase, .storageFull, .readOnlyStore, .cannotOpen, .sqlite, .newerStore,
+            .incompatibleSchema:
+            return DataStoreError(
+                code: code, message: message, model: model, field: field, path: path, underlyingError: underlyingError)
+        default:
+            return self
         }
     }
 }
