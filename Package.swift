@@ -3,6 +3,7 @@ import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -29,17 +30,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The seed schema's models, hand-written until datastore-modelgen generates them.
+        .target(
+            name: "BlogModels",
+            dependencies: ["DataStore"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "datastore-demo",
             dependencies: [
                 "DataStore",
+                "BlogModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "DataStoreTests",
-            dependencies: ["DataStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["DataStore", "BlogModels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,7 +1,9 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import DataStore
 
 @Suite("Bad input gets a clear error and loses nothing")
 struct BadInputTests {
@@ -46,19 +48,24 @@ struct BadInputTests {
     func invalidValue(_ invalid: InvalidValue) async throws {
         let store = try await DataStore(models: [Event.self], storage: .inMemory)
         defer { Task { await store.close() } }
-        let error = await expectDataStoreError(.invalidValue) { try await store.save(Self.event(invalid.field, invalid.value)) }
+        let error = await expectDataStoreError(.invalidValue) {
+            try await store.save(Self.event(invalid.field, invalid.value))
+        }
         #expect(error?.model == "LooseEvent")
         #expect(error?.field?.hasPrefix(invalid.field) == true, "\(String(describing: error))")
         #expect(try await store.count(Event.self) == 0)
     }
 
-    @Test("valid AWS scalar values are accepted", arguments: [
-        ("email", FieldValue.string("first.last+tag@sub.example.co.uk")),
-        ("url", "mailto:someone@example.com"), ("url", "https://example.com/a/b/"),
-        ("at", "2026-11-24T13:45:00.123Z"), ("phone", "206-555-0100"), ("phone", "+44 20 7946 0958"),
-        ("ip", "127.0.0.1/8"), ("ip", "::1"), ("ip", "::ffff:192.0.2.1"), ("json", "[1,{\"a\":null}]"),
-        ("json", "\"just a string\""), ("status", "ACTIVE"),
-    ])
+    @Test(
+        "valid AWS scalar values are accepted",
+        arguments: [
+            ("email", FieldValue.string("first.last+tag@sub.example.co.uk")),
+            ("url", "mailto:someone@example.com"), ("url", "https://example.com/a/b/"),
+            ("at", "2026-11-24T13:45:00.123Z"), ("phone", "206-555-0100"), ("phone", "+44 20 7946 0958"),
+            ("ip", "127.0.0.1/8"), ("ip", "::1"), ("ip", "::ffff:192.0.2.1"), ("json", "[1,{\"a\":null}]"),
+            ("json", "\"just a string\""), ("status", "ACTIVE"),
+        ]
+    )
     func validValue(field: String, value: FieldValue) async throws {
         let store = try await DataStore(models: [Event.self], storage: .inMemory)
         try await store.save(Self.event(field, value))
@@ -105,17 +112,28 @@ struct BadInputTests {
     func invalidSchemas() async throws {
         enum BadName: SchemaTag { static let schema = ModelSchema(name: "Bad Name", fields: [.required("id", .id)]) }
         enum Reserved: SchemaTag {
-            static let schema = ModelSchema(name: "Reserved", fields: [.required("id", .id), .optional("_version", .int)])
+            static let schema = ModelSchema(
+                name: "Reserved",
+                fields: [.required("id", .id), .optional("_version", .int)]
+            )
         }
         enum Duplicate: SchemaTag {
-            static let schema = ModelSchema(name: "Duplicate", fields: [.required("id", .id), .optional("id", .string)])
+            static let schema = ModelSchema(
+                name: "Duplicate",
+                fields: [.required("id", .id), .optional("id", .string)]
+            )
         }
         enum NoKey: SchemaTag { static let schema = ModelSchema(name: "NoKey", fields: [.required("name", .string)]) }
         enum BadIndex: SchemaTag {
             static let schema = ModelSchema(
-                name: "BadIndex", fields: [.required("id", .id)], indexes: [ModelIndex(name: "byX", fields: ["x"])])
+                name: "BadIndex",
+                fields: [.required("id", .id)],
+                indexes: [ModelIndex(name: "byX", fields: ["x"])]
+            )
         }
-        enum SystemName: SchemaTag { static let schema = ModelSchema(name: "__datastore_outbox", fields: [.required("id", .id)]) }
+        enum SystemName: SchemaTag {
+            static let schema = ModelSchema(name: "__datastore_outbox", fields: [.required("id", .id)])
+        }
         let models: [any Model.Type] = [
             DynamicModel<BadName>.self, DynamicModel<Reserved>.self, DynamicModel<Duplicate>.self,
             DynamicModel<NoKey>.self, DynamicModel<BadIndex>.self, DynamicModel<SystemName>.self,
@@ -128,7 +146,10 @@ struct BadInputTests {
         }
     }
 
-    @Test("a conditional save on a missing model, or with a false condition, writes nothing", arguments: StorageKind.allCases)
+    @Test(
+        "a conditional save on a missing model, or with a false condition, writes nothing",
+        arguments: StorageKind.allCases
+    )
     func conditionalSave(kind: StorageKind) async throws {
         try await withStore(kind) { store in
             var post = Post(title: "t", rating: 2, status: .active)
@@ -143,7 +164,10 @@ struct BadInputTests {
         }
     }
 
-    @Test("a conditional delete on a missing model, or with a false condition, deletes nothing", arguments: StorageKind.allCases)
+    @Test(
+        "a conditional delete on a missing model, or with a false condition, deletes nothing",
+        arguments: StorageKind.allCases
+    )
     func conditionalDelete(kind: StorageKind) async throws {
         try await withStore(kind) { store in
             let post = Post(title: "t", rating: 2, status: .active)
@@ -175,7 +199,9 @@ struct BadInputTests {
         defer { directory.remove() }
         let queue = try DatabaseQueue(path: directory.file().path)
         try await queue.write { db in
-            try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)")
+            try db.execute(
+                sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)"
+            )
         }
         try queue.close()
         await expectDataStoreError(.notADatabase) {
@@ -191,7 +217,9 @@ struct BadInputTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try await DataStore(models: SeedModels.self, storage: .file(at: directory.file()))
-        try await store.save((0..<2_000).map { Post(title: String(repeating: "x", count: 100) + "\($0)", rating: 1, status: .active) })
+        try await store.save(
+            (0..<2_000).map { Post(title: String(repeating: "x", count: 100) + "\($0)", rating: 1, status: .active) }
+        )
         await store.close()
         // Overwrite the middle of the file (table pages, not the header) with garbage.
         let handle = try FileHandle(forUpdating: directory.file())
@@ -252,7 +280,9 @@ struct BadInputTests {
         var failure: DataStoreError?
         while failure == nil, saved < 10_000 {
             do {
-                try await store.save((0..<20).map { Post(id: "p\(saved + $0)", title: text, rating: 1, status: .active) })
+                try await store.save(
+                    (0..<20).map { Post(id: "p\(saved + $0)", title: text, rating: 1, status: .active) }
+                )
                 saved += 20
             } catch {
                 failure = error

@@ -1,21 +1,32 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import GRDB
 import Synchronization
 import Testing
+
+@testable import DataStore
 
 @Suite("Schema versions and migration")
 struct MigrationTests {
     typealias V1 = DynamicModel<PostV1>
     typealias V2 = DynamicModel<PostV2>
 
-    func open(_ models: [any Model.Type], at url: URL, policy: IncompatibleSchemaPolicy = .wipe,
-              outbox: Bool = false, errors: (@Sendable (DataStoreError) -> Void)? = nil) async throws -> DataStore {
+    func open(
+        _ models: [any Model.Type],
+        at url: URL,
+        policy: IncompatibleSchemaPolicy = .wipe,
+        outbox: Bool = false,
+        errors: (@Sendable (DataStoreError) -> Void)? = nil
+    ) async throws -> DataStore {
         var configuration = DataStore.Configuration()
         configuration.onIncompatibleSchema = policy
         if let errors { configuration.errorHandler = errors }
         return try await DataStore(
-            models: models, storage: .file(at: url), configuration: configuration, outboxEnabled: outbox)
+            models: models,
+            storage: .file(at: url),
+            configuration: configuration,
+            outboxEnabled: outbox
+        )
     }
 
     @Test("additive changes migrate in place and keep the data")
@@ -35,7 +46,9 @@ struct MigrationTests {
 
         let queue = try DatabaseQueue(path: directory.file().path)
         let plan = try await queue.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM Post WHERE rating = 5").map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM Post WHERE rating = 5").map {
+                $0["detail"] as String
+            }
         }
         try queue.close()
         #expect(plan.contains { $0.contains("Post__byRating") }, "\(plan)")
@@ -56,7 +69,10 @@ struct MigrationTests {
         await again.close()
         let queue = try DatabaseQueue(path: directory.file().path)
         let indexes = try await queue.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Post' AND sql IS NOT NULL")
+            try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Post' AND sql IS NOT NULL"
+            )
         }
         try queue.close()
         #expect(indexes.isEmpty)
@@ -73,7 +89,11 @@ struct MigrationTests {
 
         let reported = Reported()
         let changed = try await open(
-            [DynamicModel<PostRatingAsString>.self], at: directory.file(), outbox: true, errors: { reported.add($0) })
+            [DynamicModel<PostRatingAsString>.self],
+            at: directory.file(),
+            outbox: true,
+            errors: { reported.add($0) }
+        )
         #expect(try await changed.count(DynamicModel<PostRatingAsString>.self) == 0)
         #expect(try await changed.engine.outboxEntries().isEmpty)
         try await changed.save(DynamicModel<PostRatingAsString>(["p1", "t", "five"]))
@@ -115,7 +135,9 @@ struct MigrationTests {
         }
         #expect(missingField?.model == "Post")
         #expect(missingField?.field == "subtitle")
-        let missingModel = await expectDataStoreError(.newerStore) { _ = try await open([V2.self], at: directory.file()) }
+        let missingModel = await expectDataStoreError(.newerStore) {
+            _ = try await open([V2.self], at: directory.file())
+        }
         #expect(missingModel?.model == "Tag")
 
         let again = try await open([V2.self, DynamicModel<TagV2>.self], at: directory.file())
@@ -145,16 +167,32 @@ struct SchemaVersionTests {
     func hash() {
         let base = PostV2.schema
         let reordered = ModelSchema(
-            name: "Post", pluralName: "Postings", fields: base.fields.reversed(), indexes: base.indexes)
+            name: "Post",
+            pluralName: "Postings",
+            fields: base.fields.reversed(),
+            indexes: base.indexes
+        )
         #expect(SchemaVersion.hash(of: [base]) == SchemaVersion.hash(of: [reordered]))
         #expect(SchemaVersion.hash(of: [base, TagV2.schema]) == SchemaVersion.hash(of: [TagV2.schema, base]))
         let variants: [ModelSchema] = [
             PostV1.schema,
-            ModelSchema(name: "Post", fields: base.fields.map { $0.name == "subtitle" ? .required("subtitle", .string) : $0 }, indexes: base.indexes),
-            ModelSchema(name: "Post", fields: base.fields.map { $0.name == "subtitle" ? .optional("subtitle", .email) : $0 }, indexes: base.indexes),
+            ModelSchema(
+                name: "Post",
+                fields: base.fields.map { $0.name == "subtitle" ? .required("subtitle", .string) : $0 },
+                indexes: base.indexes
+            ),
+            ModelSchema(
+                name: "Post",
+                fields: base.fields.map { $0.name == "subtitle" ? .optional("subtitle", .email) : $0 },
+                indexes: base.indexes
+            ),
             ModelSchema(name: "Post", fields: base.fields),
             ModelSchema(name: "Post", fields: base.fields, primaryKey: ["id", "title"], indexes: base.indexes),
-            ModelSchema(name: "Post", fields: base.fields, indexes: [ModelIndex(name: "byRating", fields: ["rating", "title"])]),
+            ModelSchema(
+                name: "Post",
+                fields: base.fields,
+                indexes: [ModelIndex(name: "byRating", fields: ["rating", "title"])]
+            ),
             ModelSchema(name: "Posting", fields: base.fields, indexes: base.indexes),
         ]
         let hashes = Set(([base] + variants).map { SchemaVersion.hash(of: [$0]) })
@@ -168,10 +206,12 @@ struct SchemaVersionTests {
         #expect(SHA256.hexDigest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
             SHA256.hexDigest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        )
         #expect(
             SHA256.hexDigest(String(repeating: "a", count: 1_000_000))
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        )
     }
 }
 

@@ -1,6 +1,8 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import Testing
+
+@testable import DataStore
 
 @Suite("observe")
 struct ObserveTests {
@@ -83,7 +85,9 @@ struct ObserveTests {
         configuration.observerBufferLimit = 5
         try await withStore(configuration: configuration) { store in
             let changes = store.observe(Post.self)
-            for index in 0..<8 { try await store.save(Post(id: "p\(index)", title: "t", rating: index, status: .active)) }
+            for index in 0..<8 {
+                try await store.save(Post(id: "p\(index)", title: "t", rating: index, status: .active))
+            }
             var received: [String] = []
             let error = await expectDataStoreError(.observerOverflow) {
                 for try await change in changes { received.append(change.model.id) }
@@ -154,7 +158,10 @@ struct ObserveTests {
 
 @Suite("observeQuery")
 struct ObserveQueryTests {
-    @Test("first the current result, then a fresh sorted snapshot after each relevant change", arguments: StorageKind.allCases)
+    @Test(
+        "first the current result, then a fresh sorted snapshot after each relevant change",
+        arguments: StorageKind.allCases
+    )
     func snapshots(kind: StorageKind) async throws {
         try await withStore(kind) { store in
             try await store.save(Post(id: "a", title: "a", rating: 5, status: .active))
@@ -194,8 +201,13 @@ struct ObserveQueryTests {
         func change(_ post: Post, _ kind: MutationKind) -> ChangeBatch {
             ChangeBatch(changes: [
                 StorageChange(
-                    modelName: "Post", kind: kind, source: .local,
-                    identifier: ModelIdentifier([.string(post.id)]), values: post.fieldValues, model: post)
+                    modelName: "Post",
+                    kind: kind,
+                    source: .local,
+                    identifier: ModelIdentifier([.string(post.id)]),
+                    values: post.fieldValues,
+                    model: post
+                )
             ])
         }
         #expect(state.apply(change(Post(id: "x", title: "x", rating: 1, status: .active), .created)) == false)
@@ -213,7 +225,9 @@ struct ObserveQueryTests {
         try await withStore(configuration: configuration) { store in
             var snapshots = store.observeQuery(Post.self, sort: .ascending(\.rating)).makeAsyncIterator()
             #expect(try await snapshots.next()?.items == [])
-            for index in 0..<10 { try await store.save(Post(id: "p\(index)", title: "t", rating: index, status: .active)) }
+            for index in 0..<10 {
+                try await store.save(Post(id: "p\(index)", title: "t", rating: index, status: .active))
+            }
             try await store.delete(Post.self, byID: "p0")
             let snapshot = try await snapshots.next()
             #expect(snapshot?.items.map(\.rating) == Array(1..<10))

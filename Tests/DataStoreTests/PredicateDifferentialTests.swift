@@ -1,6 +1,8 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import Testing
+
+@testable import DataStore
 
 /// The SQL compiler and the in-memory evaluator must agree on every predicate and every row.
 @Suite("SQL and in-memory evaluation agree")
@@ -19,8 +21,9 @@ struct PredicateDifferentialTests {
         var random: SeededRandom
 
         mutating func string() -> String {
-            (0..<Int.random(in: 0...3, using: &random)).map { _ in random.pick(PredicateDifferentialTests.stringPieces) }
-                .joined()
+            (0..<Int.random(in: 0...3, using: &random)).map { _ in random.pick(PredicateDifferentialTests.stringPieces)
+            }
+            .joined()
         }
 
         mutating func optional<T>(_ make: (inout Generator) -> T) -> T? {
@@ -37,9 +40,13 @@ struct PredicateDifferentialTests {
             row.moment = optional { $0.random.pick(PredicateDifferentialTests.moments) }
             row.timestamp = optional { $0.random.pick(PredicateDifferentialTests.ints) * 1_000_000_000 }
             row.status = optional { $0.random.pick(PostStatus.allCases) }
-            row.tags = optional { generator in (0..<Int.random(in: 0...3, using: &generator.random)).map { _ in generator.string() } }
+            row.tags = optional { generator in
+                (0..<Int.random(in: 0...3, using: &generator.random)).map { _ in generator.string() }
+            }
             row.scores = optional { generator in
-                (0..<Int.random(in: 0...3, using: &generator.random)).map { _ in generator.random.pick(PredicateDifferentialTests.ints) }
+                (0..<Int.random(in: 0...3, using: &generator.random)).map { _ in
+                    generator.random.pick(PredicateDifferentialTests.ints)
+                }
             }
             return row
         }
@@ -120,10 +127,17 @@ struct PredicateDifferentialTests {
                 for predicate in predicates {
                     let resolved = try predicate.resolve(against: schema)
                     let expected = Set(rows.filter { resolved.evaluate($0.fieldValues) }.map(\.id))
-                    let fromSQL = Set(try await sqlite.query(Everything.self, where: QueryPredicate(predicate)).map(\.id))
-                    let fromMemory = Set(try await memory.query(Everything.self, where: QueryPredicate(predicate)).map(\.id))
+                    let fromSQL = Set(
+                        try await sqlite.query(Everything.self, where: QueryPredicate(predicate)).map(\.id)
+                    )
+                    let fromMemory = Set(
+                        try await memory.query(Everything.self, where: QueryPredicate(predicate)).map(\.id)
+                    )
                     pairs += rows.count
-                    #expect(fromSQL == expected, "seed \(seed): \(predicate)\nSQL only: \(fromSQL.subtracting(expected)) memory only: \(expected.subtracting(fromSQL))")
+                    #expect(
+                        fromSQL == expected,
+                        "seed \(seed): \(predicate)\nSQL only: \(fromSQL.subtracting(expected)) memory only: \(expected.subtracting(fromSQL))"
+                    )
                     #expect(fromMemory == expected, "seed \(seed): \(predicate)")
                 }
             }

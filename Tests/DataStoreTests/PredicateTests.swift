@@ -1,6 +1,8 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import Testing
+
+@testable import DataStore
 
 @Suite("Predicates")
 struct PredicateTests {
@@ -13,13 +15,50 @@ struct PredicateTests {
             return row
         }
         return [
-            make("a") { $0.name = "apple"; $0.count = 1; $0.amount = 1.5; $0.flag = true; $0.tags = ["red", "fruit"]; $0.status = .active },
-            make("b") { $0.name = "Apple"; $0.count = 2; $0.amount = 2; $0.flag = false; $0.tags = []; $0.status = .inactive },
-            make("c") { $0.name = "banana"; $0.count = nil; $0.amount = nil; $0.flag = nil; $0.tags = nil },
-            make("d") { $0.name = "applesauce"; $0.count = 10; $0.amount = -0.5; $0.tags = ["fruit"]; $0.scores = [1, 2, 3] },
-            make("e") { $0.name = "é"; $0.count = 0; $0.scores = [] },
-            make("f") { $0.name = "e\u{301}"; $0.count = -3 },
-            make("g") { $0.name = ""; $0.count = 2; $0.moment = Temporal.DateTime(millisecondsSince1970: 1_000) },
+            make("a") {
+                $0.name = "apple"
+                $0.count = 1
+                $0.amount = 1.5
+                $0.flag = true
+                $0.tags = ["red", "fruit"]
+                $0.status = .active
+            },
+            make("b") {
+                $0.name = "Apple"
+                $0.count = 2
+                $0.amount = 2
+                $0.flag = false
+                $0.tags = []
+                $0.status = .inactive
+            },
+            make("c") {
+                $0.name = "banana"
+                $0.count = nil
+                $0.amount = nil
+                $0.flag = nil
+                $0.tags = nil
+            },
+            make("d") {
+                $0.name = "applesauce"
+                $0.count = 10
+                $0.amount = -0.5
+                $0.tags = ["fruit"]
+                $0.scores = [1, 2, 3]
+            },
+            make("e") {
+                $0.name = "é"
+                $0.count = 0
+                $0.scores = []
+            },
+            make("f") {
+                $0.name = "e\u{301}"
+                $0.count = -3
+            },
+            make("g") {
+                $0.name = ""
+                $0.count = 2
+                $0.moment = Temporal.DateTime(millisecondsSince1970: 1_000)
+            },
         ]
     }()
 
@@ -42,12 +81,24 @@ struct PredicateTests {
         Case(label: "between with lower > upper matches nothing", predicate: .between(\.count, 5, 1), expected: []),
         Case(label: "string order is byte order", predicate: \.name > "apple", expected: ["c", "d", "e", "f"]),
         Case(label: "beginsWith", predicate: .beginsWith(\.name, "apple"), expected: ["a", "d"]),
-        Case(label: "beginsWith empty matches every non-null", predicate: .beginsWith(\.name, ""), expected: ["a", "b", "c", "d", "e", "f", "g"]),
+        Case(
+            label: "beginsWith empty matches every non-null",
+            predicate: .beginsWith(\.name, ""),
+            expected: ["a", "b", "c", "d", "e", "f", "g"]
+        ),
         Case(label: "contains substring", predicate: .contains(\.name, "pp"), expected: ["a", "b", "d"]),
         Case(label: "contains combining mark", predicate: .contains(\.name, "\u{301}"), expected: ["f"]),
-        Case(label: "notContains is true for null", predicate: .notContains(\.json, "x"), expected: ["a", "b", "c", "d", "e", "f", "g"]),
+        Case(
+            label: "notContains is true for null",
+            predicate: .notContains(\.json, "x"),
+            expected: ["a", "b", "c", "d", "e", "f", "g"]
+        ),
         Case(label: "list contains", predicate: .contains(\.tags, "fruit"), expected: ["a", "d"]),
-        Case(label: "list notContains is true for null lists", predicate: .notContains(\.tags, "fruit"), expected: ["b", "c", "e", "f", "g"]),
+        Case(
+            label: "list notContains is true for null lists",
+            predicate: .notContains(\.tags, "fruit"),
+            expected: ["b", "c", "e", "f", "g"]
+        ),
         Case(label: "int list contains", predicate: .contains(\.scores, 2), expected: ["d"]),
         Case(label: "in", predicate: .in(\.count, [1, 10, 99]), expected: ["a", "d"]),
         Case(label: "in empty matches nothing", predicate: .in(\.count, []), expected: []),
@@ -61,7 +112,11 @@ struct PredicateTests {
         Case(label: "Boolean equality", predicate: \.flag == false, expected: ["b"]),
         Case(label: "Boolean ne includes null", predicate: \.flag != true, expected: ["b", "c", "d", "e", "f", "g"]),
         Case(label: "enum equality by raw value", predicate: \.status == .inactive, expected: ["b"]),
-        Case(label: "date-time comparison", predicate: \.moment < Temporal.DateTime(millisecondsSince1970: 5_000)!, expected: ["g"]),
+        Case(
+            label: "date-time comparison",
+            predicate: \.moment < Temporal.DateTime(millisecondsSince1970: 5_000)!,
+            expected: ["g"]
+        ),
         Case(label: "and", predicate: \.count > 0 && .beginsWith(\.name, "a"), expected: ["a", "d"]),
         Case(label: "or", predicate: \.count == 1 || \.name == "banana", expected: ["a", "c"]),
         Case(label: "not of a test on null is true", predicate: !(\.count > 1), expected: ["a", "c", "e", "f"]),
@@ -126,7 +181,11 @@ struct PredicateTests {
                 Post(title: "c", rating: 9, status: .inactive),
             ])
             let good = try await store.query(
-                Post.self, where: \.rating > 4, sort: .descending(\.rating), page: .init(index: 0, size: 100))
+                Post.self,
+                where: \.rating > 4,
+                sort: .descending(\.rating),
+                page: .init(index: 0, size: 100)
+            )
             #expect(good.map(\.title) == ["c", "a"])
             let both = try await store.query(Post.self) {
                 \.rating > 4
@@ -150,7 +209,9 @@ struct PredicateTests {
                 _ = try await store.query(Post.self, where: \.shout == "X")
             }
             #expect(error?.model == "Post")
-            await expectDataStoreError(.unknownField) { _ = try await store.query(Post.self, sort: .ascending(\.shout)) }
+            await expectDataStoreError(.unknownField) {
+                _ = try await store.query(Post.self, sort: .ascending(\.shout))
+            }
             await expectDataStoreError(.unknownField) {
                 try await store.delete(Post.self, where: .beginsWith(\.shout, "A"))
             }
@@ -179,7 +240,9 @@ struct PredicateTests {
             let numeric = try await store.query(Everything.self, where: QueryPredicate(.field("amount", .ge(2))))
             #expect(numeric.map(\.id) == ["b"])
             let moment = try await store.query(
-                Everything.self, where: QueryPredicate(.field("moment", .eq("1970-01-01T01:00:01+01:00"))))
+                Everything.self,
+                where: QueryPredicate(.field("moment", .eq("1970-01-01T01:00:01+01:00")))
+            )
             #expect(moment.map(\.id) == ["g"])
         }
     }

@@ -1,6 +1,8 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import Testing
+
+@testable import DataStore
 
 @Suite("Saving, querying and deleting")
 struct StoreBasicsTests {
@@ -92,8 +94,11 @@ struct StoreBasicsTests {
             try await store.save(posts)
             let byRating = try await store.query(Post.self, sort: .descending(\.rating)).map(\.id)
             #expect(byRating == ["b", "a", "c", "d"])
-            let byTitleThenRating = try await store.query(Post.self, sort: [.ascending(\.title), .descending(\.rating)])
-                .map(\.id)
+            let byTitleThenRating = try await store.query(
+                Post.self,
+                sort: [.ascending(\.title), .descending(\.rating)]
+            )
+            .map(\.id)
             #expect(byTitleThenRating == ["a", "d", "c", "b"])
         }
     }
@@ -111,15 +116,21 @@ struct StoreBasicsTests {
             #expect(third == Array(20..<25))
             #expect(beyond.isEmpty)
             #expect(try await store.query(Post.self).count == 25)
-            await expectDataStoreError(.invalidQuery) { _ = try await store.query(Post.self, page: .init(index: 0, size: 0)) }
-            await expectDataStoreError(.invalidQuery) { _ = try await store.query(Post.self, page: .init(index: -1, size: 5)) }
+            await expectDataStoreError(.invalidQuery) {
+                _ = try await store.query(Post.self, page: .init(index: 0, size: 0))
+            }
+            await expectDataStoreError(.invalidQuery) {
+                _ = try await store.query(Post.self, page: .init(index: -1, size: 5))
+            }
         }
     }
 
     @Test("deleting by instance, by id, by predicate and all", arguments: StorageKind.allCases)
     func deleting(kind: StorageKind) async throws {
         try await withStore(kind) { store in
-            let posts = (0..<6).map { Post(id: "p\($0)", title: "t\($0)", rating: $0, status: $0 % 2 == 0 ? .active : .inactive) }
+            let posts = (0..<6).map {
+                Post(id: "p\($0)", title: "t\($0)", rating: $0, status: $0 % 2 == 0 ? .active : .inactive)
+            }
             try await store.save(posts)
             #expect(try await store.delete(posts[0]) == posts[0])
             #expect(try await store.delete(posts[0]) == nil)

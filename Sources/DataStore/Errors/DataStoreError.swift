@@ -120,7 +120,9 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var where_: [String] = []
-        if let model { where_.append(field.map { "\(model).\($0)" } ?? model) } else if let field {
+        if let model {
+            where_.append(field.map { "\(model).\($0)" } ?? model)
+        } else if let field {
             where_.append(field)
         }
         if let path { where_.append("at \(path)") }

@@ -37,7 +37,11 @@ public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
         private var pending: [StorageChange] = []
         private var pendingIndex = 0
 
-        init(base: AsyncThrowingStream<ChangeBatch, any Error>.Iterator?, filter: ChangeFilter?, failure: DataStoreError?) {
+        init(
+            base: AsyncThrowingStream<ChangeBatch, any Error>.Iterator?,
+            filter: ChangeFilter?,
+            failure: DataStoreError?
+        ) {
             self.base = base
             self.filter = filter
             self.failure = failure
@@ -47,7 +51,9 @@ public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
             try await next(isolation: nil)
         }
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(DataStoreError)
+        public mutating func next(
+            isolation actor: isolated (any Actor)?
+        ) async throws(DataStoreError)
             -> MutationEvent<M>?
         {
             if let failure {
@@ -140,7 +146,8 @@ extension DataStore {
     private func subscribe<M: Model>(_ filter: ChangeFilter) -> ModelChanges<M> {
         let limit = max(1, configuration.observerBufferLimit)
         let (stream, continuation) = AsyncThrowingStream<ChangeBatch, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(limit))
+            bufferingPolicy: .bufferingOldest(limit)
+        )
         let modelName = filter.schema.name
         let subscriber = ChangeHub.Subscriber(
             modelName: modelName,
@@ -152,10 +159,13 @@ extension DataStore {
                             message: "The observer of \(modelName) fell more than \(limit) commits behind, so later "
                                 + "changes were not delivered. Observe again (and query to catch up), consume faster, "
                                 + "or raise Configuration.observerBufferLimit.",
-                            model: modelName))
+                            model: modelName
+                        )
+                    )
                 }
             },
-            finish: { continuation.finish() })
+            finish: { continuation.finish() }
+        )
         if let id = hub.subscribe(subscriber) {
             let hub = self.hub
             continuation.onTermination = { _ in hub.unsubscribe(id) }

@@ -52,7 +52,9 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             try await next(isolation: nil)
         }
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(DataStoreError)
+        public mutating func next(
+            isolation actor: isolated (any Actor)?
+        ) async throws(DataStoreError)
             -> QuerySnapshot<M>?
         {
             guard let current = setup else { return nil }
@@ -88,7 +90,10 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             snapshot = nil
         }
 
-        private func initialState(_ setup: Setup, isolation actor: isolated (any Actor)?) async throws(DataStoreError)
+        private func initialState(
+            _ setup: Setup,
+            isolation actor: isolated (any Actor)?
+        ) async throws(DataStoreError)
             -> SnapshotState
         {
             // Changes committed from now on are in the inbox; applying one that the query already
@@ -100,7 +105,10 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         }
 
         /// Applies what arrived since the last snapshot; returns whether the result changed.
-        private mutating func applyPending(_ setup: Setup, isolation actor: isolated (any Actor)?)
+        private mutating func applyPending(
+            _ setup: Setup,
+            isolation actor: isolated (any Actor)?
+        )
             async throws(DataStoreError) -> Bool
         {
             let pending = setup.inbox.take()
@@ -131,7 +139,8 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             self.rows = rows.sorted { MemorySort.precedes($0.values, $1.values, keys: keys) }
             current = Dictionary(
                 self.rows.map { (ModelIdentifier(of: $0.values, in: schema), $0.values) },
-                uniquingKeysWith: { _, last in last })
+                uniquingKeysWith: { _, last in last }
+            )
         }
 
         func makeSnapshot() -> QuerySnapshot<M> {
@@ -139,7 +148,11 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         }
 
         /// Runs the query and sorts its result with the same order ``apply(_:)`` maintains.
-        static func loading(_ schema: ModelSchema, _ request: FetchRequest, from store: DataStore)
+        static func loading(
+            _ schema: ModelSchema,
+            _ request: FetchRequest,
+            from store: DataStore
+        )
             async throws(DataStoreError) -> SnapshotState
         {
             let loaded = try await store.read { reader throws(DataStoreError) in
@@ -240,7 +253,8 @@ final class SnapshotInbox: Sendable {
         let subscriber = ChangeHub.Subscriber(
             modelName: modelName,
             deliver: { [weak self] batch in self?.deliver(batch) },
-            finish: { [weak self] in self?.finish() })
+            finish: { [weak self] in self?.finish() }
+        )
         guard let id = hub.subscribe(subscriber) else {
             signal.finish()
             return
@@ -254,7 +268,12 @@ final class SnapshotInbox: Sendable {
     }
 
     private func unsubscribe() {
-        if let id = subscription.withLock({ id in defer { id = nil }; return id }) { hub.unsubscribe(id) }
+        if let id = subscription.withLock({ id in
+            defer { id = nil }
+            return id
+        }) {
+            hub.unsubscribe(id)
+        }
     }
 
     func deliver(_ batch: ChangeBatch) {
@@ -303,7 +322,11 @@ extension DataStore {
         do {
             let schema = try models.entry(for: M.self).schema
             let request = try fetchRequest(schema, predicate.predicate, sort: sort?.keys ?? [], page: nil)
-            let inbox = SnapshotInbox(limit: max(1, configuration.observerBufferLimit), hub: hub, modelName: schema.name)
+            let inbox = SnapshotInbox(
+                limit: max(1, configuration.observerBufferLimit),
+                hub: hub,
+                modelName: schema.name
+            )
             return QuerySnapshots(store: self, setup: .success(.init(schema: schema, request: request, inbox: inbox)))
         } catch {
             return QuerySnapshots(store: self, setup: .failure(error))

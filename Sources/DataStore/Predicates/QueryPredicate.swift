@@ -58,7 +58,10 @@ public func == <M: Model, V: ScalarFieldValue>(field: KeyPath<M, V?>, value: V) 
 }
 
 /// The optional field is null.
-public func == <M: Model, V: FieldValueConvertible>(field: KeyPath<M, V?>, _: _OptionalNilComparisonType)
+public func == <M: Model, V: FieldValueConvertible>(
+    field: KeyPath<M, V?>,
+    _: _OptionalNilComparisonType
+)
     -> QueryPredicate<M>
 {
     .field(field, .attributeExists(false))
@@ -75,7 +78,10 @@ public func != <M: Model, V: ScalarFieldValue>(field: KeyPath<M, V?>, value: V) 
 }
 
 /// The optional field is not null.
-public func != <M: Model, V: FieldValueConvertible>(field: KeyPath<M, V?>, _: _OptionalNilComparisonType)
+public func != <M: Model, V: FieldValueConvertible>(
+    field: KeyPath<M, V?>,
+    _: _OptionalNilComparisonType
+)
     -> QueryPredicate<M>
 {
     .field(field, .attributeExists(true))
@@ -125,14 +131,22 @@ public func >= <M: Model, V: ScalarFieldValue & Comparable>(field: KeyPath<M, V?
 
 extension QueryPredicate {
     /// The field is between `lower` and `upper`, both included.
-    public static func between<V: ScalarFieldValue & Comparable>(_ field: KeyPath<M, V>, _ lower: V, _ upper: V)
+    public static func between<V: ScalarFieldValue & Comparable>(
+        _ field: KeyPath<M, V>,
+        _ lower: V,
+        _ upper: V
+    )
         -> QueryPredicate<M>
     {
         .field(field, .between(lower.fieldValue, upper.fieldValue))
     }
 
     /// The optional field is between `lower` and `upper`, both included (false when null).
-    public static func between<V: ScalarFieldValue & Comparable>(_ field: KeyPath<M, V?>, _ lower: V, _ upper: V)
+    public static func between<V: ScalarFieldValue & Comparable>(
+        _ field: KeyPath<M, V?>,
+        _ lower: V,
+        _ upper: V
+    )
         -> QueryPredicate<M>
     {
         .field(field, .between(lower.fieldValue, upper.fieldValue))
@@ -179,14 +193,20 @@ extension QueryPredicate {
     }
 
     /// The list field does not contain `element`.
-    public static func notContains<E: ScalarFieldValue>(_ field: KeyPath<M, [E]>, _ element: E)
+    public static func notContains<E: ScalarFieldValue>(
+        _ field: KeyPath<M, [E]>,
+        _ element: E
+    )
         -> QueryPredicate<M>
     {
         .field(field, .notContains(element.fieldValue))
     }
 
     /// The optional list field does not contain `element` (true when null).
-    public static func notContains<E: ScalarFieldValue>(_ field: KeyPath<M, [E]?>, _ element: E)
+    public static func notContains<E: ScalarFieldValue>(
+        _ field: KeyPath<M, [E]?>,
+        _ element: E
+    )
         -> QueryPredicate<M>
     {
         .field(field, .notContains(element.fieldValue))
@@ -213,7 +233,10 @@ extension QueryPredicate {
     }
 
     /// The field is present (`exists: true`) or null (`exists: false`).
-    public static func attributeExists<V: FieldValueConvertible>(_ field: KeyPath<M, V?>, _ exists: Bool = true)
+    public static func attributeExists<V: FieldValueConvertible>(
+        _ field: KeyPath<M, V?>,
+        _ exists: Bool = true
+    )
         -> QueryPredicate<M>
     {
         .field(field, .attributeExists(exists))

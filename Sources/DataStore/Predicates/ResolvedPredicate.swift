@@ -54,7 +54,10 @@ extension ModelPredicate {
     }
 
     /// Validates `test` for `field` and returns it with operands in stored form.
-    private static func check(_ test: PredicateOperator, on field: ModelField) throws(DataStoreError)
+    private static func check(
+        _ test: PredicateOperator,
+        on field: ModelField
+    ) throws(DataStoreError)
         -> PredicateOperator
     {
         let type = field.type

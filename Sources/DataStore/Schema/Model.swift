@@ -61,7 +61,10 @@ public struct FieldValues: Sendable {
 
     /// Decodes the field at `index`, attaching the index to any error.
     @inlinable
-    public func decode<Value: FieldValueConvertible>(_ index: Int, as type: Value.Type = Value.self)
+    public func decode<Value: FieldValueConvertible>(
+        _ index: Int,
+        as type: Value.Type = Value.self
+    )
         throws(FieldValueError) -> Value
     {
         guard index < values.count else {

@@ -20,7 +20,9 @@ extension ModelSchema {
             }
             if Self.reservedFieldNames.contains(field.name) {
                 throw invalid(
-                    "\(field.name) is reserved for sync metadata; rename the field.", field: field.name)
+                    "\(field.name) is reserved for sync metadata; rename the field.",
+                    field: field.name
+                )
             }
             guard seen.insert(field.name).inserted else {
                 throw invalid("The field \(field.name) is declared twice.", field: field.name)
@@ -35,20 +37,27 @@ extension ModelSchema {
             guard field.isRequired, field.type.isScalar, field.type != .json else {
                 throw invalid(
                     "The primary key field \(keyField) must be a required single value (not a list, "
-                        + "object or AWSJSON).", field: keyField)
+                        + "object or AWSJSON).",
+                    field: keyField
+                )
             }
         }
         guard Set(primaryKey).count == primaryKey.count else { throw invalid("The primary key repeats a field.") }
         var indexNames: Set<String> = []
         for index in indexes {
-            if let problem = Self.nameProblem(index.name) { throw invalid("The index name \"\(index.name)\" \(problem).") }
-            guard indexNames.insert(index.name).inserted else { throw invalid("The index \(index.name) is declared twice.") }
+            if let problem = Self.nameProblem(index.name) {
+                throw invalid("The index name \"\(index.name)\" \(problem).")
+            }
+            guard indexNames.insert(index.name).inserted else {
+                throw invalid("The index \(index.name) is declared twice.")
+            }
             guard !index.fields.isEmpty else { throw invalid("The index \(index.name) names no fields.") }
             for indexField in index.fields {
                 guard let field = field(named: indexField), field.type.isScalar else {
                     throw invalid(
                         "The index \(index.name) names \(indexField), which is not a stored single-value field.",
-                        field: indexField)
+                        field: indexField
+                    )
                 }
             }
         }
@@ -85,7 +94,9 @@ extension ModelSchema {
                 if let problem = nameProblem(field.name) {
                     return "The field \(embedded.name).\(field.name) \(problem)."
                 }
-                guard seen.insert(field.name).inserted else { return "\(embedded.name).\(field.name) is declared twice." }
+                guard seen.insert(field.name).inserted else {
+                    return "\(embedded.name).\(field.name) is declared twice."
+                }
                 if let problem = typeProblem(field.type) { return problem }
             }
             return nil

@@ -22,7 +22,8 @@ struct RegisteredModels: Sendable {
                 throw DataStoreError(
                     code: .invalidSchema,
                     message: "Two model types, \(existing.type) and \(type), use the name \(schema.name).",
-                    model: schema.name)
+                    model: schema.name
+                )
             }
             let entry = Entry(type: type, schema: schema)
             byType[ObjectIdentifier(type)] = entry

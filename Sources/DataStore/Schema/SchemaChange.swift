@@ -13,8 +13,14 @@ enum SchemaChange: Equatable, Sendable {
 
     /// Classifies the change from `stored` (model descriptions as kept by the store) to `current`.
     static func between(stored: [FieldValue], current: [FieldValue]) -> SchemaChange {
-        let old = Dictionary(stored.compactMap { d in d.stringMember("name").map { ($0, d) } }, uniquingKeysWith: { a, _ in a })
-        let new = Dictionary(current.compactMap { d in d.stringMember("name").map { ($0, d) } }, uniquingKeysWith: { a, _ in a })
+        let old = Dictionary(
+            stored.compactMap { d in d.stringMember("name").map { ($0, d) } },
+            uniquingKeysWith: { a, _ in a }
+        )
+        let new = Dictionary(
+            current.compactMap { d in d.stringMember("name").map { ($0, d) } },
+            uniquingKeysWith: { a, _ in a }
+        )
         if old == new { return .none }
         if let problem = additiveProblem(from: old, to: new) {
             if let reverse = reverseGap(from: new, to: old) {
@@ -36,18 +42,28 @@ enum SchemaChange: Equatable, Sendable {
         guard additiveProblem(from: from, to: to) == nil else { return nil }
         for (name, description) in to.sorted(by: { $0.key < $1.key }) {
             guard let current = from[name] else {
-                return Problem(detail: "the store has a model \(name) that this app does not know", model: name, field: nil)
+                return Problem(
+                    detail: "the store has a model \(name) that this app does not know",
+                    model: name,
+                    field: nil
+                )
             }
             let currentFields = Set(current.listMember("fields").compactMap { $0.stringMember("name") })
             for field in description.listMember("fields") {
                 if let fieldName = field.stringMember("name"), !currentFields.contains(fieldName) {
                     return Problem(
                         detail: "the store has a field \(name).\(fieldName) that this app does not know",
-                        model: name, field: fieldName)
+                        model: name,
+                        field: fieldName
+                    )
                 }
             }
             if current != description {
-                return Problem(detail: "the store's \(name) uses a newer definition of its types", model: name, field: nil)
+                return Problem(
+                    detail: "the store's \(name) uses a newer definition of its types",
+                    model: name,
+                    field: nil
+                )
             }
         }
         return nil
@@ -58,7 +74,7 @@ enum SchemaChange: Equatable, Sendable {
             guard let newModel = new[name] else {
                 return Problem(detail: "the model \(name) was removed", model: name, field: nil)
             }
-            if oldModel.member("primaryKey") != newModel.member("primaryKey") {
+            if oldModel.objectMember("primaryKey") != newModel.objectMember("primaryKey") {
                 return Problem(detail: "the primary key of \(name) changed", model: name, field: nil)
             }
             if let problem = fieldsProblem(from: oldModel.listMember("fields"), to: newModel.listMember("fields")) {
@@ -68,20 +84,28 @@ enum SchemaChange: Equatable, Sendable {
         return nil
     }
 
-    private static func fieldsProblem(from old: [FieldValue], to new: [FieldValue]) -> (field: String, detail: String)? {
-        let newByName = Dictionary(new.compactMap { f in f.stringMember("name").map { ($0, f) } }, uniquingKeysWith: { a, _ in a })
+    private static func fieldsProblem(from old: [FieldValue], to new: [FieldValue]) -> (field: String, detail: String)?
+    {
+        let newByName = Dictionary(
+            new.compactMap { f in f.stringMember("name").map { ($0, f) } },
+            uniquingKeysWith: { a, _ in a }
+        )
         let oldNames = Set(old.compactMap { $0.stringMember("name") })
         for field in old {
             guard let name = field.stringMember("name") else { continue }
             guard let newField = newByName[name] else { return (name, "the field was removed") }
-            if field.member("required") != newField.member("required") { return (name, "required-ness changed") }
-            if !isAdditive(from: field.member("type"), to: newField.member("type")) {
+            if field.objectMember("required") != newField.objectMember("required") {
+                return (name, "required-ness changed")
+            }
+            if !isAdditive(from: field.objectMember("type"), to: newField.objectMember("type")) {
                 return (name, "the type changed")
             }
         }
         for field in new {
             guard let name = field.stringMember("name"), !oldNames.contains(name) else { continue }
-            if field.member("required") == .bool(true) { return (name, "a new required field cannot be filled in") }
+            if field.objectMember("required") == .bool(true) {
+                return (name, "a new required field cannot be filled in")
+            }
         }
         return nil
     }
@@ -95,28 +119,28 @@ enum SchemaChange: Equatable, Sendable {
         if let embedded = old.stringMember("embedded"), embedded == new.stringMember("embedded") {
             return fieldsProblem(from: old.listMember("fields"), to: new.listMember("fields")) == nil
         }
-        if !old.member("list").isNull, !new.member("list").isNull,
-            old.member("elementsRequired") == new.member("elementsRequired")
+        if !old.objectMember("list").isNull, !new.objectMember("list").isNull,
+            old.objectMember("elementsRequired") == new.objectMember("elementsRequired")
         {
-            return isAdditive(from: old.member("list"), to: new.member("list"))
+            return isAdditive(from: old.objectMember("list"), to: new.objectMember("list"))
         }
         return false
     }
 }
 
 extension FieldValue {
-    func member(_ name: String) -> FieldValue {
+    func objectMember(_ name: String) -> FieldValue {
         if case .object(let members) = self { return members[name] ?? .null }
         return .null
     }
 
     func stringMember(_ name: String) -> String? {
-        if case .string(let value) = member(name) { return value }
+        if case .string(let value) = objectMember(name) { return value }
         return nil
     }
 
     func listMember(_ name: String) -> [FieldValue] {
-        if case .list(let values) = member(name) { return values }
+        if case .list(let values) = objectMember(name) { return values }
         return []
     }
 }

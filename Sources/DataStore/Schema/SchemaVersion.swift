@@ -27,7 +27,8 @@ extension ModelSchema {
             "indexes": .list(
                 indexes.sorted { FieldValue.compareUTF8($0.name, $1.name) == .less }.map { index in
                     .object(["name": .string(index.name), "fields": .list(index.fields.map(FieldValue.string))])
-                }),
+                }
+            ),
         ])
     }
 

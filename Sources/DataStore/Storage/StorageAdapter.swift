@@ -2,7 +2,10 @@
 /// executor, so adapters are synchronous and need no locking of their own.
 protocol StorageAdapter: AnyObject {
     /// Prepares storage for `schemas`: creates tables, migrates a stored schema, checks versions.
-    func open(schemas: [ModelSchema], onIncompatibleSchema: IncompatibleSchemaPolicy) throws(DataStoreError)
+    func open(
+        schemas: [ModelSchema],
+        onIncompatibleSchema: IncompatibleSchemaPolicy
+    ) throws(DataStoreError)
         -> OpenReport
 
     /// Runs `body` in one transaction, committing if it returns and rolling back if it throws.
@@ -20,7 +23,9 @@ protocol StorageAdapter: AnyObject {
 
 /// Reads that run off the engine's executor, concurrently with writes (SQLite in WAL mode).
 protocol ConcurrentStorageReader: Sendable {
-    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T)
+    func read<T: Sendable>(
+        _ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T
+    )
         async throws(DataStoreError) -> T
 }
 
@@ -41,7 +46,11 @@ struct ResolvedSortKey: Hashable, Sendable {
 /// Read access to stored models, as values in schema order.
 protocol StorageReading {
     /// Calls `visit` with each matching row's values; `visit` may keep the array.
-    func fetch(_ schema: ModelSchema, _ request: FetchRequest, _ visit: ([FieldValue]) throws(DataStoreError) -> Void)
+    func fetch(
+        _ schema: ModelSchema,
+        _ request: FetchRequest,
+        _ visit: ([FieldValue]) throws(DataStoreError) -> Void
+    )
         throws(DataStoreError)
     /// The row with the identifier, if stored.
     func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]?

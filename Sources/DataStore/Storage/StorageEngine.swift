@@ -93,14 +93,16 @@ actor StorageEngine {
                             code: .modelNotFound,
                             message: "A conditional save needs a stored \(schema.name) with identifier \(identifier), "
                                 + "and there is none. Save without a condition to create it.",
-                            model: schema.name)
+                            model: schema.name
+                        )
                     }
                     guard condition.evaluate(existing) else {
                         throw DataStoreError(
                             code: .conditionNotMet,
                             message: "The stored \(schema.name) \(identifier) does not satisfy the save's condition; "
                                 + "nothing was written.",
-                            model: schema.name)
+                            model: schema.name
+                        )
                     }
                     _ = try transaction.update(schema, save.values)
                     kind = .updated
@@ -112,12 +114,19 @@ actor StorageEngine {
                 }
                 if outboxEnabled {
                     try transaction.enqueue(
-                        outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition))
+                        outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition)
+                    )
                 }
                 changes.append(
                     StorageChange(
-                        modelName: schema.name, kind: kind, source: .local, identifier: identifier,
-                        values: save.values, model: save.model))
+                        modelName: schema.name,
+                        kind: kind,
+                        source: .local,
+                        identifier: identifier,
+                        values: save.values,
+                        model: save.model
+                    )
+                )
             }
             return changes
         }
@@ -141,22 +150,29 @@ actor StorageEngine {
                         code: .modelNotFound,
                         message: "A conditional delete needs a stored \(schema.name) with identifier \(identifier), "
                             + "and there is none.",
-                        model: schema.name)
+                        model: schema.name
+                    )
                 }
                 guard condition.evaluate(existing) else {
                     throw DataStoreError(
                         code: .conditionNotMet,
                         message: "The stored \(schema.name) \(identifier) does not satisfy the delete's condition; "
                             + "nothing was deleted.",
-                        model: schema.name)
+                        model: schema.name
+                    )
                 }
             }
             guard let values = try transaction.delete(schema, identifier) else { return nil }
             let model = try schema.decode(M.self, values)
             if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
             return StorageChange(
-                modelName: schema.name, kind: .deleted, source: .local, identifier: identifier, values: values,
-                model: model)
+                modelName: schema.name,
+                kind: .deleted,
+                source: .local,
+                identifier: identifier,
+                values: values,
+                model: model
+            )
         }
         guard let change else { return nil }
         hub.publish(ChangeBatch(changes: [change]))
@@ -164,7 +180,11 @@ actor StorageEngine {
     }
 
     /// Deletes every model matching `predicate` in one transaction; returns them.
-    func delete<M: Model>(_ type: M.Type, schema: ModelSchema, matching predicate: ResolvedPredicate)
+    func delete<M: Model>(
+        _ type: M.Type,
+        schema: ModelSchema,
+        matching predicate: ResolvedPredicate
+    )
         throws(DataStoreError) -> [M]
     {
         let adapter = try openAdapter()
@@ -182,8 +202,14 @@ actor StorageEngine {
                 models.append(model)
                 changes.append(
                     StorageChange(
-                        modelName: schema.name, kind: .deleted, source: .local, identifier: identifier,
-                        values: values, model: model))
+                        modelName: schema.name,
+                        kind: .deleted,
+                        source: .local,
+                        identifier: identifier,
+                        values: values,
+                        model: model
+                    )
+                )
             }
             return (models, changes)
         }
@@ -242,7 +268,8 @@ extension ModelSchema {
                 message: "A stored \(name) cannot be decoded: \(error.reason). The store holds a value this "
                     + "version of the model does not accept.",
                 model: name,
-                field: path.isEmpty ? nil : path.joined(separator: "."))
+                field: path.isEmpty ? nil : path.joined(separator: ".")
+            )
         }
     }
 }

@@ -41,7 +41,8 @@ extension DataStore {
     ///
     /// - Returns: the deleted models. Observers receive one deletion event for each.
     @discardableResult
-    public func delete<M: Model>(_ type: M.Type, where predicate: QueryPredicate<M>) async throws(DataStoreError) -> [M] {
+    public func delete<M: Model>(_ type: M.Type, where predicate: QueryPredicate<M>) async throws(DataStoreError) -> [M]
+    {
         let schema = try models.entry(for: M.self).schema
         let resolved = try predicate.predicate.resolve(against: schema)
         return try await engine.delete(M.self, schema: schema, matching: resolved)

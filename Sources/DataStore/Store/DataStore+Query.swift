@@ -64,7 +64,10 @@ extension DataStore {
     }
 
     /// The number of models matching `predicate`.
-    public func count<M: Model>(_ type: M.Type, where predicate: QueryPredicate<M> = .all)
+    public func count<M: Model>(
+        _ type: M.Type,
+        where predicate: QueryPredicate<M> = .all
+    )
         async throws(DataStoreError) -> Int
     {
         let schema = try models.entry(for: M.self).schema
@@ -74,7 +77,12 @@ extension DataStore {
 
     // MARK: Helpers
 
-    func fetchRequest(_ schema: ModelSchema, _ predicate: ModelPredicate, sort: [SortKey], page: QueryPage?)
+    func fetchRequest(
+        _ schema: ModelSchema,
+        _ predicate: ModelPredicate,
+        sort: [SortKey],
+        page: QueryPage?
+    )
         throws(DataStoreError) -> FetchRequest
     {
         if let page {
@@ -83,11 +91,15 @@ extension DataStore {
                     code: .invalidQuery,
                     message: "A page needs an index of at least 0 and a size of at least 1 (got index \(page.index), "
                         + "size \(page.size)).",
-                    model: schema.name)
+                    model: schema.name
+                )
             }
             guard page.index.multipliedReportingOverflow(by: page.size).overflow == false else {
                 throw DataStoreError(
-                    code: .invalidQuery, message: "The page index \(page.index) is too large.", model: schema.name)
+                    code: .invalidQuery,
+                    message: "The page index \(page.index) is too large.",
+                    model: schema.name
+                )
             }
         }
         var resolvedSort: [ResolvedSortKey] = []
@@ -97,13 +109,17 @@ extension DataStore {
                     code: .unknownField,
                     message: "The sort key \(key.keyPathDescription) does not name a stored field of \(schema.name).",
                     model: schema.name,
-                    field: key.field)
+                    field: key.field
+                )
             }
             let field = schema.fields[index]
             guard field.type.isScalar else {
                 throw DataStoreError(
-                    code: .invalidQuery, message: "Results cannot be sorted by the \(field.type.graphQLName) field \(name).",
-                    model: schema.name, field: name)
+                    code: .invalidQuery,
+                    message: "Results cannot be sorted by the \(field.type.graphQLName) field \(name).",
+                    model: schema.name,
+                    field: name
+                )
             }
             resolvedSort.append(ResolvedSortKey(fieldIndex: index, field: field, ascending: key.ascending))
         }
@@ -118,7 +134,8 @@ extension DataStore {
                 code: .invalidQuery,
                 message: "\(schema.name)'s primary key is (\(schema.primaryKey.joined(separator: ", "))), not a single "
                     + "string field; look it up by its full identifier.",
-                model: schema.name)
+                model: schema.name
+            )
         }
         return ModelIdentifier([.string(id)])
     }

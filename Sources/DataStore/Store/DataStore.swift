@@ -64,7 +64,9 @@ public final class DataStore: Sendable {
         self.storage = storage
         if case .incompatible(let detail, _, _) = report.change {
             configuration.logger.warning(
-                "Stored schema replaced; local data was deleted", metadata: ["change": "\(detail)"])
+                "Stored schema replaced; local data was deleted",
+                metadata: ["change": "\(detail)"]
+            )
             if !report.discardedMutations.isEmpty {
                 configuration.errorHandler(
                     DataStoreError(
@@ -73,7 +75,9 @@ public final class DataStore: Sendable {
                             + "\(report.discardedMutations.count) mutation(s) that had not been sent: "
                             + report.discardedMutations.map { "\($0.kind.rawValue) \($0.modelName) \($0.modelID)" }
                             .joined(separator: ", "),
-                        path: storage.path))
+                        path: storage.path
+                    )
+                )
             }
         }
     }
@@ -92,7 +96,9 @@ public final class DataStore: Sendable {
 
     /// Runs a read: concurrently on the SQLite reader pool when there is one, otherwise on the
     /// storage engine.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T)
+    func read<T: Sendable>(
+        _ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T
+    )
         async throws(DataStoreError) -> T
     {
         if Task.isCancelled { throw .cancelled() }

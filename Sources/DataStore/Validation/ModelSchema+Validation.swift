@@ -44,7 +44,8 @@ extension ModelSchema {
             guard case .int(let number) = value else { return mismatch() }
             guard number >= Int(Int32.min), number <= Int(Int32.max) else {
                 return FieldValueError(
-                    "\(number) is outside GraphQL Int's 32-bit range; use AWSTimestamp or Float for larger numbers")
+                    "\(number) is outside GraphQL Int's 32-bit range; use AWSTimestamp or Float for larger numbers"
+                )
             }
             return nil
         case .timestamp:
@@ -67,7 +68,8 @@ extension ModelSchema {
             return format(jsonProblem)
         case .enumeration(let enumType):
             guard case .string(let raw) = value else { return mismatch() }
-            return enumType.values.contains(raw) ? nil : FieldValueError("\"\(raw)\" is not a value of \(enumType.name)")
+            return enumType.values.contains(raw)
+                ? nil : FieldValueError("\"\(raw)\" is not a value of \(enumType.name)")
         case .list(let element, let elementsRequired):
             guard case .list(let elements) = value else { return mismatch() }
             for (index, element_) in elements.enumerated() {
@@ -79,7 +81,11 @@ extension ModelSchema {
         case .embedded(let embedded):
             guard case .object(let members) = value else { return mismatch() }
             for field in embedded.fields {
-                if let problem = problem(with: members[field.name] ?? .null, for: field.type, isRequired: field.isRequired) {
+                if let problem = problem(
+                    with: members[field.name] ?? .null,
+                    for: field.type,
+                    isRequired: field.isRequired
+                ) {
                     return problem.inside(field.name)
                 }
             }

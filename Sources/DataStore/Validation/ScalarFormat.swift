@@ -52,11 +52,16 @@ enum ScalarFormat {
         else { return "the scheme contains a character that is not allowed" }
         let rest = bytes[(colon + 1)...]
         guard !rest.isEmpty else { return "nothing follows the scheme" }
-        guard rest.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { return "URLs cannot contain spaces or control characters" }
+        guard rest.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            return "URLs cannot contain spaces or control characters"
+        }
         var path = rest[...]
         if rest.starts(with: [UInt8(ascii: "/"), UInt8(ascii: "/")]) {
             let afterSlashes = rest.dropFirst(2)
-            let authorityEnd = afterSlashes.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            let authorityEnd =
+                afterSlashes.firstIndex {
+                    $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+                }
                 ?? afterSlashes.endIndex
             guard authorityEnd > afterSlashes.startIndex else { return "the URL has an empty host" }
             path = afterSlashes[authorityEnd...]

@@ -197,7 +197,8 @@ public protocol EmbeddedModel: FieldValueConvertible, Hashable {
 extension FieldValue {
     /// Decodes the member `name` of an ``object(_:)`` value; a missing member decodes as null.
     /// For use by generated ``EmbeddedModel`` code.
-    public func member<V: FieldValueConvertible>(_ name: String, as type: V.Type = V.self) throws(FieldValueError) -> V {
+    public func member<V: FieldValueConvertible>(_ name: String, as type: V.Type = V.self) throws(FieldValueError) -> V
+    {
         guard case .object(let members) = self else { throw .typeMismatch(expected: "an object", found: self) }
         do { return try V(fieldValue: members[name] ?? .null) } catch { throw error.inside(name) }
     }

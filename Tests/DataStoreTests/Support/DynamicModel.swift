@@ -1,3 +1,4 @@
+import BlogModels
 import DataStore
 
 /// Supplies the schema of a ``DynamicModel``.
@@ -23,7 +24,9 @@ struct DynamicModel<Tag: SchemaTag>: Model, Equatable {
 /// Post as version 1 of an app saw it.
 enum PostV1: SchemaTag {
     static let schema = ModelSchema(
-        name: "Post", fields: [.required("id", .id), .required("title", .string), .required("rating", .int)])
+        name: "Post",
+        fields: [.required("id", .id), .required("title", .string), .required("rating", .int)]
+    )
 }
 
 /// Version 2: a new optional field and an index (additive).
@@ -34,13 +37,16 @@ enum PostV2: SchemaTag {
             .required("id", .id), .required("title", .string), .required("rating", .int),
             .optional("subtitle", .string),
         ],
-        indexes: [ModelIndex(name: "byRating", fields: ["rating"])])
+        indexes: [ModelIndex(name: "byRating", fields: ["rating"])]
+    )
 }
 
 /// An incompatible version: `rating` became a String.
 enum PostRatingAsString: SchemaTag {
     static let schema = ModelSchema(
-        name: "Post", fields: [.required("id", .id), .required("title", .string), .required("rating", .string)])
+        name: "Post",
+        fields: [.required("id", .id), .required("title", .string), .required("rating", .string)]
+    )
 }
 
 /// An incompatible version: a new required field.
@@ -50,7 +56,8 @@ enum PostV2Required: SchemaTag {
         fields: [
             .required("id", .id), .required("title", .string), .required("rating", .int),
             .required("subtitle", .string),
-        ])
+        ]
+    )
 }
 
 /// A model that is new in version 2.
@@ -68,5 +75,6 @@ enum LooseEvent: SchemaTag {
             .optional("amount", .float), .optional("phone", .phone), .optional("ip", .ipAddress),
             .optional("json", .json), .optional("status", .enumeration(PostStatus.enumType)),
             .optional("tags", .list(of: .string, elementsRequired: true)),
-        ])
+        ]
+    )
 }

@@ -1,6 +1,8 @@
-@testable import DataStore
+import BlogModels
 import Foundation
 import Testing
+
+@testable import DataStore
 
 /// A unique temporary directory, removed when the value is deinitialized... or at the end of the
 /// test via `remove()`.
@@ -41,7 +43,11 @@ func withStore<T>(
     case .ephemeral: storage = .ephemeral
     }
     let store = try await DataStore(
-        models: SeedModels.models, storage: storage, configuration: configuration, outboxEnabled: outboxEnabled)
+        models: SeedModels.models,
+        storage: storage,
+        configuration: configuration,
+        outboxEnabled: outboxEnabled
+    )
     do {
         let result = try await body(store)
         await store.close()

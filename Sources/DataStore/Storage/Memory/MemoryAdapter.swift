@@ -21,7 +21,10 @@ final class MemoryAdapter: StorageAdapter {
 
     var concurrentReader: (any ConcurrentStorageReader)? { nil }
 
-    func open(schemas: [ModelSchema], onIncompatibleSchema: IncompatibleSchemaPolicy) throws(DataStoreError)
+    func open(
+        schemas: [ModelSchema],
+        onIncompatibleSchema: IncompatibleSchemaPolicy
+    ) throws(DataStoreError)
         -> OpenReport
     {
         for schema in schemas { tables[schema.name] = Table(schema: schema) }
@@ -66,7 +69,11 @@ final class MemoryAdapter: StorageAdapter {
         return table
     }
 
-    fileprivate func setRow(_ table: String, _ identifier: ModelIdentifier, _ row: (sequence: Int, values: [FieldValue])?) {
+    fileprivate func setRow(
+        _ table: String,
+        _ identifier: ModelIdentifier,
+        _ row: (sequence: Int, values: [FieldValue])?
+    ) {
         undoLog.append(.restoreRow(table: table, identifier: identifier, row: tables[table]?.rows[identifier]))
         tables[table]?.rows[identifier] = row
     }
@@ -81,7 +88,11 @@ private struct MemorySession: StorageTransaction {
     let adapter: MemoryAdapter
     let isWritable: Bool
 
-    func fetch(_ schema: ModelSchema, _ request: FetchRequest, _ visit: ([FieldValue]) throws(DataStoreError) -> Void)
+    func fetch(
+        _ schema: ModelSchema,
+        _ request: FetchRequest,
+        _ visit: ([FieldValue]) throws(DataStoreError) -> Void
+    )
         throws(DataStoreError)
     {
         let table = try adapter.table(schema)
@@ -114,8 +125,10 @@ private struct MemorySession: StorageTransaction {
         let identifier = ModelIdentifier(of: values, in: schema)
         guard try fetchOne(schema, identifier) == nil else {
             throw DataStoreError(
-                code: .sqlite, message: "A \(schema.name) with identifier \(identifier) already exists.",
-                model: schema.name)
+                code: .sqlite,
+                message: "A \(schema.name) with identifier \(identifier) already exists.",
+                model: schema.name
+            )
         }
         adapter.nextRowSequence += 1
         adapter.setRow(schema.name, identifier, (adapter.nextRowSequence, values))

@@ -48,14 +48,18 @@ final class SQLiteAdapter: StorageAdapter {
             return DataStoreError(
                 code: .cannotOpen,
                 message: "The directory \(directory) does not exist. Create it before opening the store.",
-                path: path, underlyingError: error)
+                path: path,
+                underlyingError: error
+            )
         }
         if isDirectory.boolValue, !files.fileExists(atPath: path), !files.isWritableFile(atPath: directory) {
             return DataStoreError(
                 code: .readOnlyStore,
                 message: "The directory \(directory) is not writable, so the store cannot be created there. "
                     + "Choose a writable location.",
-                path: path, underlyingError: error)
+                path: path,
+                underlyingError: error
+            )
         }
         return mapped
     }
@@ -91,7 +95,10 @@ final class SQLiteAdapter: StorageAdapter {
 
     // MARK: Opening and migration
 
-    func open(schemas: [ModelSchema], onIncompatibleSchema: IncompatibleSchemaPolicy) throws(DataStoreError)
+    func open(
+        schemas: [ModelSchema],
+        onIncompatibleSchema: IncompatibleSchemaPolicy
+    ) throws(DataStoreError)
         -> OpenReport
     {
         let newTables = Dictionary(uniqueKeysWithValues: schemas.map { ($0.name, SQLiteTable(schema: $0)) })
@@ -119,12 +126,15 @@ final class SQLiteAdapter: StorageAdapter {
         let hash = SHA256.hexDigest(canonical)
         guard try db.tableExists(metaTable) else {
             let existing = try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
             if !existing.isEmpty {
                 throw DataStoreError(
                     code: .notADatabase,
                     message: "The file is an SQLite database but not a swift-datastore store (it has tables "
-                        + "\(existing.prefix(5).joined(separator: ", "))). It was left untouched.")
+                        + "\(existing.prefix(5).joined(separator: ", "))). It was left untouched."
+                )
             }
             try createSystemTables(db)
             for table in tables.values { try createModelTable(table, in: db) }
@@ -133,13 +143,15 @@ final class SQLiteAdapter: StorageAdapter {
         }
         let meta = try Dictionary(
             uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM \(quoteIdentifier(metaTable))")
-                .map { ($0["key"] as String, $0["value"] as String) })
+                .map { ($0["key"] as String, $0["value"] as String) }
+        )
         let storedFormat = Int(meta["format_version"] ?? "") ?? 0
         guard storedFormat <= formatVersion else {
             throw DataStoreError(
                 code: .newerStore,
                 message: "The store was written by a newer swift-datastore (storage format \(storedFormat); this "
-                    + "build reads up to \(formatVersion)). Update the app; the store was left untouched.")
+                    + "build reads up to \(formatVersion)). Update the app; the store was left untouched."
+            )
         }
         // Fails with SQLITE_READONLY now, rather than at the first save, when the file is read-only.
         try db.execute(sql: "UPDATE \"__datastore_meta\" SET \"value\" = \"value\" WHERE \"key\" = 'format_version'")
@@ -153,10 +165,13 @@ final class SQLiteAdapter: StorageAdapter {
         } catch {
             throw DataStoreError(
                 code: .corruptDatabase,
-                message: "The store's schema record is unreadable (\(error)). It was left untouched.")
+                message: "The store's schema record is unreadable (\(error)). It was left untouched."
+            )
         }
         let change = SchemaChange.between(
-            stored: storedDescriptions, current: schemas.map(\.storageDescription))
+            stored: storedDescriptions,
+            current: schemas.map(\.storageDescription)
+        )
         var report = OpenReport(change: change)
         switch change {
         case .none:
@@ -169,7 +184,8 @@ final class SQLiteAdapter: StorageAdapter {
                 message: "The store was written by a newer schema: \(detail). Update the app; the store was "
                     + "left untouched.",
                 model: model,
-                field: field)
+                field: field
+            )
         case .incompatible(let detail, let model, let field):
             guard policy == .wipe else {
                 throw DataStoreError(
@@ -177,7 +193,8 @@ final class SQLiteAdapter: StorageAdapter {
                     message: "The models changed in a way that cannot be migrated in place (\(detail)). The store "
                         + "was left untouched; open it with IncompatibleSchemaPolicy.wipe to start over.",
                     model: model,
-                    field: field)
+                    field: field
+                )
             }
             report.discardedMutations = try SQLiteSession(db: db, tables: [:]).outboxEntries()
             for description in storedDescriptions {
@@ -222,7 +239,8 @@ final class SQLiteAdapter: StorageAdapter {
                     "last_sync" INTEGER,
                     "last_full_sync" INTEGER
                 ) STRICT, WITHOUT ROWID;
-                """)
+                """
+        )
     }
 
     private static func createModelTable(_ table: SQLiteTable, in db: Database) throws {
@@ -232,7 +250,9 @@ final class SQLiteAdapter: StorageAdapter {
 
     private static func migrateAdditively(_ db: Database, tables: [String: SQLiteTable], stored: [FieldValue]) throws {
         let storedByName = Dictionary(
-            stored.compactMap { d in d.stringMember("name").map { ($0, d) } }, uniquingKeysWith: { a, _ in a })
+            stored.compactMap { d in d.stringMember("name").map { ($0, d) } },
+            uniquingKeysWith: { a, _ in a }
+        )
         for table in tables.values.sorted(by: { $0.schema.name < $1.schema.name }) {
             guard let old = storedByName[table.schema.name] else {
                 try createModelTable(table, in: db)
@@ -245,15 +265,18 @@ final class SQLiteAdapter: StorageAdapter {
             // Indexes: drop ours that changed or went away, create the missing ones.
             let prefix = "\(table.schema.name)__"
             let existing = try Row.fetchAll(
-                db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-                arguments: [table.schema.name])
+                db,
+                sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                arguments: [table.schema.name]
+            )
             var existingSQL: [String: String] = [:]
             for row in existing {
                 let name: String = row["name"]
                 if name.hasPrefix(prefix), let sql = row["sql"] as String? { existingSQL[name] = sql }
             }
             let desired = Dictionary(
-                uniqueKeysWithValues: table.schema.indexes.map { (table.indexName($0), table.createIndexSQL($0)) })
+                uniqueKeysWithValues: table.schema.indexes.map { (table.indexName($0), table.createIndexSQL($0)) }
+            )
             for (name, sql) in existingSQL where desired[name] != sql {
                 try db.execute(sql: "DROP INDEX \(quoteIdentifier(name))")
             }
@@ -265,7 +288,8 @@ final class SQLiteAdapter: StorageAdapter {
 
     private static func writeMeta(_ db: Database, canonical: String, hash: String) throws {
         let statement = try db.makeStatement(
-            sql: "INSERT OR REPLACE INTO \"__datastore_meta\" (\"key\", \"value\") VALUES (?, ?)")
+            sql: "INSERT OR REPLACE INTO \"__datastore_meta\" (\"key\", \"value\") VALUES (?, ?)"
+        )
         try statement.execute(arguments: ["format_version", String(formatVersion)])
         try statement.execute(arguments: ["schema_hash", hash])
         try statement.execute(arguments: ["schema", canonical])
@@ -278,7 +302,9 @@ struct SQLiteConcurrentReader: ConcurrentStorageReader {
     let tables: [String: SQLiteTable]
     let path: String?
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T)
+    func read<T: Sendable>(
+        _ body: @escaping @Sendable (any StorageReading) throws(DataStoreError) -> T
+    )
         async throws(DataStoreError) -> T
     {
         let tables = self.tables

@@ -23,26 +23,31 @@ extension DataStoreError {
             return make(
                 .notADatabase,
                 "The file is not an SQLite database (\(detail)). It was left untouched; "
-                    + "point the store at another path or move the file away.")
+                    + "point the store at another path or move the file away."
+            )
         case .SQLITE_CORRUPT:
             return make(
                 .corruptDatabase,
                 "The database is damaged (\(detail)). It was left untouched; restore it from a backup "
-                    + "or delete it to start over.")
+                    + "or delete it to start over."
+            )
         case .SQLITE_FULL:
             return make(
                 .storageFull,
                 "The disk or the store's size limit is full (\(detail)); the write was rolled back. "
-                    + "Free space, raise the limit, or delete data.")
+                    + "Free space, raise the limit, or delete data."
+            )
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
             return make(
                 .readOnlyStore,
-                "The store cannot be written (\(detail)). Check that the location is writable.")
+                "The store cannot be written (\(detail)). Check that the location is writable."
+            )
         case .SQLITE_CANTOPEN:
             return make(
                 .cannotOpen,
                 "The store's file cannot be opened or created (\(detail)). Check that the directory exists "
-                    + "and is writable.")
+                    + "and is writable."
+            )
         case .SQLITE_INTERRUPT:
             return .cancelled()
         case .SQLITE_IOERR:
@@ -61,7 +66,13 @@ extension DataStoreError {
         case .notADatabase, .corruptDatabase, .storageFull, .readOnlyStore, .cannotOpen, .sqlite, .newerStore,
             .incompatibleSchema:
             return DataStoreError(
-                code: code, message: message, model: model, field: field, path: path, underlyingError: underlyingError)
+                code: code,
+                message: message,
+                model: model,
+                field: field,
+                path: path,
+                underlyingError: underlyingError
+            )
         default:
             return self
         }

@@ -37,7 +37,11 @@ enum SQLitePredicateCompiler {
         }
     }
 
-    private static func compile(_ test: PredicateOperator, on field: ModelField, into arguments: inout [DatabaseValue])
+    private static func compile(
+        _ test: PredicateOperator,
+        on field: ModelField,
+        into arguments: inout [DatabaseValue]
+    )
         -> String
     {
         let column = quoteIdentifier(field.name)
@@ -97,7 +101,9 @@ enum SQLitePredicateCompiler {
     ) -> String {
         if values.isEmpty { return "0" }
         if values.count > inlineListLimit {
-            return guarded("\(column) IN (SELECT value FROM json_each(\(bind(.string(FieldValue.list(values).jsonText)))))")
+            return guarded(
+                "\(column) IN (SELECT value FROM json_each(\(bind(.string(FieldValue.list(values).jsonText)))))"
+            )
         }
         return guarded("\(column) IN (\(values.map(bind).joined(separator: ",")))")
     }

@@ -21,7 +21,11 @@ struct SQLiteSession: StorageTransaction {
 
     // MARK: Reading
 
-    func fetch(_ schema: ModelSchema, _ request: FetchRequest, _ visit: ([FieldValue]) throws(DataStoreError) -> Void)
+    func fetch(
+        _ schema: ModelSchema,
+        _ request: FetchRequest,
+        _ visit: ([FieldValue]) throws(DataStoreError) -> Void
+    )
         throws(DataStoreError)
     {
         let table = try table(schema)
@@ -113,7 +117,8 @@ struct SQLiteSession: StorageTransaction {
             }
             let statement = try db.cachedStatement(sql: updateSQL)
             try statement.execute(
-                arguments: SQLiteTable.arguments(values, at: table.nonKeyIndices + schema.primaryKeyIndices))
+                arguments: SQLiteTable.arguments(values, at: table.nonKeyIndices + schema.primaryKeyIndices)
+            )
             return db.changesCount > 0
         }
     }

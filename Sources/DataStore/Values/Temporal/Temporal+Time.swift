@@ -43,8 +43,14 @@ extension Temporal {
             }
             guard let offset = scanner.offset() else { throw fail("malformed time zone offset") }
             guard scanner.isAtEnd else { throw fail("unexpected text after the time") }
-            guard let value = Time(hour: hour, minute: minute, second: second, millisecond: millis,
-                utcOffsetSeconds: offset)
+            guard
+                let value = Time(
+                    hour: hour,
+                    minute: minute,
+                    second: second,
+                    millisecond: millis,
+                    utcOffsetSeconds: offset
+                )
             else { throw fail("time out of range") }
             self = value
         }

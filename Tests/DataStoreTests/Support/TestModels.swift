@@ -1,124 +1,10 @@
+import BlogModels
 import DataStore
 import Foundation
 
-// Hand-written models for the seed schema; datastore-modelgen generates this same shape:
-//
-//   enum PostStatus { ACTIVE INACTIVE }
-//   type Post @model {
-//     id: ID!
-//     title: String!
-//     rating: Int!
-//     status: PostStatus!
-//     comments: [Comment] @hasMany(indexName: "byPost", fields: ["id"])
-//   }
-//   type Comment @model {
-//     id: ID!
-//     postID: ID! @index(name: "byPost")
-//     post: Post @belongsTo(fields: ["postID"])
-//     content: String!
-//   }
-
-enum PostStatus: String, ModelEnum {
-    case active = "ACTIVE"
-    case inactive = "INACTIVE"
-
-    static let enumType = EnumType(name: "PostStatus", values: allCases.map(\.rawValue))
-}
-
-struct Post: Model, Equatable {
-    var id: String
-    var title: String
-    var rating: Int
-    var status: PostStatus
-    var createdAt: Temporal.DateTime?
-    var updatedAt: Temporal.DateTime?
-
-    init(
-        id: String = UUID().uuidString, title: String, rating: Int, status: PostStatus,
-        createdAt: Temporal.DateTime? = nil, updatedAt: Temporal.DateTime? = nil
-    ) {
-        self.id = id
-        self.title = title
-        self.rating = rating
-        self.status = status
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-    }
-
-    static let schema = ModelSchema(
-        name: "Post",
-        fields: [
-            .required("id", .id),
-            .required("title", .string),
-            .required("rating", .int),
-            .required("status", .enumeration(PostStatus.enumType)),
-            .optional("createdAt", .dateTime, isReadOnly: true),
-            .optional("updatedAt", .dateTime, isReadOnly: true),
-        ]
-    )
-
-    static func fieldName(for keyPath: PartialKeyPath<Post>) -> String? {
-        switch keyPath {
-        case \Post.id: "id"
-        case \Post.title: "title"
-        case \Post.rating: "rating"
-        case \Post.status: "status"
-        case \Post.createdAt: "createdAt"
-        case \Post.updatedAt: "updatedAt"
-        default: nil
-        }
-    }
-
-    init(fieldValues values: FieldValues) throws(FieldValueError) {
-        id = try values.decode(0)
-        title = try values.decode(1)
-        rating = try values.decode(2)
-        status = try values.decode(3)
-        createdAt = try values.decode(4)
-        updatedAt = try values.decode(5)
-    }
-
-    var fieldValues: [FieldValue] {
-        [id.fieldValue, title.fieldValue, rating.fieldValue, status.fieldValue, createdAt.fieldValue, updatedAt.fieldValue]
-    }
-
+extension Post {
     /// Not a stored field: predicates on it must fail with unknownField.
     var shout: String { title.uppercased() }
-}
-
-struct Comment: Model, Equatable {
-    var id: String
-    var postID: String
-    var content: String
-
-    init(id: String = UUID().uuidString, postID: String, content: String) {
-        self.id = id
-        self.postID = postID
-        self.content = content
-    }
-
-    static let schema = ModelSchema(
-        name: "Comment",
-        fields: [.required("id", .id), .required("postID", .id), .required("content", .string)],
-        indexes: [ModelIndex(name: "byPost", fields: ["postID"])]
-    )
-
-    static func fieldName(for keyPath: PartialKeyPath<Comment>) -> String? {
-        switch keyPath {
-        case \Comment.id: "id"
-        case \Comment.postID: "postID"
-        case \Comment.content: "content"
-        default: nil
-        }
-    }
-
-    init(fieldValues values: FieldValues) throws(FieldValueError) {
-        id = try values.decode(0)
-        postID = try values.decode(1)
-        content = try values.decode(2)
-    }
-
-    var fieldValues: [FieldValue] { [id.fieldValue, postID.fieldValue, content.fieldValue] }
 }
 
 /// An embedded (non-model) type.
@@ -128,7 +14,9 @@ struct Address: EmbeddedModel {
     var zip: String?
 
     static let embeddedType = EmbeddedType(
-        name: "Address", fields: [.required("street", .string), .required("city", .string), .optional("zip", .string)])
+        name: "Address",
+        fields: [.required("street", .string), .required("city", .string), .optional("zip", .string)]
+    )
 
     init(street: String, city: String, zip: String? = nil) {
         self.street = street
@@ -194,7 +82,9 @@ struct Everything: Model, Equatable {
             .optional("address", .embedded(Address.embeddedType)),
             .optional("addresses", .list(of: .embedded(Address.embeddedType), elementsRequired: true)),
         ],
-        indexes: [ModelIndex(name: "byCount", fields: ["count"]), ModelIndex(name: "byName", fields: ["name", "moment"])]
+        indexes: [
+            ModelIndex(name: "byCount", fields: ["count"]), ModelIndex(name: "byName", fields: ["name", "moment"]),
+        ]
     )
 
     static func fieldName(for keyPath: PartialKeyPath<Everything>) -> String? {
