@@ -217,3 +217,24 @@ struct ScalarFormatTests {
         }
     }
 }
+
+@Suite("Temporal stored form")
+struct TemporalStoredFormTests {
+    @Test("the fast stored-form check agrees with parsing and formatting")
+    func storedFormCheck() {
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<5_000 {
+            let value = Temporal.DateTime(
+                millisecondsSince1970: Int64.random(in: -62_167_219_200_000...253_402_300_799_999, using: &random)
+            )!
+            #expect(Temporal.DateTime.isStoredForm(value.iso8601String))
+        }
+        for text in [
+            "2026-11-24T13:45:00Z", "2026-11-24T13:45:00.000+00:00", "2026-02-29T00:00:00.000Z",
+            "2026-11-24T24:00:00.000Z", "2026-11-24T13:45:00.0000", "2026-11-24 13:45:00.000Z",
+            "2026-1a-24T13:45:00.000Z",
+        ] {
+            #expect(!Temporal.DateTime.isStoredForm(text), "\(text)")
+        }
+    }
+}

@@ -38,6 +38,11 @@ final class ChangeHub: Sendable {
         _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
     }
 
+    /// Whether anyone observes `modelName`.
+    func hasSubscribers(for modelName: String) -> Bool {
+        state.withLock { state in state.subscribers.values.contains { $0.modelName == modelName } }
+    }
+
     /// The number of live subscribers (for tests that check nothing is left behind).
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 

@@ -64,6 +64,8 @@ protocol StorageReading {
 protocol StorageTransaction: StorageReading {
     /// Inserts a new row. The caller knows the identifier is free.
     func insert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError)
+    /// Inserts the row, or replaces the row with the same identifier; says which it did.
+    func upsert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> MutationKind
     /// Replaces the row with the same identifier; returns false when there is none.
     func update(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> Bool
     /// Deletes the row with the identifier, returning its values, or nil when there is none.

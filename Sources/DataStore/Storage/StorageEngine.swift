@@ -7,6 +7,8 @@
 actor StorageEngine {
     private let executor: StorageExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// Finishes when the engine's thread has ended.
+    nonisolated var executorThreadExit: AsyncStream<Void> { executor.threadExit }
 
     let hub: ChangeHub
     private var adapter: (any StorageAdapter)?
@@ -81,13 +83,13 @@ actor StorageEngine {
     func save(_ saves: [PendingSave], schema: ModelSchema, condition: ResolvedPredicate?) throws(DataStoreError) {
         let adapter = try openAdapter()
         if Task.isCancelled { throw .cancelled() }
-        let changes = try adapter.transaction { transaction throws(DataStoreError) in
-            var changes: [StorageChange] = []
-            changes.reserveCapacity(saves.count)
+        let kinds = try adapter.transaction { transaction throws(DataStoreError) in
+            var kinds: [MutationKind] = []
+            kinds.reserveCapacity(saves.count)
             for save in saves {
-                let identifier = ModelIdentifier(of: save.values, in: schema)
                 let kind: MutationKind
                 if let condition {
+                    let identifier = ModelIdentifier(of: save.values, in: schema)
                     guard let existing = try transaction.fetchOne(schema, identifier) else {
                         throw DataStoreError(
                             code: .modelNotFound,
@@ -106,29 +108,35 @@ actor StorageEngine {
                     }
                     _ = try transaction.update(schema, save.values)
                     kind = .updated
-                } else if try transaction.update(schema, save.values) {
-                    kind = .updated
                 } else {
-                    try transaction.insert(schema, save.values)
-                    kind = .created
+                    kind = try transaction.upsert(schema, save.values)
                 }
                 if outboxEnabled {
+                    let identifier = ModelIdentifier(of: save.values, in: schema)
                     try transaction.enqueue(
                         outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition)
                     )
                 }
-                changes.append(
-                    StorageChange(
-                        modelName: schema.name,
-                        kind: kind,
-                        source: .local,
-                        identifier: identifier,
-                        values: save.values,
-                        model: save.model
-                    )
-                )
+                kinds.append(kind)
             }
-            return changes
+            return kinds
+        }
+        // The commit is published here, on the engine's executor and before any later write. Events
+        // cost allocations, so they are built only when someone is listening at this point.
+        guard hub.hasSubscribers(for: schema.name) else { return }
+        var changes: [StorageChange] = []
+        changes.reserveCapacity(saves.count)
+        for (save, kind) in zip(saves, kinds) {
+            changes.append(
+                StorageChange(
+                    modelName: schema.name,
+                    kind: kind,
+                    source: .local,
+                    identifier: ModelIdentifier(of: save.values, in: schema),
+                    values: save.values,
+                    model: save.model
+                )
+            )
         }
         hub.publish(ChangeBatch(changes: changes))
     }

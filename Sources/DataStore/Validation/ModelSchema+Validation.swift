@@ -120,6 +120,7 @@ private func timeProblem(_ text: String) -> String? {
 }
 
 private func dateTimeProblem(_ text: String) -> String? {
+    if Temporal.DateTime.isStoredForm(text) { return nil }
     do throws(TemporalParseError) {
         let parsed = try Temporal.DateTime(iso8601String: text)
         // Only the stored form sorts correctly as text.

@@ -134,6 +134,12 @@ private struct MemorySession: StorageTransaction {
         adapter.setRow(schema.name, identifier, (adapter.nextRowSequence, values))
     }
 
+    func upsert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> MutationKind {
+        if try update(schema, values) { return .updated }
+        try insert(schema, values)
+        return .created
+    }
+
     func update(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> Bool {
         let identifier = ModelIdentifier(of: values, in: schema)
         guard let existing = try adapter.table(schema).rows[identifier] else { return false }

@@ -55,8 +55,9 @@ struct SQLiteSession: StorageTransaction {
         let table = try table(schema)
         return try run(schema) {
             let statement = try db.cachedStatement(sql: table.selectByIDSQL)
-            let arguments = StatementArguments(identifier.values.map(\.databaseValue))
-            guard let row = try Row.fetchOne(statement, arguments: arguments) else { return nil }
+            guard let row = try Row.fetchOne(statement, arguments: SQLiteTable.arguments(identifier.values)) else {
+                return nil
+            }
             return try table.decode(row)
         }
     }
@@ -107,6 +108,24 @@ struct SQLiteSession: StorageTransaction {
         }
     }
 
+    func upsert(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> MutationKind {
+        let table = try table(schema)
+        return try run(schema) {
+            // Validation has ruled out NULL in required columns and the tables have no CHECK or
+            // secondary UNIQUE constraints, so OR IGNORE can only skip a primary key conflict.
+            try db.cachedStatement(sql: table.insertOrIgnoreSQL).execute(arguments: SQLiteTable.arguments(values))
+            if db.changesCount > 0 { return .created }
+            guard try update(schema, values) else {
+                throw DataStoreError(
+                    code: .sqlite,
+                    message: "SQLite ignored the insert of a \(schema.name) for no known reason.",
+                    model: schema.name
+                )
+            }
+            return .updated
+        }
+    }
+
     func update(_ schema: ModelSchema, _ values: [FieldValue]) throws(DataStoreError) -> Bool {
         let table = try table(schema)
         return try run(schema) {
@@ -127,8 +146,9 @@ struct SQLiteSession: StorageTransaction {
         let table = try table(schema)
         return try run(schema) {
             let statement = try db.cachedStatement(sql: table.deleteByIDSQL)
-            let arguments = StatementArguments(identifier.values.map(\.databaseValue))
-            guard let row = try Row.fetchOne(statement, arguments: arguments) else { return nil }
+            guard let row = try Row.fetchOne(statement, arguments: SQLiteTable.arguments(identifier.values)) else {
+                return nil
+            }
             return try table.decode(row)
         }
     }

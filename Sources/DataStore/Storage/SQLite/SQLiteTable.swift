@@ -41,6 +41,8 @@ struct SQLiteTable: Sendable {
     /// `SELECT "a","b",… FROM "T"`
     let selectSQL: String
     let insertSQL: String
+    /// Inserts unless a row with the same primary key exists (then changes nothing).
+    let insertOrIgnoreSQL: String
     /// nil when every column is part of the primary key.
     let updateSQL: String?
     let selectByIDSQL: String
@@ -58,6 +60,7 @@ struct SQLiteTable: Sendable {
         selectSQL = "SELECT \(columnList) FROM \(quotedName)"
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
         insertSQL = "INSERT INTO \(quotedName) (\(columnList)) VALUES (\(placeholders))"
+        insertOrIgnoreSQL = "INSERT OR IGNORE INTO \(quotedName) (\(columnList)) VALUES (\(placeholders))"
         let keyCondition = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let keySet = Set(schema.primaryKeyIndices)
         nonKeyIndices = schema.fields.indices.filter { !keySet.contains($0) }
@@ -133,14 +136,24 @@ struct SQLiteTable: Sendable {
         return values
     }
 
+    // GRDB's initializer for sequences of concrete values maps through a key path, which is not
+    // specialized across modules and dominated the cost of a save; the existential-array
+    // initializer is several times cheaper.
+
     /// Arguments binding `values[index]` for each index, in order.
-    static func arguments<S: Sequence<Int>>(_ values: [FieldValue], at indices: S) -> StatementArguments {
-        StatementArguments(indices.map { values[$0].databaseValue })
+    static func arguments(_ values: [FieldValue], at indices: [Int]) -> StatementArguments {
+        var bound: [(any DatabaseValueConvertible)?] = []
+        bound.reserveCapacity(indices.count)
+        for index in indices { bound.append(values[index].databaseValue) }
+        return StatementArguments(bound)
     }
 
     /// Arguments binding all `values` in column order.
     static func arguments(_ values: [FieldValue]) -> StatementArguments {
-        StatementArguments(values.map(\.databaseValue))
+        var bound: [(any DatabaseValueConvertible)?] = []
+        bound.reserveCapacity(values.count)
+        for value in values { bound.append(value.databaseValue) }
+        return StatementArguments(bound)
     }
 }
 

@@ -78,23 +78,58 @@ extension Temporal {
             let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             let secondOfDay = seconds - days * 86_400
             let (year, month, day) = ISO8601.civilFromDays(days)
-            var output = ""
-            output.reserveCapacity(24)
-            ISO8601.append(year, width: 4, to: &output)
-            output += "-"
-            ISO8601.append(month, width: 2, to: &output)
-            output += "-"
-            ISO8601.append(day, width: 2, to: &output)
-            output += "T"
-            ISO8601.append(secondOfDay / 3600, width: 2, to: &output)
-            output += ":"
-            ISO8601.append(secondOfDay % 3600 / 60, width: 2, to: &output)
-            output += ":"
-            ISO8601.append(secondOfDay % 60, width: 2, to: &output)
-            output += "."
-            ISO8601.append(fraction, width: 3, to: &output)
-            output += "Z"
-            return output
+            // Written straight into the string's storage: this runs for every stored date-time.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                func put(_ value: Int, _ width: Int, at offset: Int) {
+                    var value = value
+                    for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                        buffer[position] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                        value /= 10
+                    }
+                }
+                put(year, 4, at: 0)
+                buffer[4] = UInt8(ascii: "-")
+                put(month, 2, at: 5)
+                buffer[7] = UInt8(ascii: "-")
+                put(day, 2, at: 8)
+                buffer[10] = UInt8(ascii: "T")
+                put(secondOfDay / 3600, 2, at: 11)
+                buffer[13] = UInt8(ascii: ":")
+                put(secondOfDay % 3600 / 60, 2, at: 14)
+                buffer[16] = UInt8(ascii: ":")
+                put(secondOfDay % 60, 2, at: 17)
+                buffer[19] = UInt8(ascii: ".")
+                put(fraction, 3, at: 20)
+                buffer[23] = UInt8(ascii: "Z")
+                return 24
+            }
+        }
+
+        /// Whether `text` is a valid date-time in exactly the stored form
+        /// (`YYYY-MM-DDThh:mm:ss.sssZ`). Checked without allocating, on every save.
+        static func isStoredForm(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { bytes in
+                guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                    bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                    bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
+                else { return false }
+                func number(_ offset: Int, _ width: Int) -> Int? {
+                    var value = 0
+                    for position in offset..<(offset + width) {
+                        let byte = bytes[position]
+                        guard byte >= 0x30, byte <= 0x39 else { return nil }
+                        value = value * 10 + Int(byte - 0x30)
+                    }
+                    return value
+                }
+                guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                    let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                    number(20, 3) != nil
+                else { return false }
+                return (1...12).contains(month) && (1...ISO8601.daysInMonth(month, year: year)).contains(day)
+                    && hour <= 23 && minute <= 59 && second <= 59
+            }
         }
 
         public var description: String { iso8601String }
