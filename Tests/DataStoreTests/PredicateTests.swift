@@ -247,3 +247,65 @@ struct PredicateTests {
         }
     }
 }
+
+@Suite("Documentation examples")
+struct DocumentationExampleTests {
+    @Test("the Predicates guide's examples compile and select what the guide says")
+    func predicatesGuide() async throws {
+        try await withStore { store in
+            let cutoff: Temporal.DateTime? = Temporal.DateTime(millisecondsSince1970: 0)
+            let titles = ["Draft: one", "b"]
+            try await store.save([
+                Post(id: "1", title: "Draft: one", rating: 5, status: .inactive, createdAt: .now()),
+                Post(id: "2", title: "b", rating: 9, status: .active, createdAt: .now()),
+                Post(id: "3", title: "c [archived]", rating: 9, status: .active, createdAt: .now()),
+                Post(id: "4", title: "d", rating: 1, status: .active),
+            ])
+            let posts = try await store.query(Post.self, sort: .ascending(\.title)) {
+                \.rating > 4
+                Or {
+                    \.status == .active
+                    QueryPredicate.beginsWith(\.title, "Draft:")
+                }
+                Not {
+                    QueryPredicate.contains(\.title, "[archived]")
+                }
+                if let cutoff { \.createdAt > cutoff }
+            }
+            #expect(posts.map(\.id) == ["1", "2"])
+            let named = try await store.query(Post.self) {
+                Or {
+                    for title in titles { \.title == title }
+                }
+            }
+            #expect(Set(named.map(\.id)) == ["1", "2"])
+            let standalone = QueryPredicate<Post> { \.rating > 4 }
+            #expect(try await store.count(Post.self, where: standalone) == 3)
+            let combined = try await store.query(
+                Post.self,
+                where: .beginsWith(\.title, "Draft") || .between(\.rating, 1, 3)
+            )
+            #expect(Set(combined.map(\.id)) == ["1", "4"])
+            // The null table.
+            var nullable = Everything()
+            nullable.id = "null"
+            var two = Everything()
+            two.id = "two"
+            two.count = 2
+            var five = Everything()
+            five.id = "five"
+            five.count = 5
+            try await store.save([nullable, two, five])
+            func ids(_ predicate: QueryPredicate<Everything>) async throws -> Set<String> {
+                Set(try await store.query(Everything.self, where: predicate).map(\.id))
+            }
+            #expect(try await ids(\.count > 4) == ["five"])
+            #expect(try await ids(!(\.count > 4)) == ["two", "null"])
+            #expect(try await ids(\.count != 5) == ["two", "null"])
+            #expect(try await ids(.in(\.count, [5])) == ["five"])
+            #expect(try await ids(.notIn(\.count, [5])) == ["two", "null"])
+            #expect(try await ids(\.count == nil) == ["null"])
+            #expect(try await ids(.notIn(\.count, [])) == ["two", "five", "null"])
+        }
+    }
+}

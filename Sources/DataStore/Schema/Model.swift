@@ -50,13 +50,60 @@ public protocol Model: Sendable {
 }
 
 /// The values of a model's fields, in schema order, as handed to ``Model/init(fieldValues:)``.
-public struct FieldValues: Sendable {
-    /// The values, in ``ModelSchema/fields`` order.
-    public let values: [FieldValue]
+///
+/// Generated code reads each field with ``decode(_:as:)``. When a query decodes models, the values
+/// come straight from the SQLite row, without an intermediate array.
+public struct FieldValues {
+    // Two plain stored properties rather than an enum: reading a stored class reference from a
+    // borrowed struct needs no retain, while binding an enum payload copies it for every field.
+    @usableFromInline
+    let array: [FieldValue]
+    @usableFromInline
+    let source: FieldValueSource?
 
+    /// Values in ``ModelSchema/fields`` order.
     @inlinable
     public init(_ values: [FieldValue]) {
-        self.values = values
+        array = values
+        source = nil
+    }
+
+    init(source: FieldValueSource) {
+        array = []
+        self.source = source
+    }
+
+    /// The number of values.
+    public var count: Int { source?.count ?? array.count }
+
+    /// All values, in schema order.
+    public var values: [FieldValue] {
+        get throws(FieldValueError) {
+            guard source != nil else { return array }
+            var values: [FieldValue] = []
+            values.reserveCapacity(count)
+            for index in 0..<count { values.append(try value(at: index)) }
+            return values
+        }
+    }
+
+    /// The value at `index`, attaching the index to any error.
+    @inlinable
+    func value(at index: Int) throws(FieldValueError) -> FieldValue {
+        if let source {
+            guard index < source.count else {
+                throw FieldValueError("no value at field position \(index)", path: ["#\(index)"])
+            }
+            do {
+                return try source.value(at: index)
+            } catch {
+                throw error.inside("#\(index)")
+            }
+        }
+        guard index < array.count else {
+            throw FieldValueError("no value at field position \(index)", path: ["#\(index)"])
+        }
+        return array[index]
     }
 
     /// Decodes the field at `index`, attaching the index to any error.
@@ -67,15 +114,24 @@ public struct FieldValues: Sendable {
     )
         throws(FieldValueError) -> Value
     {
-        guard index < values.count else {
-            throw FieldValueError("no value at field position \(index)", path: ["#\(index)"])
-        }
+        let value = try value(at: index)
         do {
-            return try Value(fieldValue: values[index])
+            return try Value(fieldValue: value)
         } catch {
             throw error.inside("#\(index)")
         }
     }
+}
+
+/// Supplies field values on demand (the current row of an SQLite cursor). Subclassed inside the
+/// module; a class so that ``FieldValues`` holds it without copying an existential per field.
+@usableFromInline
+class FieldValueSource {
+    @usableFromInline
+    var count: Int { 0 }
+
+    @usableFromInline
+    func value(at index: Int) throws(FieldValueError) -> FieldValue { .null }
 }
 
 /// The list of models an app uses; `datastore-modelgen` generates one (named `AppModels` by

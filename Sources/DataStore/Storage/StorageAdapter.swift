@@ -45,19 +45,30 @@ struct ResolvedSortKey: Hashable, Sendable {
 
 /// Read access to stored models, as values in schema order.
 protocol StorageReading {
-    /// Calls `visit` with each matching row's values; `visit` may keep the array.
+    /// Calls `visit` with each matching row's values. `visit` may keep the array (it is copied on
+    /// the next row then); when it does not, one buffer serves every row.
     func fetch(
         _ schema: ModelSchema,
         _ request: FetchRequest,
         _ visit: ([FieldValue]) throws(DataStoreError) -> Void
     )
         throws(DataStoreError)
+    /// The matching models, decoded.
+    func fetch<M: Model>(_ type: M.Type, _ schema: ModelSchema, _ request: FetchRequest) throws(DataStoreError) -> [M]
     /// The row with the identifier, if stored.
     func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]?
     /// The number of matching rows.
     func count(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Int
     /// The pending outbox entries, oldest first.
     func outboxEntries() throws(DataStoreError) -> [OutboxEntry]
+}
+
+extension StorageReading {
+    func fetch<M: Model>(_ type: M.Type, _ schema: ModelSchema, _ request: FetchRequest) throws(DataStoreError) -> [M] {
+        var models: [M] = []
+        try fetch(schema, request) { values throws(DataStoreError) in models.append(try schema.decode(M.self, values)) }
+        return models
+    }
 }
 
 /// Write access inside a transaction.

@@ -267,17 +267,22 @@ extension ModelSchema {
         do {
             return try M(fieldValues: FieldValues(values))
         } catch {
-            var path = error.path
-            if let first = path.first, first.hasPrefix("#"), let index = Int(first.dropFirst()), index < fields.count {
-                path[0] = fields[index].name
-            }
-            throw DataStoreError(
-                code: .decodingFailed,
-                message: "A stored \(name) cannot be decoded: \(error.reason). The store holds a value this "
-                    + "version of the model does not accept.",
-                model: name,
-                field: path.isEmpty ? nil : path.joined(separator: ".")
-            )
+            throw decodingError(error)
         }
+    }
+
+    /// A decoding failure of a stored model, with the field named.
+    func decodingError(_ error: FieldValueError) -> DataStoreError {
+        var path = error.path
+        if let first = path.first, first.hasPrefix("#"), let index = Int(first.dropFirst()), index < fields.count {
+            path[0] = fields[index].name
+        }
+        return DataStoreError(
+            code: .decodingFailed,
+            message: "A stored \(name) cannot be decoded: \(error.reason). The store holds a value this "
+                + "version of the model does not accept.",
+            model: name,
+            field: path.isEmpty ? nil : path.joined(separator: ".")
+        )
     }
 }

@@ -21,13 +21,7 @@ extension DataStore {
     ) async throws(DataStoreError) -> [M] {
         let schema = try models.entry(for: M.self).schema
         let request = try fetchRequest(schema, predicate.predicate, sort: sort?.keys ?? [], page: page)
-        return try await read { reader throws(DataStoreError) in
-            var results: [M] = []
-            try reader.fetch(schema, request) { values throws(DataStoreError) in
-                results.append(try schema.decode(M.self, values))
-            }
-            return results
-        }
+        return try await read { reader throws(DataStoreError) in try reader.fetch(M.self, schema, request) }
     }
 
     /// The models matching the conditions of a ``PredicateBuilder`` block (implicit AND).

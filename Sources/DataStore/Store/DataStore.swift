@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// An offline-first store of models, persisted in SQLite.
 ///
@@ -19,6 +20,9 @@ public final class DataStore: Sendable {
     let hub: ChangeHub
     let configuration: Configuration
     let storage: StorageConfiguration
+    /// Reads that bypass the engine (SQLite files), fetched once at open.
+    private let concurrentReader: (any ConcurrentStorageReader)?
+    private let closed = Atomic(false)
 
     /// Opens (or creates) a store for the models of `registry`.
     public convenience init(
@@ -62,6 +66,7 @@ public final class DataStore: Sendable {
         self.hub = hub
         self.configuration = configuration
         self.storage = storage
+        concurrentReader = await engine.concurrentReader
         if case .incompatible(let detail, _, _) = report.change {
             configuration.logger.warning(
                 "Stored schema replaced; local data was deleted",
@@ -89,6 +94,7 @@ public final class DataStore: Sendable {
     /// Closes the store: observation sequences end, and later calls throw
     /// ``DataStoreError/Code/storeClosed``.
     public func close() async {
+        closed.store(true, ordering: .releasing)
         await engine.close()
     }
 
@@ -102,8 +108,9 @@ public final class DataStore: Sendable {
         async throws(DataStoreError) -> T
     {
         if Task.isCancelled { throw .cancelled() }
-        if let reader = await engine.concurrentReader {
-            return try await reader.read(body)
+        guard !closed.load(ordering: .acquiring) else { throw .storeClosed() }
+        if let concurrentReader {
+            return try await concurrentReader.read(body)
         }
         return try await engine.read(body)
     }

@@ -171,18 +171,27 @@ extension Array: FieldValueConvertible where Element: FieldValueConvertible {
 public protocol ModelEnum: ScalarFieldValue, RawRepresentable, CaseIterable, Hashable where RawValue == String {}
 
 extension ModelEnum {
+    // Inlinable so that each enum's conformance is specialized in its own module: the generic
+    // version looked up type metadata on every decoded row.
+    @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let raw) = fieldValue else {
             throw .typeMismatch(expected: "a \(Self.self) value", found: fieldValue)
         }
         guard let value = Self(rawValue: raw) else {
-            let known = Self.allCases.map(\.rawValue).joined(separator: ", ")
-            throw FieldValueError("\"\(raw)\" is not a value of \(Self.self) (known: \(known))")
+            throw Self.unknownValue(raw)
         }
         self = value
     }
 
+    @inlinable
     public var fieldValue: FieldValue { .string(rawValue) }
+
+    @usableFromInline
+    static func unknownValue(_ raw: String) -> FieldValueError {
+        let known = allCases.map(\.rawValue).joined(separator: ", ")
+        return FieldValueError("\"\(raw)\" is not a value of \(Self.self) (known: \(known))")
+    }
 }
 
 /// A GraphQL non-model type stored inside a model's field (as JSON in SQLite).

@@ -17,7 +17,7 @@ struct DynamicModel<Tag: SchemaTag>: Model, Equatable {
 
     static var schema: ModelSchema { Tag.schema }
     static func fieldName(for keyPath: PartialKeyPath<Self>) -> String? { nil }
-    init(fieldValues: FieldValues) throws(FieldValueError) { values = fieldValues.values }
+    init(fieldValues: FieldValues) throws(FieldValueError) { values = try fieldValues.values }
     var fieldValues: [FieldValue] { values }
 }
 

@@ -25,10 +25,34 @@ struct SQLiteSession: StorageTransaction {
         _ schema: ModelSchema,
         _ request: FetchRequest,
         _ visit: ([FieldValue]) throws(DataStoreError) -> Void
-    )
-        throws(DataStoreError)
-    {
+    ) throws(DataStoreError) {
         let table = try table(schema)
+        var values: [FieldValue] = []
+        try forEachRow(table, request) { row throws(DataStoreError) in
+            try table.decode(row, into: &values)
+            try visit(values)
+        }
+    }
+
+    func fetch<M: Model>(_ type: M.Type, _ schema: ModelSchema, _ request: FetchRequest) throws(DataStoreError) -> [M] {
+        let table = try table(schema)
+        var models: [M] = []
+        var source: SQLiteRowSource?
+        try forEachRow(table, request) { row throws(DataStoreError) in
+            // The cursor hands out the same row object each time; wrap it once.
+            if source == nil || source?.row !== row { source = SQLiteRowSource(row: row, layout: table.layout) }
+            models.append(try table.decode(M.self, from: source!))
+        }
+        return models
+    }
+
+    /// Runs the request's SELECT and calls `body` with each row (valid only during the call).
+    private func forEachRow(
+        _ table: SQLiteTable,
+        _ request: FetchRequest,
+        _ body: (Row) throws(DataStoreError) -> Void
+    ) throws(DataStoreError) {
+        let schema = table.schema
         var sql = table.selectSQL
         var arguments: [DatabaseValue] = []
         if !request.predicate.isAlwaysTrue {
@@ -45,9 +69,7 @@ struct SQLiteSession: StorageTransaction {
         try run(schema) {
             let statement = try db.cachedStatement(sql: sql)
             let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
-            while let row = try rows.next() {
-                try visit(table.decode(row))
-            }
+            while let row = try rows.next() { try body(row) }
         }
     }
 

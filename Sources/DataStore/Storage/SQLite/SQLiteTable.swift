@@ -73,6 +73,7 @@ struct SQLiteTable: Sendable {
         selectByIDSQL = "\(selectSQL) WHERE \(keyCondition)"
         existsByIDSQL = "SELECT 1 FROM \(quotedName) WHERE \(keyCondition)"
         deleteByIDSQL = "DELETE FROM \(quotedName) WHERE \(keyCondition) RETURNING \(columnList)"
+        layout = SQLiteRowLayout(kinds: kinds, nullable: schema.fields.map { !$0.isRequired })
     }
 
     // MARK: DDL
@@ -100,40 +101,43 @@ struct SQLiteTable: Sendable {
 
     // MARK: Rows
 
+    /// How rows of the table decode; shared by the rows of one query.
+    let layout: SQLiteRowLayout
+
     /// The row's values, in schema order. The row's columns must be ``columns``.
     func decode(_ row: Row) throws(DataStoreError) -> [FieldValue] {
         var values: [FieldValue] = []
+        try decode(row, into: &values)
+        return values
+    }
+
+    /// Replaces `values` with the row's values, reusing its storage when nothing else holds it
+    /// (one allocation per query instead of one per row).
+    func decode(_ row: Row, into values: inout [FieldValue]) throws(DataStoreError) {
+        values.removeAll(keepingCapacity: true)
         values.reserveCapacity(kinds.count)
-        for (index, kind) in kinds.enumerated() {
-            if row.hasNull(atIndex: index) {
-                values.append(.null)
-                continue
-            }
-            switch kind {
-            case .text:
-                values.append(.string(row[index] as String))
-            case .integer:
-                values.append(.int(Int(row[index] as Int64)))
-            case .real:
-                values.append(.double(row[index] as Double))
-            case .boolean:
-                values.append(.bool((row[index] as Int64) != 0))
-            case .json:
-                let text: String = row[index]
-                do {
-                    values.append(try FieldValue(jsonText: text))
-                } catch {
-                    throw DataStoreError(
-                        code: .decodingFailed,
-                        message: "The stored value is not valid JSON (\(error)). The store was changed outside "
-                            + "swift-datastore or is damaged.",
-                        model: schema.name,
-                        field: columns[index]
-                    )
-                }
+        for index in kinds.indices {
+            do {
+                values.append(try layout.value(row, at: index))
+            } catch {
+                throw DataStoreError(
+                    code: .decodingFailed,
+                    message:
+                        "The stored value \(error.reason). The store was changed outside swift-datastore or is damaged.",
+                    model: schema.name,
+                    field: columns[index]
+                )
             }
         }
-        return values
+    }
+
+    /// Decodes a model straight from the current row of a cursor, without an intermediate array.
+    func decode<M: Model>(_ type: M.Type, from source: SQLiteRowSource) throws(DataStoreError) -> M {
+        do {
+            return try M(fieldValues: FieldValues(source: source))
+        } catch {
+            throw schema.decodingError(error)
+        }
     }
 
     // GRDB's initializer for sequences of concrete values maps through a key path, which is not
@@ -168,5 +172,58 @@ extension FieldValue {
         case .string(let value): value.databaseValue
         case .list, .object: jsonText.databaseValue
         }
+    }
+}
+
+/// The column kinds of a table's rows. A class, so that a row source is two references and fits
+/// in an existential without allocating.
+final class SQLiteRowLayout: Sendable {
+    let kinds: [SQLiteColumnKind]
+    /// Whether each column may hold NULL (NOT NULL columns skip the check).
+    let nullable: [Bool]
+
+    init(kinds: [SQLiteColumnKind], nullable: [Bool]) {
+        self.kinds = kinds
+        self.nullable = nullable
+    }
+
+    /// The value of column `index` of `row`.
+    func value(_ row: Row, at index: Int) throws(FieldValueError) -> FieldValue {
+        if nullable[index], row.hasNull(atIndex: index) { return .null }
+        switch kinds[index] {
+        case .text:
+            return .string(row[index] as String)
+        case .integer:
+            return .int(Int(row[index] as Int64))
+        case .real:
+            return .double(row[index] as Double)
+        case .boolean:
+            return .bool((row[index] as Int64) != 0)
+        case .json:
+            let text: String = row[index]
+            do {
+                return try FieldValue(jsonText: text)
+            } catch {
+                throw FieldValueError("is not valid JSON (\(error))")
+            }
+        }
+    }
+}
+
+/// Field values read on demand from the current row of a cursor. One per query: the cursor's
+/// row object is reused from row to row.
+final class SQLiteRowSource: FieldValueSource {
+    let row: Row
+    let layout: SQLiteRowLayout
+
+    init(row: Row, layout: SQLiteRowLayout) {
+        self.row = row
+        self.layout = layout
+    }
+
+    override var count: Int { layout.kinds.count }
+
+    override func value(at index: Int) throws(FieldValueError) -> FieldValue {
+        try layout.value(row, at: index)
     }
 }

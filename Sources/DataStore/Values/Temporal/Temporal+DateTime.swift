@@ -38,6 +38,10 @@ extension Temporal {
         /// Parses an ISO-8601 date-time as AppSync accepts it:
         /// `YYYY-MM-DDThh:mm:ss(.fraction)?(Z|±hh:mm(:ss)?)`. The offset is required.
         public init(iso8601String text: String) throws(TemporalParseError) {
+            if let stored = Self(storedForm: text) {
+                self = stored
+                return
+            }
             func fail(_ reason: String) -> TemporalParseError {
                 TemporalParseError(text: text, scalar: "AWSDateTime", reason: reason)
             }
@@ -108,12 +112,18 @@ extension Temporal {
         /// Whether `text` is a valid date-time in exactly the stored form
         /// (`YYYY-MM-DDThh:mm:ss.sssZ`). Checked without allocating, on every save.
         static func isStoredForm(_ text: String) -> Bool {
+            DateTime(storedForm: text) != nil
+        }
+
+        /// Parses exactly the stored form, without allocating: the path every stored value takes
+        /// when it is read back.
+        init?(storedForm text: String) {
             var text = text
-            return text.withUTF8 { bytes in
+            let millis: Int64? = text.withUTF8 { bytes in
                 guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
                     bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
                     bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
-                else { return false }
+                else { return nil }
                 func number(_ offset: Int, _ width: Int) -> Int? {
                     var value = 0
                     for position in offset..<(offset + width) {
@@ -125,11 +135,15 @@ extension Temporal {
                 }
                 guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
                     let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-                    number(20, 3) != nil
-                else { return false }
-                return (1...12).contains(month) && (1...ISO8601.daysInMonth(month, year: year)).contains(day)
-                    && hour <= 23 && minute <= 59 && second <= 59
+                    let fraction = number(20, 3),
+                    (1...12).contains(month), (1...ISO8601.daysInMonth(month, year: year)).contains(day),
+                    hour <= 23, minute <= 59, second <= 59
+                else { return nil }
+                let days = ISO8601.daysFromCivil(year: year, month: month, day: day)
+                return Int64(days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + Int64(fraction)
             }
+            guard let millis else { return nil }
+            millisecondsSince1970 = millis
         }
 
         public var description: String { iso8601String }

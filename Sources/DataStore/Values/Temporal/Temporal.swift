@@ -46,8 +46,8 @@ enum ISO8601 {
             return value
         }
 
-        mutating func expect(_ character: Character) -> Bool {
-            guard let byte = peek, byte == character.asciiValue else { return false }
+        mutating func expect(_ expected: Unicode.Scalar) -> Bool {
+            guard let byte = peek, UInt32(byte) == expected.value else { return false }
             index += 1
             return true
         }
