@@ -176,5 +176,8 @@ struct StoreBasicsTests {
         await store.close()
         await expectDataStoreError(.storeClosed) { try await store.save(Post(title: "x", rating: 1, status: .active)) }
         await expectDataStoreError(.storeClosed) { _ = try await store.query(Post.self) }
+        await expectDataStoreError(.storeClosed) { for try await _ in store.observe(Post.self) {} }
+        await expectDataStoreError(.storeClosed) { for try await _ in store.observeQuery(Post.self) {} }
+        await expectDataStoreError(.storeClosed) { try await store.delete(Post.self, where: .all) }
     }
 }

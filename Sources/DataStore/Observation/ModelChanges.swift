@@ -166,10 +166,9 @@ extension DataStore {
             },
             finish: { continuation.finish() }
         )
-        if let id = hub.subscribe(subscriber) {
-            let hub = self.hub
-            continuation.onTermination = { _ in hub.unsubscribe(id) }
-        }
+        guard let id = hub.subscribe(subscriber) else { return ModelChanges(failure: .storeClosed()) }
+        let hub = self.hub
+        continuation.onTermination = { _ in hub.unsubscribe(id) }
         return ModelChanges(stream: stream, filter: filter)
     }
 }
