@@ -18,44 +18,32 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: Single save, one transaction each
 
-    Benchmark("save single: DataStore") { benchmark, fixture in
+    measure("save single: DataStore") { benchmark, fixture in
         for _ in benchmark.scaledIterations {
             try await fixture.store.save(BenchPost.make(fixture.nextID()))
         }
-    } setup: {
-        try await Fixture.make()
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
-    Benchmark("save single: raw SQLite") { benchmark, fixture in
+    measure("save single: raw SQLite") { benchmark, fixture in
         for _ in benchmark.scaledIterations {
             try fixture.rawSave(BenchPost.make(fixture.nextID()))
         }
-    } setup: {
-        try await Fixture.make()
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
-    Benchmark("save single: raw SQLite, GRDB async") { benchmark, fixture in
+    measure("save single: raw SQLite, GRDB async") { benchmark, fixture in
         for _ in benchmark.scaledIterations {
             let arguments = BenchPost.make(fixture.nextID()).rawArguments
             try await fixture.raw.write { db in
                 try db.cachedStatement(sql: BenchPost.insertSQL).execute(arguments: arguments)
             }
         }
-    } setup: {
-        try await Fixture.make()
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
     // MARK: Batch save of 10,000 in one transaction
 
     let batchConfiguration = Benchmark.Configuration(maxDuration: .seconds(6), maxIterations: 30)
 
-    Benchmark("save batch 10k: DataStore", configuration: batchConfiguration) { benchmark, fixture in
+    measure("save batch 10k: DataStore", configuration: batchConfiguration) { benchmark, fixture in
         for iteration in benchmark.scaledIterations {
             let posts = (0..<10_000).map { BenchPost.make($0, prefix: "b\(iteration)-") }
             benchmark.startMeasurement()
@@ -63,13 +51,9 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             try await fixture.store.delete(BenchPost.self, where: .all)
         }
-    } setup: {
-        try await Fixture.make()
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
-    Benchmark("save batch 10k: raw SQLite", configuration: batchConfiguration) { benchmark, fixture in
+    measure("save batch 10k: raw SQLite", configuration: batchConfiguration) { benchmark, fixture in
         for iteration in benchmark.scaledIterations {
             let posts = (0..<10_000).map { BenchPost.make($0, prefix: "b\(iteration)-") }
             benchmark.startMeasurement()
@@ -77,66 +61,64 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             try fixture.rawDeleteAll()
         }
-    } setup: {
-        try await Fixture.make()
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
     // MARK: Query 1,000 of 100,000 rows by an indexed field
 
-    Benchmark("query 1k of 100k by index: DataStore") { benchmark, fixture in
+    measure("query 1k of 100k by index: DataStore", comments: 100_000) { benchmark, fixture in
         for iteration in benchmark.scaledIterations {
             let postID = "post\(iteration % 100)"
             let comments = try await fixture.store.query(BenchComment.self, where: \.postID == postID)
             precondition(comments.count == 1_000)
             blackHole(comments)
         }
-    } setup: {
-        try await Fixture.make(comments: 100_000)
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
-    Benchmark("query 1k of 100k by index: raw SQLite") { benchmark, fixture in
+    measure("query 1k of 100k by index: raw SQLite", comments: 100_000) { benchmark, fixture in
         for iteration in benchmark.scaledIterations {
             let comments = try fixture.rawComments(postID: "post\(iteration % 100)")
             precondition(comments.count == 1_000)
             blackHole(comments)
         }
-    } setup: {
-        try await Fixture.make(comments: 100_000)
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
     // MARK: Fetch and decode 100,000 rows
 
     let fetchConfiguration = Benchmark.Configuration(maxDuration: .seconds(6), maxIterations: 40)
 
-    Benchmark("fetch+decode 100k: DataStore", configuration: fetchConfiguration) { benchmark, fixture in
+    measure("fetch+decode 100k: DataStore", configuration: fetchConfiguration, posts: 100_000) { benchmark, fixture in
         for _ in benchmark.scaledIterations {
             let posts = try await fixture.store.query(BenchPost.self)
             precondition(posts.count == 100_000)
             blackHole(posts)
         }
-    } setup: {
-        try await Fixture.make(posts: 100_000)
-    } teardown: {
-        await Fixture.cleanUp()
     }
 
-    Benchmark("fetch+decode 100k: raw SQLite", configuration: fetchConfiguration) { benchmark, fixture in
+    measure("fetch+decode 100k: raw SQLite", configuration: fetchConfiguration, posts: 100_000) { benchmark, fixture in
         for _ in benchmark.scaledIterations {
             let posts = try fixture.rawAllPosts()
             precondition(posts.count == 100_000)
             blackHole(posts)
         }
-    } setup: {
-        try await Fixture.make(posts: 100_000)
-    } teardown: {
-        await Fixture.cleanUp()
     }
+}
+
+/// Declares a benchmark whose iterations get a fresh ``Fixture`` with `posts` posts and `comments`
+/// comments, removed afterwards.
+func measure(
+    _ name: String,
+    configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
+    posts: Int = 0,
+    comments: Int = 0,
+    _ body: @escaping (Benchmark, Fixture) async throws -> Void
+) {
+    Benchmark(
+        name,
+        configuration: configuration,
+        closure: body,
+        setup: { try await Fixture.make(posts: posts, comments: comments) },
+        teardown: { await Fixture.cleanUp() }
+    )
 }
 
 /// A DataStore and a raw GRDB pool on two files with identical schemas and contents.

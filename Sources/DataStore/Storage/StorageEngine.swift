@@ -89,23 +89,13 @@ actor StorageEngine {
             for save in saves {
                 let kind: MutationKind
                 if let condition {
-                    let identifier = ModelIdentifier(of: save.values, in: schema)
-                    guard let existing = try transaction.fetchOne(schema, identifier) else {
-                        throw DataStoreError(
-                            code: .modelNotFound,
-                            message: "A conditional save needs a stored \(schema.name) with identifier \(identifier), "
-                                + "and there is none. Save without a condition to create it.",
-                            model: schema.name
-                        )
-                    }
-                    guard condition.evaluate(existing) else {
-                        throw DataStoreError(
-                            code: .conditionNotMet,
-                            message: "The stored \(schema.name) \(identifier) does not satisfy the save's condition; "
-                                + "nothing was written.",
-                            model: schema.name
-                        )
-                    }
+                    try requireCondition(
+                        condition,
+                        in: transaction,
+                        schema,
+                        ModelIdentifier(of: save.values, in: schema),
+                        operation: "save"
+                    )
                     _ = try transaction.update(schema, save.values)
                     kind = .updated
                 } else {
@@ -153,34 +143,10 @@ actor StorageEngine {
         if Task.isCancelled { throw .cancelled() }
         let change: StorageChange? = try adapter.transaction { transaction throws(DataStoreError) in
             if let condition {
-                guard let existing = try transaction.fetchOne(schema, identifier) else {
-                    throw DataStoreError(
-                        code: .modelNotFound,
-                        message: "A conditional delete needs a stored \(schema.name) with identifier \(identifier), "
-                            + "and there is none.",
-                        model: schema.name
-                    )
-                }
-                guard condition.evaluate(existing) else {
-                    throw DataStoreError(
-                        code: .conditionNotMet,
-                        message: "The stored \(schema.name) \(identifier) does not satisfy the delete's condition; "
-                            + "nothing was deleted.",
-                        model: schema.name
-                    )
-                }
+                try requireCondition(condition, in: transaction, schema, identifier, operation: "delete")
             }
             guard let values = try transaction.delete(schema, identifier) else { return nil }
-            let model = try schema.decode(M.self, values)
-            if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
-            return StorageChange(
-                modelName: schema.name,
-                kind: .deleted,
-                source: .local,
-                identifier: identifier,
-                values: values,
-                model: model
-            )
+            return try recordDeletion(M.self, values, identifier, schema, condition, in: transaction)
         }
         guard let change else { return nil }
         hub.publish(ChangeBatch(changes: [change]))
@@ -197,32 +163,64 @@ actor StorageEngine {
     {
         let adapter = try openAdapter()
         if Task.isCancelled { throw .cancelled() }
-        let (models, changes) = try adapter.transaction { transaction throws(DataStoreError) in
-            let rows = try transaction.delete(schema, predicate)
-            var models: [M] = []
+        let changes = try adapter.transaction { transaction throws(DataStoreError) in
             var changes: [StorageChange] = []
-            models.reserveCapacity(rows.count)
-            changes.reserveCapacity(rows.count)
-            for values in rows {
+            for values in try transaction.delete(schema, predicate) {
                 let identifier = ModelIdentifier(of: values, in: schema)
-                let model = try schema.decode(M.self, values)
-                if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, nil)) }
-                models.append(model)
-                changes.append(
-                    StorageChange(
-                        modelName: schema.name,
-                        kind: .deleted,
-                        source: .local,
-                        identifier: identifier,
-                        values: values,
-                        model: model
-                    )
-                )
+                changes.append(try recordDeletion(M.self, values, identifier, schema, nil, in: transaction))
             }
-            return (models, changes)
+            return changes
         }
         if !changes.isEmpty { hub.publish(ChangeBatch(changes: changes)) }
-        return models
+        return changes.compactMap { $0.model as? M }
+    }
+
+    /// Throws unless the stored model with `identifier` exists and satisfies `condition`.
+    private func requireCondition(
+        _ condition: ResolvedPredicate,
+        in transaction: any StorageTransaction,
+        _ schema: ModelSchema,
+        _ identifier: ModelIdentifier,
+        operation: String
+    ) throws(DataStoreError) {
+        guard let existing = try transaction.fetchOne(schema, identifier) else {
+            throw DataStoreError(
+                code: .modelNotFound,
+                message: "A conditional \(operation) needs a stored \(schema.name) with identifier \(identifier), and "
+                    + "there is none." + (operation == "save" ? " Save without a condition to create it." : ""),
+                model: schema.name
+            )
+        }
+        guard condition.evaluate(existing) else {
+            throw DataStoreError(
+                code: .conditionNotMet,
+                message: "The stored \(schema.name) \(identifier) does not satisfy the \(operation)'s condition; "
+                    + "nothing was changed.",
+                model: schema.name
+            )
+        }
+    }
+
+    /// The event (and, with sync, the outbox entry) of a deleted row. Decoding it first means an
+    /// undecodable row fails the whole delete instead of producing an event without a model.
+    private func recordDeletion<M: Model>(
+        _ type: M.Type,
+        _ values: [FieldValue],
+        _ identifier: ModelIdentifier,
+        _ schema: ModelSchema,
+        _ condition: ResolvedPredicate?,
+        in transaction: any StorageTransaction
+    ) throws(DataStoreError) -> StorageChange {
+        let model = try schema.decode(M.self, values)
+        if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
+        return StorageChange(
+            modelName: schema.name,
+            kind: .deleted,
+            source: .local,
+            identifier: identifier,
+            values: values,
+            model: model
+        )
     }
 
     /// Deletes all data: models, outbox, sync metadata.

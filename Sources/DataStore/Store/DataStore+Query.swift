@@ -24,7 +24,7 @@ extension DataStore {
         return try await read { reader throws(DataStoreError) in try reader.fetch(M.self, schema, request) }
     }
 
-    /// The models matching the conditions of a ``PredicateBuilder`` block (implicit AND).
+    /// The models matching all the conditions of a ``PredicateBuilder`` block.
     ///
     /// ```swift
     /// let posts = try await store.query(Post.self, sort: .ascending(\.title)) {
@@ -39,9 +39,9 @@ extension DataStore {
         _ type: M.Type,
         sort: QuerySort<M>? = nil,
         page: QueryPage? = nil,
-        @PredicateBuilder<M> where predicate: () -> QueryPredicate<M>
+        @PredicateBuilder<M> where conditions: () -> [QueryPredicate<M>]
     ) async throws(DataStoreError) -> [M] {
-        try await query(type, where: predicate(), sort: sort, page: page)
+        try await query(type, where: QueryPredicate(all: conditions()), sort: sort, page: page)
     }
 
     /// The model whose primary key `id` is `id`, or nil.
