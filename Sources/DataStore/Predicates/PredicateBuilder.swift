@@ -16,16 +16,23 @@
 /// An empty block matches everything; an empty `Or` block matches nothing.
 @resultBuilder
 public enum PredicateBuilder<M: Model> {
+    /// One condition.
     public static func buildExpression(_ expression: QueryPredicate<M>) -> [QueryPredicate<M>] { [expression] }
+    /// The conditions of a block, in order.
     public static func buildBlock(_ components: [QueryPredicate<M>]...) -> [QueryPredicate<M>] {
         components.flatMap { $0 }
     }
+    /// The conditions of an `if` without `else` (none when the test is false).
     public static func buildOptional(_ component: [QueryPredicate<M>]?) -> [QueryPredicate<M>] { component ?? [] }
+    /// The conditions of the first branch of an `if`/`else` or `switch`.
     public static func buildEither(first component: [QueryPredicate<M>]) -> [QueryPredicate<M>] { component }
+    /// The conditions of the second branch of an `if`/`else` or `switch`.
     public static func buildEither(second component: [QueryPredicate<M>]) -> [QueryPredicate<M>] { component }
+    /// The conditions of every iteration of a `for` loop.
     public static func buildArray(_ components: [[QueryPredicate<M>]]) -> [QueryPredicate<M>] {
         components.flatMap { $0 }
     }
+    /// The conditions of an `if #available` branch.
     public static func buildLimitedAvailability(_ component: [QueryPredicate<M>]) -> [QueryPredicate<M>] {
         component
     }

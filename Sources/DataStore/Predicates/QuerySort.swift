@@ -71,6 +71,7 @@ public struct QueryPage: Hashable, Sendable {
     /// The number of results per page, at least 1.
     public let size: Int
 
+    /// Page `index` (from 0) of pages of `size` results.
     public init(index: Int, size: Int) {
         self.index = index
         self.size = size

@@ -92,6 +92,7 @@ public struct EnumType: Hashable, Sendable {
     /// The GraphQL values, in declaration order.
     public let values: [String]
 
+    /// An enum named `name` with the GraphQL `values`.
     public init(name: String, values: [String]) {
         self.name = name
         self.values = values
@@ -105,6 +106,7 @@ public struct EmbeddedType: Hashable, Sendable {
     /// The fields, in declaration order.
     public let fields: [ModelField]
 
+    /// A non-model type named `name` with `fields`.
     public init(name: String, fields: [ModelField]) {
         self.name = name
         self.fields = fields

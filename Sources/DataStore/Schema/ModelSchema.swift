@@ -9,6 +9,7 @@ public struct ModelField: Hashable, Sendable {
     /// Whether only the backend sets the field (`createdAt`/`updatedAt` added by the transformer).
     public let isReadOnly: Bool
 
+    /// A field; see also ``required(_:_:)`` and ``optional(_:_:isReadOnly:)``.
     public init(name: String, type: FieldType, isRequired: Bool, isReadOnly: Bool = false) {
         self.name = name
         self.type = type
@@ -34,6 +35,7 @@ public struct ModelIndex: Hashable, Sendable {
     /// The indexed fields: the partition key first, then the sort keys.
     public let fields: [String]
 
+    /// An index named `name` over `fields`, in order.
     public init(name: String, fields: [String]) {
         self.name = name
         self.fields = fields
@@ -73,6 +75,8 @@ public struct ModelSchema: Hashable, Sendable {
     /// Positions of the primary key fields in ``fields``.
     let primaryKeyIndices: [Int]
 
+    /// A model schema. `pluralName` defaults to the transformer's plural of `name`; `primaryKey`
+    /// to `["id"]`.
     public init(
         name: String,
         pluralName: String? = nil,

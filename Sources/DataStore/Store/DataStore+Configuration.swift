@@ -18,6 +18,7 @@ extension DataStore {
         /// Where the store logs. Libraries never bootstrap logging; by default nothing is logged.
         public var logger = Logger(label: "swift-datastore", factory: { _ in SwiftLogNoOpLogHandler() })
 
+        /// The default configuration.
         public init() {}
     }
 }

@@ -21,6 +21,7 @@ public struct FieldValueError: Error, Sendable, CustomStringConvertible {
     /// (`["address", "city"]`, or `["tags", "2"]` for a list element).
     public internal(set) var path: [String]
 
+    /// An error with a reason, at `path` inside the model.
     public init(_ reason: String, path: [String] = []) {
         self.reason = reason
         self.path = path

@@ -4,8 +4,11 @@ extension Temporal {
     /// An `AWSDate`: a calendar date, with an optional UTC offset as AppSync allows
     /// (`1970-01-01`, `1970-01-01Z`, `1970-01-01-07:00`).
     public struct Date: Hashable, Comparable, Sendable, CustomStringConvertible {
+        /// 0000–9999.
         public let year: Int
+        /// 1–12.
         public let month: Int
+        /// 1–31, valid for the month.
         public let day: Int
         /// The offset from UTC in seconds that was given with the date, if any.
         public let utcOffsetSeconds: Int?

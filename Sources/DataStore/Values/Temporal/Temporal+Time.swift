@@ -2,9 +2,13 @@ extension Temporal {
     /// An `AWSTime`: a time of day with millisecond precision and an optional UTC offset
     /// (`13:45`, `13:45:30.250`, `13:45:30Z`, `13:45:30+02:00`).
     public struct Time: Hashable, Comparable, Sendable, CustomStringConvertible {
+        /// 0–23.
         public let hour: Int
+        /// 0–59.
         public let minute: Int
+        /// 0–59.
         public let second: Int
+        /// 0–999.
         public let millisecond: Int
         /// The offset from UTC in seconds that was given with the time, if any.
         public let utcOffsetSeconds: Int?
