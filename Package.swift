@@ -14,10 +14,15 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .library(name: "DataStore", targets: ["DataStore"]),
+        .library(name: "DataStoreSchema", targets: ["DataStoreSchema"]),
+        .library(name: "DataStoreCodegen", targets: ["DataStoreCodegen"]),
+        .executable(name: "datastore-modelgen", targets: ["datastore-modelgen"]),
         .executable(name: "datastore-demo", targets: ["datastore-demo"]),
+        .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -29,6 +34,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
+        ),
+        // GraphQL SDL -> ModelSchema, with Amplify's directives, and the schema version hash.
+        .target(
+            name: "DataStoreSchema",
+            dependencies: [
+                "DataStore",
+                .product(name: "GraphQL", package: "GraphQL"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // ModelSchema -> Swift source.
+        .target(
+            name: "DataStoreCodegen",
+            dependencies: ["DataStoreSchema"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "datastore-modelgen",
+            dependencies: [
+                "DataStoreCodegen",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "DataStoreModelGenPlugin",
+            capability: .buildTool(),
+            dependencies: ["datastore-modelgen"]
         ),
         // The seed schema's models, hand-written until datastore-modelgen generates them.
         .target(
@@ -48,6 +81,12 @@ let package = Package(
         .testTarget(
             name: "DataStoreTests",
             dependencies: ["DataStore", "BlogModels", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataStoreSchemaTests",
+            dependencies: ["DataStoreSchema", "DataStoreCodegen"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ]

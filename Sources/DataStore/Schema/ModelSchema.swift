@@ -42,6 +42,59 @@ public struct ModelIndex: Hashable, Sendable {
     }
 }
 
+/// A relation from one model to another (`@hasOne`, `@hasMany`, `@belongsTo`, v1 `@connection`;
+/// `@manyToMany` becomes two `hasMany` relations to a join model).
+///
+/// The relation itself is not stored: its foreign key fields are ordinary stored fields, either
+/// on this model (``localFields``) or on the related one (``relatedFields``).
+public struct ModelRelation: Hashable, Sendable {
+    /// How many related models the relation field holds, and which side is the parent.
+    public enum Kind: String, Hashable, Sendable {
+        /// At most one related model; this model is the parent.
+        case hasOne
+        /// Any number of related models; this model is the parent.
+        case hasMany
+        /// The parent model.
+        case belongsTo
+    }
+
+    /// The GraphQL field that holds the relation (`comments`, `post`).
+    public let name: String
+    /// The kind of relation.
+    public let kind: Kind
+    /// The related model's name.
+    public let relatedModel: String
+    /// Foreign key fields on this model holding the related model's primary key, in primary key
+    /// order (`belongsTo`, and `hasOne` keyed on this side).
+    public let localFields: [String]
+    /// Foreign key fields on the related model holding this model's primary key, in primary key
+    /// order (`hasMany`, and `hasOne` keyed on the related side).
+    public let relatedFields: [String]
+    /// The relation field on the related model that points back, when the relation is
+    /// bidirectional.
+    public let inverse: String?
+    /// Whether the relation field is non-null in the schema.
+    public let isRequired: Bool
+
+    public init(
+        name: String,
+        kind: Kind,
+        relatedModel: String,
+        localFields: [String] = [],
+        relatedFields: [String] = [],
+        inverse: String? = nil,
+        isRequired: Bool = false
+    ) {
+        self.name = name
+        self.kind = kind
+        self.relatedModel = relatedModel
+        self.localFields = localFields
+        self.relatedFields = relatedFields
+        self.inverse = inverse
+        self.isRequired = isRequired
+    }
+}
+
 /// Everything the store needs to know about a model type: its stored fields (in the order the
 /// model encodes them), its primary key and its secondary indexes.
 ///
@@ -69,6 +122,8 @@ public struct ModelSchema: Hashable, Sendable {
     public let primaryKey: [String]
     /// The secondary indexes.
     public let indexes: [ModelIndex]
+    /// The relations to other models.
+    public let relations: [ModelRelation]
 
     /// Positions of fields by name, for O(1) lookups.
     let fieldIndexByName: [String: Int]
@@ -82,13 +137,15 @@ public struct ModelSchema: Hashable, Sendable {
         pluralName: String? = nil,
         fields: [ModelField],
         primaryKey: [String] = ["id"],
-        indexes: [ModelIndex] = []
+        indexes: [ModelIndex] = [],
+        relations: [ModelRelation] = []
     ) {
         self.name = name
         self.pluralName = pluralName ?? Self.defaultPlural(of: name)
         self.fields = fields
         self.primaryKey = primaryKey
         self.indexes = indexes
+        self.relations = relations
         var byName: [String: Int] = [:]
         for (index, field) in fields.enumerated() where byName[field.name] == nil {
             byName[field.name] = index
@@ -123,7 +180,7 @@ public struct ModelSchema: Hashable, Sendable {
 
     public static func == (lhs: ModelSchema, rhs: ModelSchema) -> Bool {
         lhs.name == rhs.name && lhs.pluralName == rhs.pluralName && lhs.fields == rhs.fields
-            && lhs.primaryKey == rhs.primaryKey && lhs.indexes == rhs.indexes
+            && lhs.primaryKey == rhs.primaryKey && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -138,3 +138,11 @@ private func jsonProblem(_ text: String) -> String? {
         return error.description
     }
 }
+
+extension FieldType {
+    /// Why `value` cannot be stored in a field of this type, or nil when it can. The same check a
+    /// save performs.
+    public func problem(with value: FieldValue, isRequired: Bool) -> String? {
+        ModelSchema.problem(with: value, for: self, isRequired: isRequired)?.description
+    }
+}

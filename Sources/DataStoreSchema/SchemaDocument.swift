@@ -1,0 +1,128 @@
+public import DataStore
+
+/// A GraphQL schema read for swift-datastore: its models, enums and non-model types, with what the
+/// Amplify transformer would add (implicit `id`, timestamps, relation keys, join models).
+public struct SchemaDocument: Sendable {
+    /// The `@model` types, in source order, then generated join models.
+    public let models: [ModelDefinition]
+    /// The enums, in source order.
+    public let enums: [EnumDefinition]
+    /// The non-model types that models can store, in source order.
+    public let nonModels: [NonModelDefinition]
+    /// Names of the types kept only for the server: `Query`, `Mutation`, `Subscription`, inputs,
+    /// interfaces, unions, and object types that cannot be stored in a model.
+    public let serverOnlyTypes: [String]
+    /// Things accepted but without effect on models (ignored directives, …).
+    public let notes: [SchemaNote]
+
+    /// The models' storage schemas.
+    public var modelSchemas: [ModelSchema] { models.map(\.schema) }
+
+    /// The schema version: ``SchemaVersion/hash(of:)`` of the models' storage schemas.
+    public var versionHash: String { SchemaVersion.hash(of: modelSchemas) }
+
+    /// The model called `name`.
+    public func model(named name: String) -> ModelDefinition? { models.first { $0.schema.name == name } }
+}
+
+/// Where a definition is in the schema source.
+public struct SourcePosition: Hashable, Sendable {
+    public let line: Int
+    public let column: Int
+}
+
+/// A `@model` type.
+public struct ModelDefinition: Sendable {
+    /// The storage schema: stored fields (declared and implicit), primary key, indexes, relations.
+    public let schema: ModelSchema
+    /// The type's description (its doc comment).
+    public let description: String?
+    /// Per stored field, in ``ModelSchema/fields`` order.
+    public let fields: [SchemaField]
+    /// The `@model` arguments and related options.
+    public let options: ModelOptions
+    /// The `@auth` rules, for the server.
+    public let authRules: [AuthRule]
+    /// The stored name when `@refersTo(name:)` renames the model's table.
+    public let storedName: String?
+    /// Whether the transformer generates this model (the join model of a `@manyToMany`).
+    public let isGenerated: Bool
+    /// Where the type is declared (the first `@manyToMany` field, for join models).
+    public let position: SourcePosition
+}
+
+/// Where a stored field comes from.
+public enum FieldOrigin: String, Hashable, Sendable {
+    /// Declared in the schema.
+    case declared
+    /// The `id` the transformer adds when a model declares no primary key.
+    case implicitID
+    /// `createdAt`/`updatedAt`, added unless the model declares or disables them.
+    case timestamp
+    /// A foreign key the transformer adds for a relation declared without `fields`.
+    case relationKey
+}
+
+/// A stored field of a model or non-model type.
+public struct SchemaField: Sendable {
+    /// The field's name.
+    public let name: String
+    /// Its description (doc comment).
+    public let description: String?
+    /// Where it comes from.
+    public let origin: FieldOrigin
+    /// The `@default(value:)`, converted to the field's type.
+    public let defaultValue: FieldValue?
+    /// The stored name when `@refersTo(name:)` renames the column.
+    public let storedName: String?
+    /// The `@auth` rules on the field, for the server.
+    public let authRules: [AuthRule]
+    /// Where the field is declared (the model, for implicit fields).
+    public let position: SourcePosition
+}
+
+/// The `@model` arguments.
+public struct ModelOptions: Hashable, Sendable {
+    /// The `queries:` argument as given (nil when absent: the default operations).
+    public let queries: FieldValue?
+    /// The `mutations:` argument as given.
+    public let mutations: FieldValue?
+    /// The `subscriptions:` argument as given.
+    public let subscriptions: FieldValue?
+    /// The `createdAt` timestamp field's name, or nil when timestamps are disabled.
+    public let createdAtField: String?
+    /// The `updatedAt` timestamp field's name, or nil when timestamps are disabled.
+    public let updatedAtField: String?
+}
+
+/// One `@auth` rule.
+public struct AuthRule: Hashable, Sendable {
+    /// `owner`, `groups`, `private`, `public` or `custom`.
+    public let allow: String
+    public let provider: String?
+    public let ownerField: String?
+    public let identityClaim: String?
+    public let groupClaim: String?
+    public let groups: [String]
+    public let groupsField: String?
+    /// The operations the rule grants; nil means all.
+    public let operations: [String]?
+}
+
+/// An enum type.
+public struct EnumDefinition: Sendable {
+    public let enumType: EnumType
+    public let description: String?
+    /// Descriptions of the values, by GraphQL value.
+    public let valueDescriptions: [String: String]
+    public let position: SourcePosition
+}
+
+/// A non-model object type that models can store (as JSON in SQLite).
+public struct NonModelDefinition: Sendable {
+    public let embeddedType: EmbeddedType
+    public let description: String?
+    /// Per field, in ``EmbeddedType/fields`` order.
+    public let fields: [SchemaField]
+    public let position: SourcePosition
+}
