@@ -38,17 +38,20 @@ public struct ModelGenerator: Sendable {
     public func files(for document: SchemaDocument) -> [File] {
         var files: [File] = []
         for definition in document.enums {
-            files.append(File(name: "\(definition.enumType.name).swift", contents: fileText(enumSource(definition))))
+            let text = fileText(enumSource(definition), foundation: false)
+            files.append(File(name: "\(definition.enumType.name).swift", contents: text))
         }
         for definition in document.nonModels {
-            files.append(
-                File(name: "\(definition.embeddedType.name).swift", contents: fileText(nonModelSource(definition)))
-            )
+            let text = fileText(nonModelSource(definition), foundation: false)
+            files.append(File(name: "\(definition.embeddedType.name).swift", contents: text))
         }
         for model in document.models {
-            files.append(File(name: "\(model.schema.name).swift", contents: fileText(modelSource(model))))
+            let text = fileText(modelSource(model), foundation: Self.usesGeneratedID(model.schema))
+            files.append(File(name: "\(model.schema.name).swift", contents: text))
         }
-        files.append(File(name: "\(registryName).swift", contents: fileText(registrySource(document))))
+        files.append(
+            File(name: "\(registryName).swift", contents: fileText(registrySource(document), foundation: false))
+        )
         return files
     }
 
@@ -59,14 +62,22 @@ public struct ModelGenerator: Sendable {
         for definition in document.nonModels { body.append(nonModelSource(definition)) }
         for model in document.models { body.append(modelSource(model)) }
         body.append(registrySource(document))
-        return File(
-            name: name,
-            contents: Self.header + "\n\nimport DataStore\nimport Foundation\n\n" + body.joined(separator: "\n")
-        )
+        let foundation = document.models.contains { Self.usesGeneratedID($0.schema) }
+        return File(name: name, contents: fileText(body.joined(separator: "\n"), foundation: foundation))
     }
 
-    private func fileText(_ body: String) -> String {
-        Self.header + "\n\nimport DataStore\nimport Foundation\n\n" + body
+    /// The file's header and imports. Public declarations need public imports (targets may use
+    /// `InternalImportsByDefault`); Foundation is imported only where `UUID` generates ids.
+    private func fileText(_ body: String, foundation: Bool) -> String {
+        let keyword = access == .public ? "public import" : "import"
+        var imports = "\(keyword) DataStore\n"
+        if foundation { imports += "\(keyword) Foundation\n" }
+        return Self.header + "\n\n" + imports + "\n" + body
+    }
+
+    /// Whether the model's initializer defaults its id to a new UUID.
+    static func usesGeneratedID(_ schema: ModelSchema) -> Bool {
+        schema.primaryKey == ["id"] && schema.field(named: "id")?.type == .id
     }
 
     private var accessPrefix: String { access == .public ? "public " : "" }
@@ -139,7 +150,7 @@ public struct ModelGenerator: Sendable {
         var source = SwiftSource()
         let schema = model.schema
         let fields = Array(zip(schema.fields, model.fields))
-        let idDefault = schema.primaryKey == ["id"] && schema.field(named: "id")?.type == .id
+        let idDefault = Self.usesGeneratedID(schema)
         let summary =
             model.isGenerated
             ? "The join model of the `@manyToMany` relation `\(schema.name)`, generated as the transformer does."

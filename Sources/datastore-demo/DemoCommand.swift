@@ -26,7 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         print("swift-datastore demo: a local store, no account, no network")
         print("Store: \(path)\n")
-        let store = try await DataStore(models: BlogModels.self, storage: .file(atPath: path))
+        let store = try await DataStore(models: AppModels.self, storage: .file(atPath: path))
         try await store.delete(Post.self, where: .all)
 
         section("1. Observe changes to posts")

@@ -256,9 +256,9 @@ struct DocumentationExampleTests {
             let cutoff: Temporal.DateTime? = Temporal.DateTime(millisecondsSince1970: 0)
             let titles = ["Draft: one", "b"]
             try await store.save([
-                Post(id: "1", title: "Draft: one", rating: 5, status: .inactive, createdAt: .now()),
-                Post(id: "2", title: "b", rating: 9, status: .active, createdAt: .now()),
-                Post(id: "3", title: "c [archived]", rating: 9, status: .active, createdAt: .now()),
+                Post(id: "1", title: "Draft: one", rating: 5, status: .inactive).created(at: .now()),
+                Post(id: "2", title: "b", rating: 9, status: .active).created(at: .now()),
+                Post(id: "3", title: "c [archived]", rating: 9, status: .active).created(at: .now()),
                 Post(id: "4", title: "d", rating: 1, status: .active),
             ])
             let posts = try await store.query(Post.self, sort: .ascending(\.title)) {

@@ -5,6 +5,14 @@ import Foundation
 extension Post {
     /// Not a stored field: predicates on it must fail with unknownField.
     var shout: String { title.uppercased() }
+
+    /// The post as the backend would return it, with `createdAt` set (the property is read-only:
+    /// only decoding sets it).
+    func created(at date: Temporal.DateTime) -> Post {
+        var values = fieldValues
+        values[Post.schema.fieldIndex(named: "createdAt")!] = date.fieldValue
+        return try! Post(fieldValues: FieldValues(values))
+    }
 }
 
 /// An embedded (non-model) type.

@@ -1,0 +1,178 @@
+import DataStore
+import DataStoreCodegen
+import DataStoreSchema
+import Foundation
+import Testing
+
+@Suite("Code generation")
+struct CodegenTests {
+    static let goldenDirectory = Build.root.appending(path: "Tests/DataStoreSchemaTests/Golden/Blog")
+
+    @Test("the seed schema generates exactly the checked-in golden files")
+    func golden() throws {
+        let document = try SchemaParser.parse(try String(contentsOf: Build.seedSchema, encoding: .utf8))
+        let files = ModelGenerator().files(for: document)
+        if ProcessInfo.processInfo.environment["DATASTORE_UPDATE_GOLDEN"] == "1" {
+            for file in files {
+                try file.contents.write(
+                    to: Self.goldenDirectory.appending(path: file.name),
+                    atomically: true,
+                    encoding: .utf8
+                )
+            }
+        }
+        let goldenNames = try FileManager.default.contentsOfDirectory(atPath: Self.goldenDirectory.path).filter {
+            $0.hasSuffix(".swift")
+        }
+        #expect(Set(goldenNames) == Set(files.map(\.name)))
+        for file in files {
+            let golden = try String(contentsOf: Self.goldenDirectory.appending(path: file.name), encoding: .utf8)
+            #expect(
+                file.contents == golden,
+                "\(file.name) differs from its golden file; regenerate with DATASTORE_UPDATE_GOLDEN=1 if the change is intended"
+            )
+        }
+    }
+
+    @Test("enum values map SCREAMING_CASE to camelCase and keywords to backticks")
+    func enumCaseNames() {
+        #expect(Naming.enumCaseName("ACTIVE") == "active")
+        #expect(Naming.enumCaseName("IN_PROGRESS") == "inProgress")
+        #expect(Naming.enumCaseName("inProgress") == "inProgress")
+        #expect(Naming.enumCaseName("Users") == "users")
+        #expect(Naming.enumCaseName("ProgramAdmins") == "programAdmins")
+        #expect(Naming.enumCaseName("_null") == "_null")
+        let document = try? SchemaParser.parse("enum Kind { DEFAULT CASE NORMAL_ONE }\ntype T @model { kind: Kind }")
+        let source = document.map { ModelGenerator().files(for: $0).first { $0.name == "Kind.swift" }!.contents } ?? ""
+        #expect(source.contains("case `default` = \"DEFAULT\""))
+        #expect(source.contains("case `case` = \"CASE\""))
+        #expect(source.contains("case normalOne = \"NORMAL_ONE\""))
+    }
+
+    @Test("descriptions become doc comments; @default values become initializer defaults")
+    func descriptionsAndDefaults() throws {
+        let document = try SchemaParser.parse(
+            """
+            "A task.\\nSecond line."
+            type Task @model {
+              "What to do."
+              title: String! @default(value: "untitled")
+              priority: Int @default(value: "3")
+              done: Boolean! @default(value: "false")
+              due: AWSDateTime @default(value: "2026-01-01T00:00:00Z")
+              kind: Kind! @default(value: "CHORE")
+            }
+            enum Kind { CHORE ERRAND }
+            """
+        )
+        let source = ModelGenerator().files(for: document).first { $0.name == "Task.swift" }!.contents
+        #expect(source.contains("/// A task.\n/// Second line.\npublic struct Task"))
+        #expect(source.contains("    /// What to do.\n    public var title: String"))
+        #expect(source.contains("title: String = \"untitled\","))
+        #expect(source.contains("priority: Int? = 3,"))
+        #expect(source.contains("done: Bool = false,"))
+        #expect(source.contains("due: Temporal.DateTime? = Temporal.DateTime(millisecondsSince1970: 1767225600000)!,"))
+        #expect(source.contains("kind: Kind = .chore"))
+    }
+
+    @Test("internal access and a custom registry name")
+    func accessAndRegistry() throws {
+        let document = try SchemaParser.parse("type Note @model { text: String }")
+        let files = ModelGenerator(access: .internal, registryName: "NotesModels").files(for: document)
+        #expect(files.map(\.name).sorted() == ["Note.swift", "NotesModels.swift"])
+        let note = files.first { $0.name == "Note.swift" }!.contents
+        #expect(note.contains("\nimport DataStore\nimport Foundation\n"))
+        #expect(note.contains("\nstruct Note: Model, Hashable {"))
+        #expect(!note.contains("public "))
+        let registry = files.first { $0.name == "NotesModels.swift" }!.contents
+        #expect(registry.contains("enum NotesModels: ModelRegistry"))
+        #expect(registry.contains("static let version = \"\(document.versionHash)\""))
+    }
+}
+
+@Suite("datastore-modelgen")
+struct ModelGenCommandTests {
+    @Test("generates files, leaves unchanged files alone, and removes stale generated files")
+    func writesOnlyChanges() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let schema = directory.appending(path: "schema.graphql")
+        let output = directory.appending(path: "Generated")
+        try "type Note @model { text: String }\ntype Tag @model { label: String! }".write(
+            to: schema,
+            atomically: true,
+            encoding: .utf8
+        )
+        let first = try run(Build.modelgen.path, ["--schema", schema.path, "--output", output.path])
+        #expect(first.status == 0, "\(first.output)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+        #expect(names == ["AppModels.swift", "Note.swift", "Tag.swift"])
+        // A hand-written file in the output directory must survive.
+        try "// mine".write(to: output.appending(path: "Mine.swift"), atomically: true, encoding: .utf8)
+        let noteURL = output.appending(path: "Note.swift")
+        let before = try FileManager.default.attributesOfItem(atPath: noteURL.path)[.modificationDate] as? Date
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+            ofItemAtPath: noteURL.path
+        )
+        try "type Note @model { text: String }".write(to: schema, atomically: true, encoding: .utf8)
+        let second = try run(Build.modelgen.path, ["--schema", schema.path, "--output", output.path, "--verbose"])
+        #expect(second.status == 0, "\(second.output)")
+        let after = try FileManager.default.attributesOfItem(atPath: noteURL.path)[.modificationDate] as? Date
+        #expect(before != nil)
+        #expect(after == Date(timeIntervalSince1970: 1_000_000), "an unchanged file was rewritten")
+        let remaining = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+        #expect(remaining == ["AppModels.swift", "Mine.swift", "Note.swift"])
+    }
+
+    @Test("a bad schema prints file:line:column errors and exits non-zero")
+    func reportsErrors() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let schema = directory.appending(path: "bad.graphql")
+        try "type Post @model {\n  id: ID!\n  author: Writer\n}\n".write(to: schema, atomically: true, encoding: .utf8)
+        let result = try run(
+            Build.modelgen.path,
+            ["--schema", schema.path, "--output", directory.appending(path: "out").path]
+        )
+        #expect(result.status != 0)
+        #expect(
+            result.output.contains("\(schema.path):3:11: error: unknown type Writer for Post.author"),
+            "\(result.output)"
+        )
+        #expect(!FileManager.default.fileExists(atPath: directory.appending(path: "out").path))
+    }
+}
+
+@Suite("Generated code compiles")
+struct GeneratedCodeCompilesTests {
+    /// Type-checks the generated code of a corpus schema against the DataStore module, as Swift 6
+    /// with warnings as errors, and checks its formatting with swift format.
+    @Test("every corpus schema's generated code type-checks without warnings and is formatted", arguments: Corpus.files)
+    func compiles(file: String) throws {
+        let swiftc = try #require(which("swiftc"))
+        let document = try SchemaParser.parse(try Corpus.source(file))
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for generated in ModelGenerator().files(for: document) {
+            let url = directory.appending(path: generated.name)
+            try generated.contents.write(to: url, atomically: true, encoding: .utf8)
+            paths.append(url.path)
+        }
+        let result = try run(
+            swiftc,
+            ["-typecheck", "-swift-version", "6", "-warnings-as-errors", "-module-name", "CorpusModels"]
+                + Build.moduleFlags + paths
+        )
+        #expect(result.status == 0, "\(file):\n\(result.output)")
+        if let swift = which("swift") {
+            let lint = try run(
+                swift,
+                ["format", "lint", "--strict", "--configuration", Build.root.appending(path: ".swift-format").path]
+                    + paths
+            )
+            #expect(lint.status == 0 && lint.output.isEmpty, "\(file):\n\(lint.output)")
+        }
+    }
+}
