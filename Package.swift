@@ -9,6 +9,9 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Corpus schemas compiled into modules by the plugin, for the generated-code round-trip tests.
+let corpusModels = ["Scalars", "PrimaryKeys", "Embedded", "Relations", "V1Keys", "Lists", "RealApp"]
+
 let package = Package(
     name: "swift-datastore",
     platforms: [.macOS(.v15), .iOS(.v18)],
@@ -85,6 +88,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "DataStoreCorpusTests",
+            dependencies: ["DataStore"] + corpusModels.map { .target(name: "Corpus\($0)") },
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "DataStoreSchemaTests",
             dependencies: ["DataStoreSchema", "DataStoreCodegen"],
             // Golden files are expected generator output, read from the checkout, not compiled.
@@ -94,3 +102,15 @@ let package = Package(
         ),
     ]
 )
+
+for name in corpusModels {
+    package.targets.append(
+        .target(
+            name: "Corpus\(name)",
+            dependencies: ["DataStore"],
+            path: "Tests/CorpusModels/\(name)",
+            swiftSettings: strictSettings,
+            plugins: ["DataStoreModelGenPlugin"]
+        )
+    )
+}

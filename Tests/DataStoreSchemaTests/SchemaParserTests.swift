@@ -1,0 +1,231 @@
+import DataStore
+import DataStoreSchema
+import Testing
+
+@Suite("What the parser adds, as the Amplify transformer does")
+struct SchemaParserTests {
+    func fields(_ model: ModelSchema) -> [String] {
+        model.fields.map { "\($0.name):\($0.type.graphQLName)\($0.isRequired ? "!" : "")" }
+    }
+
+    @Test("implicit id and timestamps; @model(timestamps:) renames or removes them")
+    func implicitFields() throws {
+        let document = try SchemaParser.parse(
+            """
+            type A @model { name: String }
+            type B @model(timestamps: null) { id: ID! }
+            type C @model(timestamps: {createdAt: "createdOn", updatedAt: null}) { id: ID! }
+            type D @model { id: ID! createdAt: AWSDateTime! }
+            """
+        )
+        #expect(
+            fields(document.model(named: "A")!.schema) == [
+                "id:ID!", "name:String", "createdAt:AWSDateTime", "updatedAt:AWSDateTime",
+            ]
+        )
+        #expect(document.model(named: "A")!.fields.first?.origin == .implicitID)
+        #expect(fields(document.model(named: "B")!.schema) == ["id:ID!"])
+        #expect(fields(document.model(named: "C")!.schema) == ["id:ID!", "createdOn:AWSDateTime"])
+        #expect(
+            fields(document.model(named: "D")!.schema) == ["id:ID!", "createdAt:AWSDateTime!", "updatedAt:AWSDateTime"]
+        )
+        #expect(document.model(named: "A")!.schema.fields[2].isReadOnly)
+    }
+
+    @Test("primary keys and indexes: @primaryKey, @index, v1 @key")
+    func keys() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Order @model {
+              customerId: ID! @primaryKey(sortKeyFields: ["createdAt"])
+              createdAt: AWSDateTime!
+              status: String @index(name: "byStatus", sortKeyFields: "createdAt")
+              region: String @index(sortKeyFields: ["status"])
+            }
+            type Book @model @key(fields: ["isbn"]) @key(name: "byAuthor", fields: ["author", "title"]) {
+              isbn: ID!
+              author: String!
+              title: String!
+            }
+            """
+        )
+        let order = document.model(named: "Order")!.schema
+        #expect(order.primaryKey == ["customerId", "createdAt"])
+        // A single string where a list is expected; a default name for an unnamed index.
+        #expect(
+            order.indexes == [
+                ModelIndex(name: "byStatus", fields: ["status", "createdAt"]),
+                ModelIndex(name: "byRegionAndStatus", fields: ["region", "status"]),
+            ]
+        )
+        let book = document.model(named: "Book")!.schema
+        #expect(book.primaryKey == ["isbn"])
+        #expect(book.indexes == [ModelIndex(name: "byAuthor", fields: ["author", "title"])])
+        #expect(!book.fields.contains { $0.name == "id" })
+    }
+
+    @Test("v2 relations get the keys and names amplify-swift's generated models have")
+    func v2Relations() throws {
+        let document = try SchemaParser.parse(
+            try Corpus.source("amplify-swift__AmplifyTestCommon__Models__TransformerV2__schema.graphql")
+        )
+        func model(_ name: String) -> ModelSchema { document.model(named: name)!.schema }
+        // Has one, implicit: the parent stores project1V2TeamId.
+        #expect(fields(model("Project1V2")).last == "project1V2TeamId:ID")
+        #expect(
+            model("Project1V2").relations == [
+                ModelRelation(name: "team", kind: .hasOne, relatedModel: "Team1V2", localFields: ["project1V2TeamId"])
+            ]
+        )
+        // Has many, implicit: the child stores post3aV2CommentsId, indexed.
+        #expect(fields(model("Comment3aV2")).last == "post3aV2CommentsId:ID")
+        #expect(
+            model("Comment3aV2").indexes == [ModelIndex(name: "gsi-Post3aV2.comments", fields: ["post3aV2CommentsId"])]
+        )
+        // Has many through an index, with the belongs-to side's fields.
+        #expect(model("Post4V2").relations.first?.relatedFields == ["postID"])
+        #expect(
+            model("Comment4V2").relations.first
+                == ModelRelation(
+                    name: "post",
+                    kind: .belongsTo,
+                    relatedModel: "Post4V2",
+                    localFields: ["postID"],
+                    inverse: "comments"
+                )
+        )
+        // Has one + belongs to, implicit: each side has its own key.
+        #expect(fields(model("Project4aV2")).last == "project4aV2TeamId:ID")
+        #expect(fields(model("Team4aV2")).last == "team4aV2ProjectId:ID")
+        // Has many + belongs to, implicit: they share the has-many key.
+        #expect(model("Post7V2").relations.first { $0.name == "blog" }?.localFields == ["blog7V2PostsId"])
+        #expect(model("Blog7V2").relations.first?.relatedFields == ["blog7V2PostsId"])
+        #expect(model("Blog7V2").relations.first?.inverse == "blog")
+        // Many to many: a join model with one key per side.
+        let join = document.model(named: "PostEditor5V2")!
+        #expect(join.isGenerated)
+        #expect(
+            fields(join.schema) == [
+                "id:ID!", "post5V2Id:ID!", "user5V2Id:ID!", "createdAt:AWSDateTime", "updatedAt:AWSDateTime",
+            ]
+        )
+        #expect(join.schema.relations.map(\.kind) == [.belongsTo, .belongsTo])
+        #expect(
+            model("Post5V2").relations.first
+                == ModelRelation(
+                    name: "editors",
+                    kind: .hasMany,
+                    relatedModel: "PostEditor5V2",
+                    relatedFields: ["post5V2Id"],
+                    inverse: "post5V2"
+                )
+        )
+    }
+
+    @Test("composite keys give one relation key per primary key field")
+    func compositeKeyRelations() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Post @model {
+              id: ID! @primaryKey(sortKeyFields: ["title"])
+              title: String!
+              comments: [Comment] @hasMany
+            }
+            type Comment @model { id: ID! }
+            """
+        )
+        let comment = document.model(named: "Comment")!.schema
+        #expect(fields(comment).suffix(2) == ["postCommentsId:ID", "postCommentsTitle:String"])
+        #expect(comment.indexes.first?.fields == ["postCommentsId", "postCommentsTitle"])
+    }
+
+    @Test("references: keys declared on the child, on both sides")
+    func references() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Team @model {
+              id: ID!
+              members: [Member] @hasMany(references: ["teamId"])
+            }
+            type Member @model {
+              id: ID!
+              teamId: ID
+              team: Team @belongsTo(references: ["teamId"])
+            }
+            """
+        )
+        #expect(document.model(named: "Team")!.schema.relations.first?.relatedFields == ["teamId"])
+        #expect(
+            document.model(named: "Member")!.schema.relations.first
+                == ModelRelation(
+                    name: "team",
+                    kind: .belongsTo,
+                    relatedModel: "Team",
+                    localFields: ["teamId"],
+                    inverse: "members"
+                )
+        )
+        #expect(throws: SchemaErrors.self) {
+            try SchemaParser.parse(
+                "type Team @model { id: ID! members: [Member] @hasMany(references: [\"teamId\"]) }\ntype Member @model { id: ID! teamId: ID }"
+            )
+        }
+    }
+
+    @Test("v1 @connection: named, keyed, keyField and unnamed")
+    func v1Connections() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Post @model {
+              id: ID!
+              comments: [Comment] @connection(name: "PostComments")
+              byKey: [Comment] @connection(keyName: "byPost", fields: ["id"])
+              notes: [Note] @connection
+            }
+            type Comment @model @key(name: "byPost", fields: ["postId", "content"]) {
+              id: ID!
+              postId: ID!
+              content: String!
+              post: Post @connection(name: "PostComments")
+            }
+            type Note @model { id: ID! }
+            """
+        )
+        let post = document.model(named: "Post")!.schema
+        #expect(post.relations.map(\.relatedFields) == [["commentPostId"], ["postId"], ["postNotesId"]])
+        let comment = document.model(named: "Comment")!.schema
+        #expect(comment.relations.first?.localFields == ["commentPostId"])
+        #expect(comment.relations.first?.inverse == "comments")
+        #expect(fields(document.model(named: "Note")!.schema).last == "postNotesId:ID")
+    }
+
+    @Test("non-model types become embedded types; custom operations and inputs are kept for the server")
+    func typeKinds() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Address { street: String! city: String! }
+            type Person @model { id: ID! home: Address work: [Address!] }
+            input PersonInput { name: String }
+            type Query { search(text: String): [Person] }
+            type Stats { count: Int people: [Person] }
+            """
+        )
+        #expect(document.nonModels.map(\.embeddedType.name) == ["Address"])
+        #expect(
+            document.model(named: "Person")!.schema.field(named: "work")?.type
+                == .list(of: .embedded(document.nonModels[0].embeddedType), elementsRequired: true)
+        )
+        #expect(Set(document.serverOnlyTypes) == ["Query", "Stats", "PersonInput"])
+    }
+
+    @Test("the version hash ignores formatting, comments and descriptions")
+    func versionHash() throws {
+        let a = try SchemaParser.parse("type Post @model { id: ID! title: String }")
+        let b = try SchemaParser.parse(
+            "# A comment\n\"Posts.\"\ntype   Post   @model {\n  id: ID!\n  \"The title\"\n  title: String\n}\n"
+        )
+        let c = try SchemaParser.parse("type Post @model { id: ID! title: String! }")
+        #expect(a.versionHash == b.versionHash)
+        #expect(a.versionHash != c.versionHash)
+    }
+}
