@@ -176,3 +176,85 @@ struct GeneratedCodeCompilesTests {
         }
     }
 }
+
+@Suite("Misuse does not compile")
+struct MisuseDoesNotCompileTests {
+    /// Statements that must be rejected by the type checker when written against the generated
+    /// seed models: each is a mistake a typed query API exists to catch before the program runs.
+    static let misuses: [(name: String, code: String)] = [
+        ("comparing an Int field with a String", #"let _: QueryPredicate<Post> = \.rating == "x""#),
+        ("ordering a String field against an Int", #"let _: QueryPredicate<Post> = \.title > 3"#),
+        ("a prefix test on an Int field", #"let _ = QueryPredicate<Post>.beginsWith(\.rating, "1")"#),
+        ("a key path of another model", #"let _: QueryPredicate<Post> = \Comment.content == "x""#),
+        ("an enum field compared with a raw string", #"let _: QueryPredicate<Post> = \.status == "ACTIVE""#),
+        ("sorting by a value that is not a scalar field", #"let _ = QuerySort<Post>.ascending(\.self)"#),
+        (
+            "writing a backend-managed timestamp",
+            "var post = Post(title: \"t\", rating: 1, status: .active)\n"
+                + "post.createdAt = nil"
+        ),
+        (
+            "a condition block mixing models",
+            "let _: QueryPredicate<Post> = And {\n\\Post.rating > 1\n"
+                + "\\Comment.postID == \"p\"\n}"
+        ),
+    ]
+
+    /// The same shapes, written correctly: proves that the failures above come from the misuse and
+    /// not from the harness.
+    static let control = """
+        let _: QueryPredicate<Post> = \\.rating == 3
+        let _: QueryPredicate<Post> = \\.title > "m"
+        let _ = QueryPredicate<Post>.beginsWith(\\.title, "1")
+        let _: QueryPredicate<Comment> = \\Comment.content == "x"
+        let _: QueryPredicate<Post> = \\.status == .active
+        let _ = QuerySort<Post>.ascending(\\.rating)
+        var post = Post(title: "t", rating: 1, status: .active)
+        post.title = "u"
+        let _: QueryPredicate<Post> = And {
+            \\Post.rating > 1
+            \\Post.title == "p"
+        }
+        """
+
+    /// Type-checks `statements` (wrapped in a function) together with the seed models' generated code.
+    static func typecheck(_ statements: String) throws -> (status: Int32, output: String, file: String) {
+        let swiftc = try #require(which("swiftc"))
+        let document = try SchemaParser.parse(try String(contentsOf: Build.seedSchema, encoding: .utf8))
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for generated in ModelGenerator().files(for: document) {
+            let url = directory.appending(path: generated.name)
+            try generated.contents.write(to: url, atomically: true, encoding: .utf8)
+            paths.append(url.path)
+        }
+        let usage = directory.appending(path: "Usage.swift")
+        try "import DataStore\n\nfunc usage() {\n\(statements)\n}\n".write(to: usage, atomically: true, encoding: .utf8)
+        let result = try run(
+            swiftc,
+            ["-typecheck", "-swift-version", "6", "-module-name", "Usage", "-diagnostic-style=llvm"] + Build.moduleFlags
+                + paths + [usage.path]
+        )
+        return (result.status, result.output, usage.lastPathComponent)
+    }
+
+    @Test("the correct forms type-check")
+    func controlCompiles() throws {
+        let result = try Self.typecheck(Self.control)
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test("a misuse is a compile-time error in the user's code", arguments: misuses.map(\.name))
+    func rejected(name: String) throws {
+        let code = try #require(Self.misuses.first { $0.name == name }).code
+        let result = try Self.typecheck(code)
+        #expect(result.status != 0, "\(name) compiled")
+        // The error is reported in the user's file, not in the generated models.
+        #expect(result.output.contains("\(result.file):") && result.output.contains("error:"), "\(result.output)")
+        let generatedErrors = result.output.split(separator: "\n").filter {
+            $0.contains(": error:") && !$0.contains("/\(result.file):")
+        }
+        #expect(generatedErrors.isEmpty, "\(result.output)")
+    }
+}
