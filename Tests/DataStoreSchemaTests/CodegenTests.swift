@@ -154,12 +154,7 @@ struct GeneratedCodeCompilesTests {
         let document = try SchemaParser.parse(try Corpus.source(file))
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var paths: [String] = []
-        for generated in ModelGenerator().files(for: document) {
-            let url = directory.appending(path: generated.name)
-            try generated.contents.write(to: url, atomically: true, encoding: .utf8)
-            paths.append(url.path)
-        }
+        let paths = try writeGeneratedFiles(for: document, to: directory)
         let result = try run(
             swiftc,
             ["-typecheck", "-swift-version", "6", "-warnings-as-errors", "-module-name", "CorpusModels"]
@@ -223,12 +218,7 @@ struct MisuseDoesNotCompileTests {
         let document = try SchemaParser.parse(try String(contentsOf: Build.seedSchema, encoding: .utf8))
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var paths: [String] = []
-        for generated in ModelGenerator().files(for: document) {
-            let url = directory.appending(path: generated.name)
-            try generated.contents.write(to: url, atomically: true, encoding: .utf8)
-            paths.append(url.path)
-        }
+        let paths = try writeGeneratedFiles(for: document, to: directory)
         let usage = directory.appending(path: "Usage.swift")
         try "import DataStore\n\nfunc usage() {\n\(statements)\n}\n".write(to: usage, atomically: true, encoding: .utf8)
         let result = try run(

@@ -1,3 +1,4 @@
+import DataStoreCodegen
 import DataStoreSchema
 import Foundation
 import Testing
@@ -76,4 +77,13 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appending(path: "datastore-schema-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// Writes the generated files of `document` into `directory`; returns their paths.
+func writeGeneratedFiles(for document: SchemaDocument, to directory: URL) throws -> [String] {
+    try ModelGenerator().files(for: document).map { generated in
+        let url = directory.appending(path: generated.name)
+        try generated.contents.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
 }
