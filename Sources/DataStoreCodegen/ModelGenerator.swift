@@ -46,7 +46,7 @@ public struct ModelGenerator: Sendable {
             files.append(File(name: "\(definition.embeddedType.name).swift", contents: text))
         }
         for model in document.models {
-            let text = fileText(modelSource(model), foundation: Self.usesGeneratedID(model.schema))
+            let text = fileText(modelSource(model, in: document), foundation: Self.usesGeneratedID(model.schema))
             files.append(File(name: "\(model.schema.name).swift", contents: text))
         }
         files.append(
@@ -60,7 +60,7 @@ public struct ModelGenerator: Sendable {
         var body: [String] = []
         for definition in document.enums { body.append(enumSource(definition)) }
         for definition in document.nonModels { body.append(nonModelSource(definition)) }
-        for model in document.models { body.append(modelSource(model)) }
+        for model in document.models { body.append(modelSource(model, in: document)) }
         body.append(registrySource(document))
         let foundation = document.models.contains { Self.usesGeneratedID($0.schema) }
         return File(name: name, contents: fileText(body.joined(separator: "\n"), foundation: foundation))
@@ -80,7 +80,7 @@ public struct ModelGenerator: Sendable {
         schema.primaryKey == ["id"] && schema.field(named: "id")?.type == .id
     }
 
-    private var accessPrefix: String { access == .public ? "public " : "" }
+    var accessPrefix: String { access == .public ? "public " : "" }
 
     // MARK: Enums
 
@@ -146,11 +146,12 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Models
 
-    func modelSource(_ model: ModelDefinition) -> String {
+    func modelSource(_ model: ModelDefinition, in document: SchemaDocument) -> String {
         var source = SwiftSource()
         let schema = model.schema
         let fields = Array(zip(schema.fields, model.fields))
         let idDefault = Self.usesGeneratedID(schema)
+        let hasRelations = !schema.relations.isEmpty
         let summary =
             model.isGenerated
             ? "The join model of the `@manyToMany` relation `\(schema.name)`, generated as the transformer does."
@@ -158,11 +159,20 @@ public struct ModelGenerator: Sendable {
         source.documentation(model.description ?? summary)
         source.block("\(accessPrefix)struct \(schema.name): Model, Hashable") { source in
             properties(fields, into: &source)
-            initializer(fields, typeName: schema.name, idDefault: idDefault, into: &source)
+            if hasRelations {
+                source.line("/// Where the relations load from; not part of the model's value.")
+                source.line("private var _relations: RelationContext")
+            }
+            initializer(fields, typeName: schema.name, idDefault: idDefault, relations: hasRelations, into: &source)
+            if let parameters = relationParameters(model, in: document) {
+                relationInitializer(fields, parameters, typeName: schema.name, idDefault: idDefault, into: &source)
+            }
         }
         source.line()
         source.block("extension \(schema.name)") { source in
             schemaLiteral(schema, into: &source)
+            relationMembers(model, into: &source)
+            identifierMembers(schema, into: &source)
             source.line()
             source.line("/// The stored field a key path reads, for predicates and sorts.")
             source.block("\(accessPrefix)static func fieldName(for keyPath: PartialKeyPath<\(schema.name)>) -> String?")
@@ -188,11 +198,17 @@ public struct ModelGenerator: Sendable {
                 for (index, field) in schema.fields.enumerated() {
                     source.line("\(SwiftSyntax.identifier(field.name)) = try values.decode(\(index))")
                 }
+                if hasRelations { source.line("_relations = values.context") }
             }
             source.line()
             source.line("/// The stored values, in `schema.fields` order.")
             source.block("\(accessPrefix)var fieldValues: [FieldValue]") { source in
                 source.list("[", schema.fields.map { "\(SwiftSyntax.identifier($0.name)).fieldValue" }, close: "]")
+            }
+            if hasRelations {
+                source.line()
+                source.line("/// Where the relations load from: the store that produced the model.")
+                source.line("\(accessPrefix)var relationContext: RelationContext { _relations }")
             }
         }
         return source.text
@@ -260,6 +276,7 @@ public struct ModelGenerator: Sendable {
         _ fields: [(ModelField, SchemaField)],
         typeName: String,
         idDefault: Bool,
+        relations: Bool = false,
         into source: inout SwiftSource
     ) {
         let parameters = fields.filter { !$0.0.isReadOnly }
@@ -271,17 +288,7 @@ public struct ModelGenerator: Sendable {
             source.line("\(accessPrefix)init(")
             source.indented { source in
                 for (offset, (field, info)) in parameters.enumerated() {
-                    let name = SwiftSyntax.identifier(field.name)
-                    var parameter = "\(name): \(SwiftSyntax.type(field.type, isRequired: field.isRequired))"
-                    if field.name == "id", idDefault {
-                        parameter += " = UUID().uuidString"
-                    } else if let value = info.defaultValue,
-                        let expression = SwiftSyntax.defaultExpression(value, type: field.type)
-                    {
-                        parameter += " = " + expression
-                    } else if !field.isRequired {
-                        parameter += " = nil"
-                    }
+                    let parameter = parameterDeclaration(field, info, idDefault: idDefault)
                     source.line(parameter + (offset == parameters.count - 1 ? "" : ","))
                 }
             }
@@ -292,8 +299,24 @@ public struct ModelGenerator: Sendable {
                 let name = SwiftSyntax.identifier(field.name)
                 source.line(field.isReadOnly ? "self.\(name) = nil" : "self.\(name) = \(name)")
             }
+            if relations { source.line("self._relations = RelationContext()") }
         }
         source.line("}")
+    }
+
+    /// `name: Type = default` for a field's initializer parameter.
+    func parameterDeclaration(_ field: ModelField, _ info: SchemaField, idDefault: Bool) -> String {
+        var parameter =
+            "\(SwiftSyntax.identifier(field.name)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired))"
+        if field.name == "id", idDefault {
+            parameter += " = UUID().uuidString"
+        } else if let value = info.defaultValue, let expression = SwiftSyntax.defaultExpression(value, type: field.type)
+        {
+            parameter += " = " + expression
+        } else if !field.isRequired {
+            parameter += " = nil"
+        }
+        return parameter
     }
 
     // MARK: Registry

@@ -48,6 +48,15 @@ public enum Naming {
         "try", "Type", "Protocol", "some", "any", "consume", "copy", "discard", "borrowing", "consuming",
     ]
 
+    /// Property names the generated code gives models and non-model types; fields may not take them.
+    public static let generatedInstanceMembers: Set<String> = [
+        "fieldValues", "fieldValue", "relationContext", "_relations",
+    ]
+
+    /// Static member names of generated models; relation fields (which become static relation
+    /// paths) may not take them.
+    public static let generatedStaticMembers: Set<String> = ["schema", "fieldName"]
+
     /// Type names a generated type may not take: Swift keywords, and the names the generated code
     /// itself uses.
     public static let reservedTypeNames: Set<String> = swiftKeywords.union([

@@ -49,6 +49,8 @@ public struct ModelDefinition: Sendable {
     public let isGenerated: Bool
     /// Where the type is declared (the first `@manyToMany` field, for join models).
     public let position: SourcePosition
+    /// Descriptions of the relation fields (which are not stored fields), by relation name.
+    public let relationDescriptions: [String: String]
 }
 
 /// Where a stored field comes from.

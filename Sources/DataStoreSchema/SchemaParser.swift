@@ -309,7 +309,7 @@ final class SchemaReader {
                 hint: "rename the field (for example \(name)Value)"
             )
         }
-        if ["fieldValues", "fieldValue"].contains(name) {
+        if Naming.generatedInstanceMembers.contains(name) {
             error(
                 position,
                 "the field \(owner).\(name) would clash with the generated code's \(name) property",

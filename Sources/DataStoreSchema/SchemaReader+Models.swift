@@ -89,6 +89,7 @@ struct RelationFieldDraft {
     let relatedModel: String
     let directive: DirectiveUse
     let position: SourcePosition
+    let description: String?
 }
 
 extension SchemaReader {
@@ -179,13 +180,21 @@ extension SchemaReader {
                 if relationUses.count > 1 {
                     error(relationUses[1].position, "\(owner) has more than one relation directive")
                 }
+                if Naming.generatedStaticMembers.contains(fieldName) {
+                    error(
+                        fieldPosition,
+                        "the relation \(owner) would clash with the generated code's static \(fieldName)",
+                        hint: "rename the field"
+                    )
+                }
                 draft.relationFields.append(
                     RelationFieldDraft(
                         name: fieldName,
                         reference: reference,
                         relatedModel: reference.baseName,
                         directive: relation,
-                        position: fieldPosition
+                        position: fieldPosition,
+                        description: field.description?.value
                     )
                 )
                 continue
@@ -424,7 +433,11 @@ extension SchemaReader {
                 authRules: draft.authRules,
                 storedName: draft.storedName,
                 isGenerated: draft.isGenerated,
-                position: draft.position
+                position: draft.position,
+                relationDescriptions: Dictionary(
+                    draft.relationFields.compactMap { field in field.description.map { (field.name, $0) } },
+                    uniquingKeysWith: { first, _ in first }
+                )
             )
         }
     }

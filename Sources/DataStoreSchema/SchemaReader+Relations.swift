@@ -89,6 +89,8 @@ extension SchemaReader {
         }
         let directive = field.directive
         let relatedFields: [String]
+        // The fields of this model the related models' keys hold; empty means the primary key.
+        var localFields: [String] = []
         if let references = directive.arguments["references"]?.stringList {
             guard checkReferences(references, on: related, matching: model, directive, owner) else { return }
             relatedFields = references
@@ -110,9 +112,17 @@ extension SchemaReader {
                 )
             }
             relatedFields = Array(index.fields.prefix(fields.count))
+            localFields = fields
         } else if let fields = directive.arguments["fields"]?.stringList {
             guard checkFieldsExist(fields, on: model, directive, owner) else { return }
+            guard fields.count <= related.primaryKey.count else {
+                return error(
+                    directive.position(of: "fields"),
+                    "@hasMany on \(owner) lists \(fields.count) fields but \(related.name)'s primary key has \(related.primaryKey.count)"
+                )
+            }
             relatedFields = Array(related.primaryKey.prefix(fields.count))
+            localFields = fields
         } else {
             let keys = model.primaryKey.map { Naming.camelCase([model.name, field.name, $0]) }
             for (key, keyField) in zip(keys, model.primaryKey) {
@@ -126,6 +136,7 @@ extension SchemaReader {
                 name: field.name,
                 kind: .hasMany,
                 relatedModel: related.name,
+                localFields: localFields,
                 relatedFields: relatedFields,
                 isRequired: field.reference.isRequired
             )
@@ -317,6 +328,7 @@ extension SchemaReader {
                         name: field.name,
                         kind: .hasMany,
                         relatedModel: related.name,
+                        localFields: fields,
                         relatedFields: Array(keyFields.prefix(fields.count)),
                         isRequired: field.reference.isRequired
                     )

@@ -25,22 +25,51 @@ struct GeneratedModelRoundTripTests {
 
     @Test("every model of the schema saves, reads back equal, and deletes", arguments: registries.map(\.name))
     func roundTrip(schema name: String) async throws {
-        let models = Self.registries.first { $0.name == name }!.models
+        let models = Self.saveOrder(Self.registries.first { $0.name == name }!.models)
         let directory = FileManager.default.temporaryDirectory.appending(path: "corpus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try await DataStore(models: models, storage: .file(at: directory.appending(path: "store.sqlite")))
         var random = SampleValues(seed: 20_261_124)
+        // One stored model of each type, for required relations to point at.
+        var anchors = Anchors()
+        for model in models { try await anchors.add(model, in: store, random: &random) }
         for model in models {
-            try await Self.roundTrip(model, in: store, random: &random)
+            try await Self.roundTrip(model, in: store, random: &random, anchors: anchors)
         }
         await store.close()
     }
 
-    static func roundTrip<M: Model>(_ type: M.Type, in store: DataStore, random: inout SampleValues) async throws {
+    /// The models ordered so that the targets of required relations come before the models that
+    /// require them.
+    static func saveOrder(_ models: [any Model.Type]) -> [any Model.Type] {
+        var ordered: [any Model.Type] = []
+        var placed: Set<String> = []
+        var remaining = models
+        while !remaining.isEmpty {
+            let ready =
+                remaining.firstIndex { model in
+                    model.schema.relations.allSatisfy { relation in
+                        !relation.isRequired || relation.kind == .hasMany || relation.localFields.isEmpty
+                            || relation.relatedModel == model.schema.name || placed.contains(relation.relatedModel)
+                    }
+                } ?? 0
+            let model = remaining.remove(at: ready)
+            ordered.append(model)
+            placed.insert(model.schema.name)
+        }
+        return ordered
+    }
+
+    static func roundTrip<M: Model>(
+        _ type: M.Type,
+        in store: DataStore,
+        random: inout SampleValues,
+        anchors: Anchors
+    ) async throws {
         let schema = M.schema
         for _ in 0..<4 {
-            let values = schema.fields.map { random.value(for: $0.type, isRequired: $0.isRequired) }
+            let values = anchors.values(for: schema, random: &random)
             let model = try M(fieldValues: FieldValues(values))
             #expect(model.fieldValues == values, "\(schema.name) does not encode what it decoded")
             try await store.save(model)
@@ -49,9 +78,60 @@ struct GeneratedModelRoundTripTests {
             )
             let found = try await store.query(M.self, where: key)
             #expect(found.map(\.fieldValues) == [values], "\(schema.name) did not read back what was saved")
+            #expect(try await store.query(M.self, byIdentifier: ModelKey(of: model))?.fieldValues == values)
             #expect(try await store.delete(model)?.fieldValues == values)
             #expect(try await store.count(M.self, where: key) == 0)
+            // A delete cascades along hasOne relations, which may reach an anchor: put them back.
+            try await anchors.restore(in: store)
         }
+    }
+}
+
+/// Stored models that required relations of generated values point at.
+struct Anchors {
+    private var saved: [(type: any Model.Type, values: [FieldValue])] = []
+
+    mutating func add(_ type: any Model.Type, in store: DataStore, random: inout SampleValues) async throws {
+        let values = values(for: type.schema, random: &random)
+        saved.append((type, values))
+        try await save(type, values, in: store)
+    }
+
+    func restore(in store: DataStore) async throws {
+        for (type, values) in saved { try await save(type, values, in: store) }
+    }
+
+    private func save<M: Model>(_ type: M.Type, _ values: [FieldValue], in store: DataStore) async throws {
+        try await store.save(try M(fieldValues: FieldValues(values)))
+    }
+
+    /// Random values for `schema`, with non-empty keys and required relations pointing at anchors.
+    func values(for schema: ModelSchema, random: inout SampleValues) -> [FieldValue] {
+        var values = schema.fields.map { field in
+            var value = random.value(for: field.type, isRequired: field.isRequired)
+            while schema.primaryKey.contains(field.name), value == .string("") {
+                value = random.value(for: field.type, isRequired: true)
+            }
+            return value
+        }
+        for relation in schema.relations where relation.isRequired && relation.kind != .hasMany {
+            guard !relation.localFields.isEmpty else { continue }
+            // A model that requires its own type starts with one that points at itself.
+            let own = (schema: schema, values: values)
+            let anchor = saved.first { $0.type.schema.name == relation.relatedModel }
+            guard
+                let target = anchor.map({ ($0.type.schema, $0.values) })
+                    ?? (relation.relatedModel == schema.name ? own : nil)
+            else { continue }
+            let targetSchema = target.0
+            let targetFields =
+                relation.relatedFields.isEmpty
+                ? Array(targetSchema.primaryKey.prefix(relation.localFields.count)) : relation.relatedFields
+            for (local, remote) in zip(relation.localFields, targetFields) {
+                values[schema.fieldIndex(named: local)!] = target.1[targetSchema.fieldIndex(named: remote)!]
+            }
+        }
+        return values
     }
 }
 

@@ -97,7 +97,7 @@ struct BadInputTests {
 
     @Test("an unregistered model type is refused everywhere")
     func unregistered() async throws {
-        let store = try await DataStore(models: [Comment.self], storage: .inMemory)
+        let store = try await DataStore(models: [Everything.self], storage: .inMemory)
         let post = Post(title: "t", rating: 1, status: .active)
         let error = await expectDataStoreError(.modelNotRegistered) { try await store.save(post) }
         #expect(error?.model == "Post")

@@ -69,12 +69,12 @@ struct ObserveTests {
 
     @Test("an invalid observation throws on the first iteration")
     func invalidObservation() async throws {
-        let store = try await DataStore(models: [Comment.self], storage: .inMemory)
+        let store = try await DataStore(models: [Everything.self], storage: .inMemory)
         await expectDataStoreError(.modelNotRegistered) {
             for try await _ in store.observe(Post.self) {}
         }
         await expectDataStoreError(.unknownField) {
-            for try await _ in store.observe(Comment.self, where: QueryPredicate(.field("nope", .eq(1)))) {}
+            for try await _ in store.observe(Everything.self, where: QueryPredicate(.field("nope", .eq(1)))) {}
         }
         await store.close()
     }

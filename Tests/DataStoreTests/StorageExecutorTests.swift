@@ -53,9 +53,9 @@ struct StorageExecutorTests {
 
     @Test("a released store's storage thread ends")
     func storeThreadEnds() async throws {
-        var store: DataStore? = try await DataStore(models: [Comment.self], storage: .inMemory)
+        var store: DataStore? = try await DataStore(models: [Everything.self], storage: .inMemory)
         let exit = store!.engine.executorThreadExit
-        try await store?.save(Comment(postID: "p", content: "c"))
+        try await store?.save(Everything())
         await store?.close()
         store = nil
         for await _ in exit {}

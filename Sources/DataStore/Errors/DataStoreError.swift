@@ -36,6 +36,9 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
             case observerOverflow
             case cancelled
             case sqlite
+            case detachedModel
+            case relatedModelMissing
+            case duplicateIdentifier
         }
 
         private let base: Base
@@ -83,6 +86,14 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code(.cancelled)
         /// SQLite reported an error not covered by a more specific code.
         public static let sqlite = Code(.sqlite)
+        /// A relation was loaded from a model that no store produced (build it from a model the
+        /// store returned, or use the value that `save` returns).
+        public static let detachedModel = Code(.detachedModel)
+        /// A required relation points at a model that is not stored: saving a child whose required
+        /// parent is missing, or loading a required relation whose target was deleted.
+        public static let relatedModelMissing = Code(.relatedModelMissing)
+        /// One write names the same identifier twice with different values; nothing was written.
+        public static let duplicateIdentifier = Code(.duplicateIdentifier)
 
         public var description: String { base.rawValue }
     }

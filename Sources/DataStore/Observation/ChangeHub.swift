@@ -8,10 +8,31 @@ import Synchronization
 final class ChangeHub: Sendable {
     struct Subscriber: Sendable {
         /// The models whose changes the subscriber wants.
-        let modelName: String
+        let modelNames: Set<String>
+        /// A predicate across relations on changes of `modelName`: the engine evaluates it inside
+        /// the writing transaction (it reads other rows) and records the result on each change.
+        let relationFilter: RelationFilter?
         let deliver: @Sendable (ChangeBatch) -> Void
         /// Ends the subscriber's sequence: normally when the store closes.
         let finish: @Sendable () -> Void
+
+        init(
+            modelNames: Set<String>,
+            relationFilter: RelationFilter? = nil,
+            deliver: @escaping @Sendable (ChangeBatch) -> Void,
+            finish: @escaping @Sendable () -> Void
+        ) {
+            self.modelNames = modelNames
+            self.relationFilter = relationFilter
+            self.deliver = deliver
+            self.finish = finish
+        }
+    }
+
+    /// A subscriber's predicate that reads related rows.
+    struct RelationFilter: Sendable {
+        let modelName: String
+        let predicate: ResolvedPredicate
     }
 
     private struct State {
@@ -40,7 +61,22 @@ final class ChangeHub: Sendable {
 
     /// Whether anyone observes `modelName`.
     func hasSubscribers(for modelName: String) -> Bool {
-        state.withLock { state in state.subscribers.values.contains { $0.modelName == modelName } }
+        state.withLock { state in state.subscribers.values.contains { $0.modelNames.contains(modelName) } }
+    }
+
+    /// The relation filters of the current subscribers to changes of `modelName`, by subscriber.
+    func relationFilters(for modelName: String) -> [(id: UInt64, predicate: ResolvedPredicate)] {
+        state.withLock { state in
+            state.subscribers.compactMap { id, subscriber in
+                guard let filter = subscriber.relationFilter, filter.modelName == modelName else { return nil }
+                return (id, filter.predicate)
+            }
+        }
+    }
+
+    /// Whether any subscriber has a relation filter on changes of `modelName`.
+    func hasRelationFilters(for modelName: String) -> Bool {
+        state.withLock { state in state.subscribers.values.contains { $0.relationFilter?.modelName == modelName } }
     }
 
     /// The number of live subscribers (for tests that check nothing is left behind).
@@ -48,7 +84,7 @@ final class ChangeHub: Sendable {
 
     func publish(_ batch: ChangeBatch) {
         let subscribers = state.withLock { state in Array(state.subscribers.values) }
-        for subscriber in subscribers where batch.modelNames.contains(subscriber.modelName) {
+        for subscriber in subscribers where !subscriber.modelNames.isDisjoint(with: batch.modelNames) {
             subscriber.deliver(batch)
         }
     }

@@ -68,10 +68,11 @@ public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
                     pendingIndex += 1
                     guard filter.matches(change) else { continue }
                     let model: M
-                    if let typed = change.model as? M {
+                    if !filter.attaches, let typed = change.model as? M {
                         model = typed
                     } else {
-                        model = try filter.schema.decode(M.self, change.values)
+                        // Models with relations are delivered attached to the store.
+                        model = try filter.schema.decode(M.self, change.values, context: filter.context)
                     }
                     return MutationEvent(kind: change.kind, model: model, source: change.source)
                 }
@@ -99,10 +100,23 @@ struct ChangeFilter: Sendable {
     let schema: ModelSchema
     let predicate: ResolvedPredicate
     let identifier: ModelIdentifier?
+    /// What delivered models load their relations through.
+    let context: RelationContext
+    /// The observer's subscription, whose relation filter results the engine records on changes.
+    var subscriberID: UInt64 = 0
+
+    /// Whether delivered models are decoded with ``context`` (the model has relations).
+    var attaches: Bool { !schema.relations.isEmpty }
 
     func matches(_ change: StorageChange) -> Bool {
         guard change.modelName == schema.name else { return false }
         if let identifier, change.identifier != identifier { return false }
+        if predicate.usesRelations {
+            // Evaluated by the engine inside the writing transaction. A change committed while
+            // the observer was subscribing has no result and is not delivered, as if the
+            // subscription had completed just after that commit.
+            return change.relationMatches[subscriberID] ?? false
+        }
         return predicate.evaluate(change.values)
     }
 }
@@ -120,13 +134,19 @@ extension DataStore {
     /// order, exactly once. An update that makes a model stop matching is not delivered; a deletion
     /// is delivered when the deleted model matched. ``clear()`` delivers no events.
     ///
+    /// A predicate across relations (`Comment.post.matching(\\.rating > 4)`) is evaluated as of
+    /// each commit: for a save, against the stored state after the write; for a deletion, against
+    /// the state just before it. Changes to the related models alone produce no events.
+    ///
     /// Errors (an unregistered model, a predicate on an unknown field) are thrown by the first
     /// iteration.
     public func observe<M: Model>(_ type: M.Type, where predicate: QueryPredicate<M> = .all) -> ModelChanges<M> {
         do {
             let schema = try models.entry(for: M.self).schema
-            let resolved = try predicate.predicate.resolve(against: schema)
-            return subscribe(ChangeFilter(schema: schema, predicate: resolved, identifier: nil))
+            let resolved = try predicate.predicate.resolve(against: schema, models: models)
+            return subscribe(
+                ChangeFilter(schema: schema, predicate: resolved, identifier: nil, context: relationContext)
+            )
         } catch {
             return ModelChanges(failure: error)
         }
@@ -137,7 +157,27 @@ extension DataStore {
         do {
             let schema = try models.entry(for: M.self).schema
             let identifier = try singleIDIdentifier(schema, id)
-            return subscribe(ChangeFilter(schema: schema, predicate: .constant(true), identifier: identifier))
+            return subscribe(
+                ChangeFilter(
+                    schema: schema,
+                    predicate: .constant(true),
+                    identifier: identifier,
+                    context: relationContext
+                )
+            )
+        } catch {
+            return ModelChanges(failure: error)
+        }
+    }
+
+    /// The changes to the model of type `M` with the identifier `identifier`.
+    public func observe<M: Model>(_ type: M.Type, byIdentifier identifier: ModelKey<M>) -> ModelChanges<M> {
+        do {
+            let schema = try models.entry(for: M.self).schema
+            let resolved = try identifier.resolve(against: schema)
+            return subscribe(
+                ChangeFilter(schema: schema, predicate: .constant(true), identifier: resolved, context: relationContext)
+            )
         } catch {
             return ModelChanges(failure: error)
         }
@@ -150,7 +190,9 @@ extension DataStore {
         )
         let modelName = filter.schema.name
         let subscriber = ChangeHub.Subscriber(
-            modelName: modelName,
+            modelNames: [modelName],
+            relationFilter: filter.predicate.usesRelations
+                ? ChangeHub.RelationFilter(modelName: modelName, predicate: filter.predicate) : nil,
             deliver: { batch in
                 if case .dropped = continuation.yield(batch) {
                     continuation.finish(
@@ -169,6 +211,8 @@ extension DataStore {
         guard let id = hub.subscribe(subscriber) else { return ModelChanges(failure: .storeClosed()) }
         let hub = self.hub
         continuation.onTermination = { _ in hub.unsubscribe(id) }
+        var filter = filter
+        filter.subscriberID = id
         return ModelChanges(stream: stream, filter: filter)
     }
 }

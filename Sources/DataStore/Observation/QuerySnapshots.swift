@@ -112,7 +112,9 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             async throws(DataStoreError) -> Bool
         {
             let pending = setup.inbox.take()
-            if pending.overflowed {
+            // A predicate across relations can change its result when only related models change,
+            // so such a query runs again after each commit that touches any model it reads.
+            if pending.overflowed || (setup.request.predicate.usesRelations && !pending.batches.isEmpty) {
                 snapshot = try await SnapshotState.loading(setup.schema, setup.request, from: store)
                 for batch in setup.inbox.take().batches { snapshot!.apply(batch) }
                 return true
@@ -158,7 +160,9 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             let loaded = try await store.read { reader throws(DataStoreError) in
                 var rows: [SnapshotRow] = []
                 try reader.fetch(schema, request) { values throws(DataStoreError) in
-                    rows.append(SnapshotRow(values: values, model: try schema.decode(M.self, values)))
+                    rows.append(
+                        SnapshotRow(values: values, model: try schema.decode(M.self, values, context: request.context))
+                    )
                 }
                 return rows
             }
@@ -182,9 +186,9 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
                 }
                 guard change.kind != .deleted, request.predicate.evaluate(change.values) else { continue }
                 let model: M
-                if let typed = change.model as? M {
+                if schema.relations.isEmpty, let typed = change.model as? M {
                     model = typed
-                } else if let decoded = try? schema.decode(M.self, change.values) {
+                } else if let decoded = try? schema.decode(M.self, change.values, context: request.context) {
                     model = decoded
                 } else {
                     continue
@@ -246,12 +250,12 @@ final class SnapshotInbox: Sendable {
     private let hub: ChangeHub
     private let subscription = Mutex<UInt64?>(nil)
 
-    init(limit: Int, hub: ChangeHub, modelName: String) {
+    init(limit: Int, hub: ChangeHub, modelNames: Set<String>) {
         self.limit = limit
         self.hub = hub
         (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let subscriber = ChangeHub.Subscriber(
-            modelName: modelName,
+            modelNames: modelNames,
             deliver: { [weak self] batch in self?.deliver(batch) },
             finish: { [weak self] in self?.finish() }
         )
@@ -313,7 +317,9 @@ extension DataStore {
     ///
     /// Snapshots honour the predicate and the sort (without a sort, models are ordered by primary
     /// key). A slow consumer skips intermediate snapshots and gets the newest. ``clear()`` produces
-    /// an empty snapshot.
+    /// an empty snapshot. With a predicate across relations, the query runs again after each
+    /// commit that changes a model it reads, since a change to a related model alone can change
+    /// the result.
     public func observeQuery<M: Model>(
         _ type: M.Type,
         where predicate: QueryPredicate<M> = .all,
@@ -325,7 +331,7 @@ extension DataStore {
             let inbox = SnapshotInbox(
                 limit: max(1, configuration.observerBufferLimit),
                 hub: hub,
-                modelName: schema.name
+                modelNames: request.predicate.relatedModelNames.union([schema.name])
             )
             return QuerySnapshots(store: self, setup: .success(.init(schema: schema, request: request, inbox: inbox)))
         } catch {

@@ -23,8 +23,12 @@ public indirect enum ModelPredicate: Hashable, Sendable {
     /// A predicate built from a key path that is not a stored field. Using it throws
     /// ``DataStoreError/Code/unknownField``.
     case unresolvedKeyPath(String)
+    /// Matches when a model related through the named relation matches the predicate (for a
+    /// to-many relation: when any related model does). The predicate is on the related model.
+    case related(String, ModelPredicate)
 
-    /// The field names the predicate reads, in first-use order.
+    /// The field names of the model itself that the predicate reads, in first-use order (fields of
+    /// related models are not included).
     public var fieldNames: [String] {
         var names: [String] = []
         collectFieldNames(into: &names)
@@ -33,7 +37,7 @@ public indirect enum ModelPredicate: Hashable, Sendable {
 
     private func collectFieldNames(into names: inout [String]) {
         switch self {
-        case .all, .unresolvedKeyPath: break
+        case .all, .unresolvedKeyPath, .related: break
         case .field(let name, _): if !names.contains(name) { names.append(name) }
         case .and(let operands), .or(let operands): for operand in operands { operand.collectFieldNames(into: &names) }
         case .not(let operand): operand.collectFieldNames(into: &names)
@@ -115,5 +119,17 @@ extension ModelPredicate {
         }
         if flat.count == 1 { return flat[0] }
         return .or(flat)
+    }
+}
+
+extension ModelPredicate {
+    /// Whether the predicate reads related models.
+    public var usesRelations: Bool {
+        switch self {
+        case .all, .field, .unresolvedKeyPath: false
+        case .related: true
+        case .and(let operands), .or(let operands): operands.contains { $0.usesRelations }
+        case .not(let operand): operand.usesRelations
+        }
     }
 }

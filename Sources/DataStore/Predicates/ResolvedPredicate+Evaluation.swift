@@ -2,7 +2,8 @@ extension ResolvedPredicate {
     /// Evaluates the predicate on a model's values (in schema order), in memory.
     ///
     /// This is the reference semantics; the SQL compiler must agree with it on every input, which
-    /// the differential tests check.
+    /// the differential tests check. A test of related models needs their rows: it is false here,
+    /// and callers evaluate such predicates with ``evaluate(_:reading:)``.
     func evaluate(_ values: [FieldValue]) -> Bool {
         switch self {
         case .constant(let value):
@@ -17,6 +18,28 @@ extension ResolvedPredicate {
             return false
         case .not(let operand):
             return !operand.evaluate(values)
+        case .related:
+            return false
+        }
+    }
+
+    /// Evaluates the predicate on a model's values, reading related rows from `reader`.
+    func evaluate(_ values: [FieldValue], reading reader: any StorageReading) throws(DataStoreError) -> Bool {
+        switch self {
+        case .constant, .test:
+            return evaluate(values)
+        case .and(let operands):
+            for operand in operands where try !operand.evaluate(values, reading: reader) { return false }
+            return true
+        case .or(let operands):
+            for operand in operands where try operand.evaluate(values, reading: reader) { return true }
+            return false
+        case .not(let operand):
+            return try !operand.evaluate(values, reading: reader)
+        case .related(let join, let inner):
+            guard let key = join.localKey(values) else { return false }
+            let match = join.targetPredicate(forKey: key)
+            return try reader.exists(join.target, inner.isAlwaysTrue ? match : .and([match, inner]))
         }
     }
 

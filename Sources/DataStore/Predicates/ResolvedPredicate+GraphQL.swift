@@ -27,6 +27,9 @@ extension ResolvedPredicate {
             return .object(["or": .list(operands.map { $0.graphQLFilter(schema: schema) })])
         case .not(let operand):
             return .object(["not": operand.graphQLFilter(schema: schema)])
+        case .related:
+            // AppSync filters cannot follow relations; callers refuse such predicates first.
+            preconditionFailure("a predicate across relations has no AppSync filter form")
         }
     }
 }

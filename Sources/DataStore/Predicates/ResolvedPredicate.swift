@@ -6,10 +6,33 @@ indirect enum ResolvedPredicate: Sendable, Hashable {
     case and([ResolvedPredicate])
     case or([ResolvedPredicate])
     case not(ResolvedPredicate)
+    /// A related row (any, for a to-many relation) matches the inner predicate, which is resolved
+    /// against the join's target.
+    case related(RelationJoin, ResolvedPredicate)
 
     var isAlwaysTrue: Bool {
         if case .constant(true) = self { return true }
         return false
+    }
+
+    /// Whether evaluating the predicate reads related rows.
+    var usesRelations: Bool {
+        switch self {
+        case .constant, .test: false
+        case .related: true
+        case .and(let operands), .or(let operands): operands.contains { $0.usesRelations }
+        case .not(let operand): operand.usesRelations
+        }
+    }
+
+    /// The models whose rows the predicate reads, its own excluded.
+    var relatedModelNames: Set<String> {
+        switch self {
+        case .constant, .test: []
+        case .related(let join, let inner): inner.relatedModelNames.union([join.target.name])
+        case .and(let operands), .or(let operands): operands.reduce(into: []) { $0.formUnion($1.relatedModelNames) }
+        case .not(let operand): operand.relatedModelNames
+        }
     }
 }
 
@@ -20,6 +43,14 @@ extension ModelPredicate {
     ///   ``DataStoreError/Code/invalidPredicate`` for an operator or operand that does not fit the
     ///   field's type.
     func resolve(against schema: ModelSchema) throws(DataStoreError) -> ResolvedPredicate {
+        try resolve(against: schema, models: nil)
+    }
+
+    /// Checks the predicate against `schema`, following relations through the registered models.
+    ///
+    /// - Throws: as ``resolve(against:)``, and ``DataStoreError/Code/unknownField`` for a relation
+    ///   the model does not have.
+    func resolve(against schema: ModelSchema, models: RegisteredModels?) throws(DataStoreError) -> ResolvedPredicate {
         switch self {
         case .all:
             return .constant(true)
@@ -42,14 +73,35 @@ extension ModelPredicate {
             }
         case .and(let operands):
             var resolved: [ResolvedPredicate] = []
-            for operand in operands { resolved.append(try operand.resolve(against: schema)) }
+            for operand in operands { resolved.append(try operand.resolve(against: schema, models: models)) }
             return resolved.isEmpty ? .constant(true) : .and(resolved)
         case .or(let operands):
             var resolved: [ResolvedPredicate] = []
-            for operand in operands { resolved.append(try operand.resolve(against: schema)) }
+            for operand in operands { resolved.append(try operand.resolve(against: schema, models: models)) }
             return resolved.isEmpty ? .constant(false) : .or(resolved)
         case .not(let operand):
-            return .not(try operand.resolve(against: schema))
+            return .not(try operand.resolve(against: schema, models: models))
+        case .related(let name, let inner):
+            guard let relation = schema.relations.first(where: { $0.name == name }) else {
+                throw DataStoreError(
+                    code: .unknownField,
+                    message: "\(schema.name) has no relation named \(name)"
+                        + (schema.relations.isEmpty
+                            ? "." : "; its relations are \(schema.relations.map(\.name).joined(separator: ", "))."),
+                    model: schema.name,
+                    field: name
+                )
+            }
+            guard let models, let join = models.entry(named: schema.name)?.joins[name] else {
+                throw DataStoreError(
+                    code: .invalidPredicate,
+                    message: "The condition on \(schema.name).\(relation.name) reads related models, which only a "
+                        + "store's queries and observations can follow; write conditions on the model's own fields.",
+                    model: schema.name,
+                    field: name
+                )
+            }
+            return .related(join, try inner.resolve(against: join.target, models: models))
         }
     }
 

@@ -47,6 +47,16 @@ public protocol Model: Sendable {
 
     /// The model's values in ``ModelSchema/fields`` order.
     var fieldValues: [FieldValue] { get }
+
+    /// Where the model's relations load from. Generated models with relations keep the context
+    /// their ``init(fieldValues:)`` receives in ``FieldValues/context``; the default is an empty
+    /// context, for models without relations.
+    var relationContext: RelationContext { get }
+}
+
+extension Model {
+    /// An empty context: the model has no relations to load.
+    public var relationContext: RelationContext { RelationContext() }
 }
 
 /// The values of a model's fields, in schema order, as handed to ``Model/init(fieldValues:)``.
@@ -60,17 +70,29 @@ public struct FieldValues {
     let array: [FieldValue]
     @usableFromInline
     let source: FieldValueSource?
+    /// Where the decoded model's relations load from: the store that is decoding it.
+    public let context: RelationContext
 
     /// Values in ``ModelSchema/fields`` order.
     @inlinable
     public init(_ values: [FieldValue]) {
         array = values
         source = nil
+        context = RelationContext()
     }
 
-    init(source: FieldValueSource) {
+    /// Values in ``ModelSchema/fields`` order, decoded for a store whose relations load through
+    /// `context`.
+    public init(_ values: [FieldValue], context: RelationContext) {
+        array = values
+        source = nil
+        self.context = context
+    }
+
+    init(source: FieldValueSource, context: RelationContext) {
         array = []
         self.source = source
+        self.context = context
     }
 
     /// The number of values.

@@ -43,6 +43,18 @@ extension ModelSchema {
             }
         }
         guard Set(primaryKey).count == primaryKey.count else { throw invalid("The primary key repeats a field.") }
+        var relationNames: Set<String> = []
+        for relation in relations {
+            if let problem = Self.nameProblem(relation.name) {
+                throw invalid("The relation name \"\(relation.name)\" \(problem).", field: relation.name)
+            }
+            guard !seen.contains(relation.name), relationNames.insert(relation.name).inserted else {
+                throw invalid(
+                    "The relation \(relation.name) has the name of another field or relation; rename one of them.",
+                    field: relation.name
+                )
+            }
+        }
         var indexNames: Set<String> = []
         for index in indexes {
             // Index names only name SQLite indexes (quoted), so the transformer's implicit names

@@ -64,11 +64,17 @@ public struct ModelRelation: Hashable, Sendable {
     public let kind: Kind
     /// The related model's name.
     public let relatedModel: String
-    /// Foreign key fields on this model holding the related model's primary key, in primary key
-    /// order (`belongsTo`, and `hasOne` keyed on this side).
+    /// The fields of this model that the relation matches, in order: the foreign key for
+    /// `belongsTo` (and `hasOne` keyed on this side); for `hasMany` the fields the children's keys
+    /// hold. Empty means this model's primary key.
     public let localFields: [String]
-    /// Foreign key fields on the related model holding this model's primary key, in primary key
-    /// order (`hasMany`, and `hasOne` keyed on the related side).
+    /// The fields of the related model that the relation matches, pairwise with ``localFields``:
+    /// the children's foreign key for `hasMany` (and `hasOne` keyed on the related side). Empty
+    /// means the related model's primary key.
+    ///
+    /// A model and a related model are related when the values of these two field lists are
+    /// equal and not null; where one side is empty (the primary key), it is shortened to the other
+    /// side's length, as a v1 `@connection` may match a key prefix.
     public let relatedFields: [String]
     /// The relation field on the related model that points back, when the relation is
     /// bidirectional.

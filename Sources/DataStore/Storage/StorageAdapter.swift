@@ -34,6 +34,8 @@ struct FetchRequest: Sendable {
     var predicate: ResolvedPredicate = .constant(true)
     var sort: [ResolvedSortKey] = []
     var page: QueryPage?
+    /// What decoded models load their relations through.
+    var context = RelationContext()
 }
 
 /// A sort key resolved to a field position.
@@ -59,6 +61,8 @@ protocol StorageReading {
     func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]?
     /// The number of matching rows.
     func count(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Int
+    /// Whether any row matches.
+    func exists(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Bool
     /// The pending outbox entries, oldest first.
     func outboxEntries() throws(DataStoreError) -> [OutboxEntry]
 }
@@ -66,7 +70,9 @@ protocol StorageReading {
 extension StorageReading {
     func fetch<M: Model>(_ type: M.Type, _ schema: ModelSchema, _ request: FetchRequest) throws(DataStoreError) -> [M] {
         var models: [M] = []
-        try fetch(schema, request) { values throws(DataStoreError) in models.append(try schema.decode(M.self, values)) }
+        try fetch(schema, request) { values throws(DataStoreError) in
+            models.append(try schema.decode(M.self, values, context: request.context))
+        }
         return models
     }
 }
@@ -138,6 +144,9 @@ struct StorageChange: Sendable {
     let identifier: ModelIdentifier
     let values: [FieldValue]
     let model: any Model
+    /// The results of subscribers' relation filters for this change (see
+    /// ``ChangeHub/RelationFilter``), by subscriber; empty when none applied.
+    var relationMatches: [UInt64: Bool] = [:]
 }
 
 /// The changes of one commit, delivered to observers together and in commit order.

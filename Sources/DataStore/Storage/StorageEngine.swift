@@ -1,6 +1,6 @@
 /// Owns the storage adapter and performs every write.
 ///
-/// The actor runs on its own serial executor (a dispatch queue), so SQLite's blocking calls never
+/// The actor runs on its own serial executor (a dedicated thread), so SQLite's blocking calls never
 /// occupy Swift's cooperative thread pool. A write runs its whole transaction without suspending
 /// and publishes the commit's changes before returning, so the order of change events is the
 /// commit order.
@@ -11,6 +11,9 @@ actor StorageEngine {
     nonisolated var executorThreadExit: AsyncStream<Void> { executor.threadExit }
 
     let hub: ChangeHub
+    let models: RegisteredModels
+    /// What the models the engine decodes load their relations through.
+    let context: RelationContext
     private var adapter: (any StorageAdapter)?
     /// Whether writes also enqueue outbox mutations (sync enabled).
     private let outboxEnabled: Bool
@@ -19,9 +22,17 @@ actor StorageEngine {
     /// Reads that may bypass the engine; set once the storage is open.
     private(set) var concurrentReader: (any ConcurrentStorageReader)?
 
-    init(hub: ChangeHub, outboxEnabled: Bool, now: @escaping @Sendable () -> Int64) {
+    init(
+        hub: ChangeHub,
+        models: RegisteredModels,
+        context: RelationContext,
+        outboxEnabled: Bool,
+        now: @escaping @Sendable () -> Int64
+    ) {
         executor = StorageExecutor(label: "swift-datastore.storage")
         self.hub = hub
+        self.models = models
+        self.context = context
         self.outboxEnabled = outboxEnabled
         self.now = now
     }
@@ -78,12 +89,19 @@ actor StorageEngine {
         let values: [FieldValue]
     }
 
-    /// Saves models of one schema in one transaction. With a condition, each model must exist and
+    /// Saves models of one type in one transaction. With a condition, each model must exist and
     /// satisfy it.
+    ///
+    /// After the writes and before the commit, every required reference of every saved model must
+    /// point at a stored model (so a batch may contain parents and their children in any order),
+    /// and observers' relation filters are evaluated against the new state.
     func save(_ saves: [PendingSave], schema: ModelSchema, condition: ResolvedPredicate?) throws(DataStoreError) {
         let adapter = try openAdapter()
+        let entry = try registered(schema)
         if Task.isCancelled { throw .cancelled() }
-        let kinds = try adapter.transaction { transaction throws(DataStoreError) in
+        if saves.count > 1 { try Self.checkDistinctIdentifiers(saves, schema) }
+        let filters = hub.relationFilters(for: schema.name)
+        let (kinds, matches) = try adapter.transaction { transaction throws(DataStoreError) in
             var kinds: [MutationKind] = []
             kinds.reserveCapacity(saves.count)
             for save in saves {
@@ -109,14 +127,21 @@ actor StorageEngine {
                 }
                 kinds.append(kind)
             }
-            return kinds
+            if !entry.requiredReferences.isEmpty {
+                try Self.checkRequiredReferences(entry, saves.lazy.map(\.values), in: transaction)
+            }
+            var matches: [[UInt64: Bool]] = []
+            if !filters.isEmpty {
+                for save in saves { matches.append(try Self.evaluate(filters, save.values, in: transaction)) }
+            }
+            return (kinds, matches)
         }
         // The commit is published here, on the engine's executor and before any later write. Events
         // cost allocations, so they are built only when someone is listening at this point.
         guard hub.hasSubscribers(for: schema.name) else { return }
         var changes: [StorageChange] = []
         changes.reserveCapacity(saves.count)
-        for (save, kind) in zip(saves, kinds) {
+        for (position, (save, kind)) in zip(saves, kinds).enumerated() {
             changes.append(
                 StorageChange(
                     modelName: schema.name,
@@ -124,15 +149,17 @@ actor StorageEngine {
                     source: .local,
                     identifier: ModelIdentifier(of: save.values, in: schema),
                     values: save.values,
-                    model: save.model
+                    model: save.model,
+                    relationMatches: matches.isEmpty ? [:] : matches[position]
                 )
             )
         }
         hub.publish(ChangeBatch(changes: changes))
     }
 
-    /// Deletes the model with `identifier`; with a condition, it must exist and satisfy it.
-    /// Returns the deleted model, or nil when there was none.
+    /// Deletes the model with `identifier` and, through cascading relations, its children; with a
+    /// condition, the model must exist and satisfy it. Returns the deleted model, or nil when there
+    /// was none.
     func delete<M: Model>(
         _ type: M.Type,
         schema: ModelSchema,
@@ -140,20 +167,26 @@ actor StorageEngine {
         condition: ResolvedPredicate?
     ) throws(DataStoreError) -> M? {
         let adapter = try openAdapter()
+        let entry = try registered(schema)
         if Task.isCancelled { throw .cancelled() }
-        let change: StorageChange? = try adapter.transaction { transaction throws(DataStoreError) in
+        let changes: [StorageChange] = try adapter.transaction { transaction throws(DataStoreError) in
             if let condition {
                 try requireCondition(condition, in: transaction, schema, identifier, operation: "delete")
             }
-            guard let values = try transaction.delete(schema, identifier) else { return nil }
-            return try recordDeletion(M.self, values, identifier, schema, condition, in: transaction)
+            if entry.cascades.isEmpty, !hub.hasRelationFilters(for: schema.name) {
+                guard let values = try transaction.delete(schema, identifier) else { return [] }
+                return [try recordDeletion(entry, values, identifier, condition, in: transaction)]
+            }
+            guard let values = try transaction.fetchOne(schema, identifier) else { return [] }
+            return try deleteWithCascade(entry, [values], rootCondition: condition, in: transaction)
         }
-        guard let change else { return nil }
-        hub.publish(ChangeBatch(changes: [change]))
-        return change.model as? M
+        guard let root = changes.last else { return nil }
+        hub.publish(ChangeBatch(changes: changes))
+        return root.model as? M
     }
 
-    /// Deletes every model matching `predicate` in one transaction; returns them.
+    /// Deletes every model matching `predicate`, and their children, in one transaction; returns
+    /// the models that matched.
     func delete<M: Model>(
         _ type: M.Type,
         schema: ModelSchema,
@@ -162,17 +195,144 @@ actor StorageEngine {
         throws(DataStoreError) -> [M]
     {
         let adapter = try openAdapter()
+        let entry = try registered(schema)
         if Task.isCancelled { throw .cancelled() }
-        let changes = try adapter.transaction { transaction throws(DataStoreError) in
-            var changes: [StorageChange] = []
-            for values in try transaction.delete(schema, predicate) {
-                let identifier = ModelIdentifier(of: values, in: schema)
-                changes.append(try recordDeletion(M.self, values, identifier, schema, nil, in: transaction))
+        let (changes, matched) = try adapter.transaction { transaction throws(DataStoreError) in
+            if entry.cascades.isEmpty, !hub.hasRelationFilters(for: schema.name) {
+                var changes: [StorageChange] = []
+                for values in try transaction.delete(schema, predicate) {
+                    let identifier = ModelIdentifier(of: values, in: schema)
+                    changes.append(try recordDeletion(entry, values, identifier, nil, in: transaction))
+                }
+                return (changes, changes.map(\.identifier))
             }
-            return changes
+            var roots: [[FieldValue]] = []
+            try transaction.fetch(schema, FetchRequest(predicate: predicate)) { roots.append($0) }
+            let changes = try deleteWithCascade(entry, roots, rootCondition: nil, in: transaction)
+            return (changes, roots.map { ModelIdentifier(of: $0, in: schema) })
         }
         if !changes.isEmpty { hub.publish(ChangeBatch(changes: changes)) }
-        return changes.compactMap { $0.model as? M }
+        // The models that matched, in the order they matched (cascaded rows of the same model are
+        // deleted too, but were not asked for).
+        var deleted: [ModelIdentifier: M] = [:]
+        for change in changes where change.modelName == schema.name {
+            if let model = change.model as? M { deleted[change.identifier] = model }
+        }
+        return matched.compactMap { deleted[$0] }
+    }
+
+    /// Deletes `roots` (rows of `entry`'s model) and everything their cascading relations reach,
+    /// children before parents, and returns a deletion change for each row in that order. Relation
+    /// filters see the rows as they were before any of them was deleted.
+    private func deleteWithCascade(
+        _ entry: RegisteredModels.Entry,
+        _ roots: [[FieldValue]],
+        rootCondition: ResolvedPredicate?,
+        in transaction: any StorageTransaction
+    ) throws(DataStoreError) -> [StorageChange] {
+        let plan = try CascadePlan(roots: roots, of: entry, models: models, reading: transaction)
+        var filtersByModel: [String: [(id: UInt64, predicate: ResolvedPredicate)]] = [:]
+        var matches: [[UInt64: Bool]] = []
+        matches.reserveCapacity(plan.rows.count)
+        for row in plan.rows {
+            let name = row.entry.schema.name
+            if filtersByModel[name] == nil { filtersByModel[name] = hub.relationFilters(for: name) }
+            let filters = filtersByModel[name]!
+            matches.append(filters.isEmpty ? [:] : try Self.evaluate(filters, row.values, in: transaction))
+        }
+        var changes: [StorageChange] = []
+        changes.reserveCapacity(plan.rows.count)
+        for (row, rowMatches) in zip(plan.rows, matches) {
+            guard let values = try transaction.delete(row.entry.schema, row.identifier) else { continue }
+            var change = try recordDeletion(
+                row.entry,
+                values,
+                row.identifier,
+                row.isRoot ? rootCondition : nil,
+                in: transaction
+            )
+            change.relationMatches = rowMatches
+            changes.append(change)
+        }
+        return changes
+    }
+
+    /// The registration of `schema`'s model.
+    private func registered(_ schema: ModelSchema) throws(DataStoreError) -> RegisteredModels.Entry {
+        guard let entry = models.entry(named: schema.name) else { throw .modelNotRegistered(schema.name) }
+        return entry
+    }
+
+    /// Throws when two models of one batch have the same identifier: which of them should win is
+    /// not clear, and the batch is refused whole.
+    private static func checkDistinctIdentifiers(_ saves: [PendingSave], _ schema: ModelSchema) throws(DataStoreError) {
+        var seen: Set<ModelIdentifier> = []
+        seen.reserveCapacity(saves.count)
+        for save in saves {
+            let identifier = ModelIdentifier(of: save.values, in: schema)
+            guard seen.insert(identifier).inserted else {
+                throw DataStoreError(
+                    code: .duplicateIdentifier,
+                    message: "The batch contains two \(schema.name) models with the identifier \(identifier) "
+                        + "(\(schema.primaryKey.joined(separator: ", "))); nothing was saved. Save each model once.",
+                    model: schema.name,
+                    field: schema.primaryKey.joined(separator: ",")
+                )
+            }
+        }
+    }
+
+    /// Throws unless every required reference of the saved rows points at a stored model.
+    private static func checkRequiredReferences(
+        _ entry: RegisteredModels.Entry,
+        _ rows: some Sequence<[FieldValue]>,
+        in transaction: any StorageTransaction
+    ) throws(DataStoreError) {
+        for join in entry.requiredReferences {
+            var found: Set<[FieldValue]> = []
+            for values in rows {
+                guard let key = join.localKey(values) else {
+                    throw DataStoreError(
+                        code: .relatedModelMissing,
+                        message: "A \(join.source.name) requires its \(join.relation.name) (a \(join.target.name)), "
+                            + "but its key "
+                            + join.localIndices.map { join.source.fields[$0].name }.joined(separator: ", ")
+                            + " is null. Set it to a stored \(join.target.name)'s key; nothing was saved.",
+                        model: join.source.name,
+                        field: join.relation.name
+                    )
+                }
+                guard !found.contains(key) else { continue }
+                let exists: Bool
+                if join.targetsPrimaryKey {
+                    exists = try transaction.fetchOne(join.target, ModelIdentifier(key)) != nil
+                } else {
+                    exists = try transaction.exists(join.target, join.targetPredicate(forKey: key))
+                }
+                guard exists else {
+                    throw DataStoreError(
+                        code: .relatedModelMissing,
+                        message: "A \(join.source.name) requires its \(join.relation.name), but no \(join.target.name) "
+                            + "with key \(ModelIdentifier(key)) is stored. Save the \(join.target.name) first; nothing "
+                            + "was saved.",
+                        model: join.source.name,
+                        field: join.relation.name
+                    )
+                }
+                found.insert(key)
+            }
+        }
+    }
+
+    /// The results of relation filters on a row, reading related rows in the transaction.
+    private static func evaluate(
+        _ filters: [(id: UInt64, predicate: ResolvedPredicate)],
+        _ values: [FieldValue],
+        in transaction: any StorageTransaction
+    ) throws(DataStoreError) -> [UInt64: Bool] {
+        var results: [UInt64: Bool] = [:]
+        for filter in filters { results[filter.id] = try filter.predicate.evaluate(values, reading: transaction) }
+        return results
     }
 
     /// Throws unless the stored model with `identifier` exists and satisfies `condition`.
@@ -203,15 +363,15 @@ actor StorageEngine {
 
     /// The event (and, with sync, the outbox entry) of a deleted row. Decoding it first means an
     /// undecodable row fails the whole delete instead of producing an event without a model.
-    private func recordDeletion<M: Model>(
-        _ type: M.Type,
+    private func recordDeletion(
+        _ entry: RegisteredModels.Entry,
         _ values: [FieldValue],
         _ identifier: ModelIdentifier,
-        _ schema: ModelSchema,
         _ condition: ResolvedPredicate?,
         in transaction: any StorageTransaction
     ) throws(DataStoreError) -> StorageChange {
-        let model = try schema.decode(M.self, values)
+        let schema = entry.schema
+        let model = try schema.decode(entry.type, values, context: context)
         if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
         return StorageChange(
             modelName: schema.name,
@@ -261,9 +421,15 @@ extension ModelSchema {
     /// Decodes a model of type `M` from stored values.
     ///
     /// - Throws: ``DataStoreError/Code/decodingFailed`` naming the field.
-    func decode<M: Model>(_ type: M.Type, _ values: [FieldValue]) throws(DataStoreError) -> M {
+    func decode<M: Model>(
+        _ type: M.Type,
+        _ values: [FieldValue],
+        context: RelationContext
+    )
+        throws(DataStoreError) -> M
+    {
         do {
-            return try M(fieldValues: FieldValues(values))
+            return try M(fieldValues: FieldValues(values, context: context))
         } catch {
             throw decodingError(error)
         }

@@ -1,6 +1,10 @@
 extension DataStore {
     /// Deletes a model (by its identifier).
     ///
+    /// Deleting a model also deletes the models its `hasMany` and `hasOne` relations hold, and
+    /// theirs, in the same transaction; observers receive a deletion event for each, children
+    /// first. The other side of a many-to-many relation stays: only the join models go.
+    ///
     /// - Returns: the model as it was stored, or nil when none with that identifier was stored.
     @discardableResult
     public func delete<M: Model>(_ model: M) async throws(DataStoreError) -> M? {
@@ -32,19 +36,35 @@ extension DataStore {
         return try await engine.delete(M.self, schema: schema, identifier: identifier, condition: nil)
     }
 
-    /// Deletes every model matching `predicate` in one transaction; `.all` deletes them all.
+    /// Deletes the model with the identifier `identifier` (and, as ``delete(_:)`` does, the
+    /// models its relations hold).
+    ///
+    /// - Returns: the deleted model, or nil when none was stored.
+    @discardableResult
+    public func delete<M: Model>(
+        _ type: M.Type,
+        byIdentifier identifier: ModelKey<M>
+    ) async throws(DataStoreError) -> M? {
+        let schema = try models.entry(for: M.self).schema
+        let resolved = try identifier.resolve(against: schema)
+        return try await engine.delete(M.self, schema: schema, identifier: resolved, condition: nil)
+    }
+
+    /// Deletes every model matching `predicate` in one transaction; `.all` deletes them all. The
+    /// models their relations hold are deleted too, as ``delete(_:)`` does.
     ///
     /// ```swift
     /// try await store.delete(Post.self, where: \.status == .inactive)
     /// try await store.delete(Post.self, where: .all)
     /// ```
     ///
-    /// - Returns: the deleted models. Observers receive one deletion event for each.
+    /// - Returns: the models that matched. Observers receive one deletion event for each deleted
+    ///   model, including the ones deleted through relations.
     @discardableResult
     public func delete<M: Model>(_ type: M.Type, where predicate: QueryPredicate<M>) async throws(DataStoreError) -> [M]
     {
         let schema = try models.entry(for: M.self).schema
-        let resolved = try predicate.predicate.resolve(against: schema)
+        let resolved = try predicate.predicate.resolve(against: schema, models: models)
         return try await engine.delete(M.self, schema: schema, matching: resolved)
     }
 

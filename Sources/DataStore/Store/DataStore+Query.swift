@@ -8,7 +8,8 @@ extension DataStore {
     /// ```
     ///
     /// Without `page`, every matching model is returned. Without `sort`, the order is unspecified.
-    /// The predicate runs in SQL and uses indexes.
+    /// The predicate runs in SQL and uses indexes, also across relations
+    /// (`Comment.post.matching(\\.rating > 4)` becomes a semi-join).
     ///
     /// - Throws: ``DataStoreError`` — `modelNotRegistered`, `unknownField`, `invalidPredicate`,
     ///   `invalidQuery` (a page with a negative index or a size below 1), `decodingFailed`,
@@ -46,14 +47,38 @@ extension DataStore {
 
     /// The model whose primary key `id` is `id`, or nil.
     ///
-    /// - Throws: ``DataStoreError/Code/invalidQuery`` when the model's primary key is not the
-    ///   single field `id`.
+    /// - Throws: ``DataStoreError/Code/invalidQuery`` when the model's primary key is not a single
+    ///   string field (use ``query(_:byIdentifier:)``).
     public func query<M: Model>(_ type: M.Type, byID id: String) async throws(DataStoreError) -> M? {
         let schema = try models.entry(for: M.self).schema
-        let identifier = try singleIDIdentifier(schema, id)
+        return try await fetchOne(M.self, schema, try singleIDIdentifier(schema, id))
+    }
+
+    /// The model with the identifier `identifier` (all of its primary key fields), or nil.
+    ///
+    /// ```swift
+    /// let order = try await store.query(Order.self, byIdentifier: Order.identifier(customerID: "c1", number: 7))
+    /// ```
+    ///
+    /// - Throws: ``DataStoreError/Code/invalidQuery`` when the identifier does not fit the model's
+    ///   primary key.
+    public func query<M: Model>(
+        _ type: M.Type,
+        byIdentifier identifier: ModelKey<M>
+    ) async throws(DataStoreError) -> M? {
+        let schema = try models.entry(for: M.self).schema
+        return try await fetchOne(M.self, schema, try identifier.resolve(against: schema))
+    }
+
+    func fetchOne<M: Model>(
+        _ type: M.Type,
+        _ schema: ModelSchema,
+        _ identifier: ModelIdentifier
+    ) async throws(DataStoreError) -> M? {
+        let context = relationContext
         return try await read { reader throws(DataStoreError) in
             guard let values = try reader.fetchOne(schema, identifier) else { return nil }
-            return try schema.decode(M.self, values)
+            return try schema.decode(M.self, values, context: context)
         }
     }
 
@@ -65,7 +90,7 @@ extension DataStore {
         async throws(DataStoreError) -> Int
     {
         let schema = try models.entry(for: M.self).schema
-        let resolved = try predicate.predicate.resolve(against: schema)
+        let resolved = try predicate.predicate.resolve(against: schema, models: models)
         return try await read { reader throws(DataStoreError) in try reader.count(schema, resolved) }
     }
 
@@ -117,7 +142,12 @@ extension DataStore {
             }
             resolvedSort.append(ResolvedSortKey(fieldIndex: index, field: field, ascending: key.ascending))
         }
-        return FetchRequest(predicate: try predicate.resolve(against: schema), sort: resolvedSort, page: page)
+        return FetchRequest(
+            predicate: try predicate.resolve(against: schema, models: models),
+            sort: resolvedSort,
+            page: page,
+            context: relationContext
+        )
     }
 
     func singleIDIdentifier(_ schema: ModelSchema, _ id: String) throws(DataStoreError) -> ModelIdentifier {

@@ -23,6 +23,10 @@ public final class DataStore: Sendable {
     /// Reads that bypass the engine (SQLite files), fetched once at open.
     private let concurrentReader: (any ConcurrentStorageReader)?
     private let closed = Atomic(false)
+    /// The weak reference to this store that the models it produces carry, to load relations.
+    let link: StoreLink
+    /// The context decoded models receive.
+    var relationContext: RelationContext { RelationContext(link: link) }
 
     /// Opens (or creates) a store for the models of `registry`.
     public convenience init(
@@ -59,14 +63,23 @@ public final class DataStore: Sendable {
     ) async throws(DataStoreError) {
         let models = try RegisteredModels(types)
         let hub = ChangeHub()
-        let engine = StorageEngine(hub: hub, outboxEnabled: outboxEnabled, now: now)
+        let link = StoreLink()
+        let engine = StorageEngine(
+            hub: hub,
+            models: models,
+            context: RelationContext(link: link),
+            outboxEnabled: outboxEnabled,
+            now: now
+        )
         let report = try await engine.open(storage, schemas: models.schemas, policy: configuration.onIncompatibleSchema)
         self.engine = engine
         self.models = models
+        self.link = link
         self.hub = hub
         self.configuration = configuration
         self.storage = storage
         concurrentReader = await engine.concurrentReader
+        link.attach(self)
         if case .incompatible(let detail, _, _) = report.change {
             configuration.logger.warning(
                 "Stored schema replaced; local data was deleted",

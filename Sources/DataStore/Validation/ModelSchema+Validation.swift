@@ -21,6 +21,23 @@ extension ModelSchema {
                 )
             }
         }
+        try validateKey(primaryKeyIndices.map { values[$0] })
+    }
+
+    /// Checks identifier values: a key field may not be empty, since the backend (DynamoDB) cannot
+    /// store an empty key.
+    ///
+    /// - Throws: ``DataStoreError/Code/invalidValue`` naming the field.
+    func validateKey(_ key: [FieldValue]) throws(DataStoreError) {
+        for (position, value) in key.enumerated() where value == .string("") {
+            throw DataStoreError(
+                code: .invalidValue,
+                message: "The key field \(primaryKey[position]) is empty; every part of a \(name)'s identifier "
+                    + "needs a value.",
+                model: name,
+                field: primaryKey[position]
+            )
+        }
     }
 
     /// The first problem with `value` as a value of `type`, or nil when it is valid.

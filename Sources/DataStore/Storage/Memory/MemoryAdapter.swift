@@ -96,7 +96,8 @@ private struct MemorySession: StorageTransaction {
         throws(DataStoreError)
     {
         let table = try adapter.table(schema)
-        var matches = table.rows.values.filter { request.predicate.evaluate($0.values) }
+        var matches: [(sequence: Int, values: [FieldValue])] = []
+        for row in table.rows.values where try rowMatches(request.predicate, row.values) { matches.append(row) }
         if request.sort.isEmpty {
             matches.sort { $0.sequence < $1.sequence }
         } else {
@@ -116,7 +117,19 @@ private struct MemorySession: StorageTransaction {
     }
 
     func count(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Int {
-        try adapter.table(schema).rows.values.reduce(0) { $0 + (predicate.evaluate($1.values) ? 1 : 0) }
+        var count = 0
+        for row in try adapter.table(schema).rows.values where try rowMatches(predicate, row.values) { count += 1 }
+        return count
+    }
+
+    func exists(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Bool {
+        for row in try adapter.table(schema).rows.values where try rowMatches(predicate, row.values) { return true }
+        return false
+    }
+
+    /// Evaluates `predicate` on a row, reading related rows from this session.
+    private func rowMatches(_ predicate: ResolvedPredicate, _ values: [FieldValue]) throws(DataStoreError) -> Bool {
+        predicate.usesRelations ? try predicate.evaluate(values, reading: self) : predicate.evaluate(values)
     }
 
     func outboxEntries() throws(DataStoreError) -> [OutboxEntry] { adapter.outbox }
@@ -154,8 +167,11 @@ private struct MemorySession: StorageTransaction {
     }
 
     func delete(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> [[FieldValue]] {
-        let doomed = try adapter.table(schema).rows.filter { predicate.evaluate($0.value.values) }
-            .sorted { $0.value.sequence < $1.value.sequence }
+        var doomed: [(key: ModelIdentifier, value: (sequence: Int, values: [FieldValue]))] = []
+        for row in try adapter.table(schema).rows where try rowMatches(predicate, row.value.values) {
+            doomed.append(row)
+        }
+        doomed.sort { $0.value.sequence < $1.value.sequence }
         for (identifier, _) in doomed { adapter.setRow(schema.name, identifier, nil) }
         return doomed.map(\.value.values)
     }

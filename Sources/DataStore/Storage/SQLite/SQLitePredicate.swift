@@ -34,7 +34,33 @@ enum SQLitePredicateCompiler {
             return "NOT " + compile(operand, into: &arguments)
         case .test(_, let field, let test):
             return compile(test, on: field, into: &arguments)
+        case .related(let join, let inner):
+            return compileRelated(join, inner, into: &arguments)
         }
+    }
+
+    /// `local IN (SELECT target FROM Target WHERE …)`: a semi-join whose subquery does not depend
+    /// on the outer row, so SQLite runs it once and can serve both sides from indexes. Nested
+    /// relations nest the same way; every subquery reads one table, so unqualified column names
+    /// always mean that table's columns.
+    private static func compileRelated(
+        _ join: RelationJoin,
+        _ inner: ResolvedPredicate,
+        into arguments: inout [DatabaseValue]
+    ) -> String {
+        let localFields = join.localIndices.map { join.source.fields[$0] }
+        let targetFields = join.targetIndices.map { join.target.fields[$0] }
+        // Null keys relate to nothing; excluding them also keeps IN from yielding NULL.
+        var conditions = targetFields.filter { !$0.isRequired }.map { "\(quoteIdentifier($0.name)) IS NOT NULL" }
+        if !inner.isAlwaysTrue { conditions.append(compile(inner, into: &arguments)) }
+        var select =
+            "SELECT \(targetFields.map { quoteIdentifier($0.name) }.joined(separator: ", ")) FROM "
+            + quoteIdentifier(join.target.name)
+        if !conditions.isEmpty { select += " WHERE " + conditions.joined(separator: " AND ") }
+        let columns = localFields.map { quoteIdentifier($0.name) }
+        let test = (columns.count == 1 ? columns[0] : "(\(columns.joined(separator: ", ")))") + " IN (\(select))"
+        let guards = localFields.filter { !$0.isRequired }.map { "\(quoteIdentifier($0.name)) IS NOT NULL" }
+        return "(" + (guards + [test]).joined(separator: " AND ") + ")"
     }
 
     private static func compile(

@@ -41,7 +41,7 @@ struct SQLiteSession: StorageTransaction {
         try forEachRow(table, request) { row throws(DataStoreError) in
             // The cursor hands out the same row object each time; wrap it once.
             if source == nil || source?.row !== row { source = SQLiteRowSource(row: row, layout: table.layout) }
-            models.append(try table.decode(M.self, from: source!))
+            models.append(try table.decode(M.self, from: source!, context: request.context))
         }
         return models
     }
@@ -95,6 +95,15 @@ struct SQLiteSession: StorageTransaction {
         }
         return try run(schema) {
             try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
+        }
+    }
+
+    func exists(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Bool {
+        let table = try table(schema)
+        let condition = SQLitePredicateCompiler.compile(predicate)
+        let sql = "SELECT EXISTS (SELECT 1 FROM \(table.quotedName) WHERE \(condition.sql))"
+        return try run(schema) {
+            try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(condition.arguments)) ?? false
         }
     }
 

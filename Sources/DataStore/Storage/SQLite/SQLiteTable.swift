@@ -132,9 +132,15 @@ struct SQLiteTable: Sendable {
     }
 
     /// Decodes a model straight from the current row of a cursor, without an intermediate array.
-    func decode<M: Model>(_ type: M.Type, from source: SQLiteRowSource) throws(DataStoreError) -> M {
+    func decode<M: Model>(
+        _ type: M.Type,
+        from source: SQLiteRowSource,
+        context: RelationContext
+    )
+        throws(DataStoreError) -> M
+    {
         do {
-            return try M(fieldValues: FieldValues(source: source))
+            return try M(fieldValues: FieldValues(source: source, context: context))
         } catch {
             throw schema.decodingError(error)
         }

@@ -12,6 +12,8 @@ public struct Comment: Model, Hashable {
     public private(set) var createdAt: Temporal.DateTime?
     /// Set by the backend when the model is synced; nil until then.
     public private(set) var updatedAt: Temporal.DateTime?
+    /// Where the relations load from; not part of the model's value.
+    private var _relations: RelationContext
 
     /// Creates a `Comment`.
     public init(
@@ -24,6 +26,21 @@ public struct Comment: Model, Hashable {
         self.content = content
         self.createdAt = nil
         self.updatedAt = nil
+        self._relations = RelationContext()
+    }
+
+    /// Creates a `Comment` from the models it relates to: their keys fill its key fields.
+    public init(
+        id: String = UUID().uuidString,
+        post: Post,
+        content: String
+    ) {
+        self.init(
+            id: id,
+            postID: post.id,
+            content: content,
+        )
+        _relations = RelationContext(loading: ["post": post])
     }
 }
 
@@ -52,6 +69,22 @@ extension Comment {
         ]
     )
 
+    /// The `Post` this `Comment` belongs to, loaded on demand.
+    public var post: Post? {
+        get async throws(DataStoreError) {
+            try await Self.post.load(from: self)
+        }
+    }
+
+    /// The `post` relation, for predicates that select by related models.
+    public static let post = relation("post", to: Post.self)
+
+    /// The model's identifier (its primary key), for `query(_:byIdentifier:)` and the like.
+    public var identifier: ModelKey<Comment> { ModelKey(of: self) }
+
+    /// The identifier of the `Comment` with these key values.
+    public static func identifier(id: String) -> ModelKey<Comment> { ModelKey([id.fieldValue]) }
+
     /// The stored field a key path reads, for predicates and sorts.
     public static func fieldName(for keyPath: PartialKeyPath<Comment>) -> String? {
         switch keyPath {
@@ -71,6 +104,7 @@ extension Comment {
         content = try values.decode(2)
         createdAt = try values.decode(3)
         updatedAt = try values.decode(4)
+        _relations = values.context
     }
 
     /// The stored values, in `schema.fields` order.
@@ -83,4 +117,7 @@ extension Comment {
             updatedAt.fieldValue,
         ]
     }
+
+    /// Where the relations load from: the store that produced the model.
+    public var relationContext: RelationContext { _relations }
 }

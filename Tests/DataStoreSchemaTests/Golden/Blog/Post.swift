@@ -13,6 +13,8 @@ public struct Post: Model, Hashable {
     public private(set) var createdAt: Temporal.DateTime?
     /// Set by the backend when the model is synced; nil until then.
     public private(set) var updatedAt: Temporal.DateTime?
+    /// Where the relations load from; not part of the model's value.
+    private var _relations: RelationContext
 
     /// Creates a `Post`.
     public init(
@@ -27,6 +29,7 @@ public struct Post: Model, Hashable {
         self.status = status
         self.createdAt = nil
         self.updatedAt = nil
+        self._relations = RelationContext()
     }
 }
 
@@ -50,11 +53,26 @@ extension Post {
                 name: "comments",
                 kind: .hasMany,
                 relatedModel: "Comment",
+                localFields: ["id"],
                 relatedFields: ["postID"],
                 inverse: "post",
             )
         ]
     )
+
+    /// The post's comments, loaded on demand.
+    public var comments: RelatedModels<Comment> {
+        Self.comments.all(of: self)
+    }
+
+    /// The `comments` relation, for predicates that select by related models.
+    public static let comments = relation("comments", to: Comment.self)
+
+    /// The model's identifier (its primary key), for `query(_:byIdentifier:)` and the like.
+    public var identifier: ModelKey<Post> { ModelKey(of: self) }
+
+    /// The identifier of the `Post` with these key values.
+    public static func identifier(id: String) -> ModelKey<Post> { ModelKey([id.fieldValue]) }
 
     /// The stored field a key path reads, for predicates and sorts.
     public static func fieldName(for keyPath: PartialKeyPath<Post>) -> String? {
@@ -77,6 +95,7 @@ extension Post {
         status = try values.decode(3)
         createdAt = try values.decode(4)
         updatedAt = try values.decode(5)
+        _relations = values.context
     }
 
     /// The stored values, in `schema.fields` order.
@@ -90,4 +109,7 @@ extension Post {
             updatedAt.fieldValue,
         ]
     }
+
+    /// Where the relations load from: the store that produced the model.
+    public var relationContext: RelationContext { _relations }
 }
