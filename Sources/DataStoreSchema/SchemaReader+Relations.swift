@@ -24,6 +24,25 @@ extension SchemaReader {
         }
         for name in manyToManyOrder { resolveManyToMany(name, manyToMany[name]!) }
         linkInverses()
+        indexRelationKeys()
+    }
+
+    /// Gives every key that children hold (the related side of `hasMany` and of `hasOne` keyed
+    /// there) an index, unless one already starts with those fields: loading a parent's children,
+    /// cascading deletes and predicates across relations then search instead of scanning. The
+    /// implicit `@hasMany` keys already have the transformer's `gsi-Model.field` index; this adds
+    /// the same for `references` and v1 connections.
+    private func indexRelationKeys() {
+        for draft in drafts {
+            for relation in draft.relations where relation.kind != .belongsTo && !relation.relatedFields.isEmpty {
+                guard let related = draftsByName[relation.relatedModel] else { continue }
+                let keys = relation.relatedFields
+                let covered =
+                    related.indexes.contains { Array($0.fields.prefix(keys.count)) == keys }
+                    || Array(related.primaryKey.prefix(keys.count)) == keys
+                if !covered { related.addIndex(ModelIndex(name: "gsi-\(draft.name).\(relation.name)", fields: keys)) }
+            }
+        }
     }
 
     // MARK: v2
