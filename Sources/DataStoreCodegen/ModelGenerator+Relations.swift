@@ -9,8 +9,8 @@ extension ModelGenerator {
         let relation: ModelRelation
         /// The model's key fields and the related model's fields they take their values from.
         let keys: [(local: ModelField, target: ModelField)]
-        /// Whether the parameter is optional (every key field is).
-        var isOptional: Bool { keys.allSatisfy { !$0.local.isRequired } }
+        /// Whether the parameter is optional: the relation is, and every key field can be null.
+        var isOptional: Bool { !relation.isRequired && keys.allSatisfy { !$0.local.isRequired } }
     }
 
     /// The relations an initializer can take as models: to-one relations keyed on this model by

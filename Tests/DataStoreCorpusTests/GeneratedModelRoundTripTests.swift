@@ -4,6 +4,7 @@ import CorpusPrimaryKeys
 import CorpusRealApp
 import CorpusRelations
 import CorpusScalars
+import CorpusV1Connections
 import CorpusV1Keys
 import DataStore
 import Foundation
@@ -19,6 +20,7 @@ struct GeneratedModelRoundTripTests {
         ("embedded non-model types", CorpusEmbedded.AppModels.models),
         ("v2 relations and join models", CorpusRelations.AppModels.models),
         ("v1 @key", CorpusV1Keys.AppModels.models),
+        ("v1 @connection in all its forms", CorpusV1Connections.AppModels.models),
         ("list nullability", CorpusLists.AppModels.models),
         ("a real app's schema", CorpusRealApp.AppModels.models),
     ]
