@@ -27,8 +27,9 @@ struct SQLiteSession: StorageTransaction {
         _ visit: ([FieldValue]) throws(DataStoreError) -> Void
     ) throws(DataStoreError) {
         let table = try table(schema)
+        let rows = try run(schema) { try cursor(table, request) }
         var values: [FieldValue] = []
-        try forEachRow(table, request) { row throws(DataStoreError) in
+        while let row = try run(schema, { try rows.next() }) {
             try table.decode(row, into: &values)
             try visit(values)
         }
@@ -36,9 +37,13 @@ struct SQLiteSession: StorageTransaction {
 
     func fetch<M: Model>(_ type: M.Type, _ schema: ModelSchema, _ request: FetchRequest) throws(DataStoreError) -> [M] {
         let table = try table(schema)
+        // A plain loop rather than a closure per row: in this unspecialized generic function, a
+        // closure capturing `models` looked up the array's type metadata for every row.
+        let rows = try run(schema) { try cursor(table, request) }
         var models: [M] = []
+        if let page = request.page { models.reserveCapacity(min(page.size, 1_024)) }
         var source: SQLiteRowSource?
-        try forEachRow(table, request) { row throws(DataStoreError) in
+        while let row = try run(schema, { try rows.next() }) {
             // The cursor hands out the same row object each time; wrap it once.
             if source == nil || source?.row !== row { source = SQLiteRowSource(row: row, layout: table.layout) }
             models.append(try table.decode(M.self, from: source!, context: request.context))
@@ -46,13 +51,8 @@ struct SQLiteSession: StorageTransaction {
         return models
     }
 
-    /// Runs the request's SELECT and calls `body` with each row (valid only during the call).
-    private func forEachRow(
-        _ table: SQLiteTable,
-        _ request: FetchRequest,
-        _ body: (Row) throws(DataStoreError) -> Void
-    ) throws(DataStoreError) {
-        let schema = table.schema
+    /// A cursor over the rows of the request's SELECT (each row valid until the next step).
+    private func cursor(_ table: SQLiteTable, _ request: FetchRequest) throws -> RowCursor {
         var sql = table.selectSQL
         var arguments: [DatabaseValue] = []
         if !request.predicate.isAlwaysTrue {
@@ -60,17 +60,13 @@ struct SQLiteSession: StorageTransaction {
             sql += " WHERE " + condition.sql
             arguments = condition.arguments
         }
-        sql += SQLitePredicateCompiler.orderBy(request.sort, schema: schema)
+        sql += SQLitePredicateCompiler.orderBy(request.sort, schema: table.schema)
         if let page = request.page {
             sql += " LIMIT ? OFFSET ?"
             arguments.append(Int64(page.size).databaseValue)
             arguments.append(Int64(page.index * page.size).databaseValue)
         }
-        try run(schema) {
-            let statement = try db.cachedStatement(sql: sql)
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
-            while let row = try rows.next() { try body(row) }
-        }
+        return try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: SQLiteTable.arguments(arguments))
     }
 
     func fetchOne(_ schema: ModelSchema, _ identifier: ModelIdentifier) throws(DataStoreError) -> [FieldValue]? {
@@ -94,7 +90,7 @@ struct SQLiteSession: StorageTransaction {
             arguments = condition.arguments
         }
         return try run(schema) {
-            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: SQLiteTable.arguments(arguments)) ?? 0
         }
     }
 
@@ -103,7 +99,8 @@ struct SQLiteSession: StorageTransaction {
         let condition = SQLitePredicateCompiler.compile(predicate)
         let sql = "SELECT EXISTS (SELECT 1 FROM \(table.quotedName) WHERE \(condition.sql))"
         return try run(schema) {
-            try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(condition.arguments)) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: SQLiteTable.arguments(condition.arguments))
+                ?? false
         }
     }
 
@@ -196,7 +193,7 @@ struct SQLiteSession: StorageTransaction {
         sql += " RETURNING \(table.columnList)"
         return try run(schema) {
             var deleted: [[FieldValue]] = []
-            let rows = try Row.fetchCursor(db.makeStatement(sql: sql), arguments: StatementArguments(arguments))
+            let rows = try Row.fetchCursor(db.makeStatement(sql: sql), arguments: SQLiteTable.arguments(arguments))
             while let row = try rows.next() { deleted.append(try table.decode(row)) }
             return deleted
         }

@@ -158,6 +158,14 @@ struct SQLiteTable: Sendable {
         return StatementArguments(bound)
     }
 
+    /// Arguments binding already converted values (a compiled predicate's, a page's), in order.
+    static func arguments(_ values: [DatabaseValue]) -> StatementArguments {
+        var bound: [(any DatabaseValueConvertible)?] = []
+        bound.reserveCapacity(values.count)
+        for value in values { bound.append(value) }
+        return StatementArguments(bound)
+    }
+
     /// Arguments binding all `values` in column order.
     static func arguments(_ values: [FieldValue]) -> StatementArguments {
         var bound: [(any DatabaseValueConvertible)?] = []
