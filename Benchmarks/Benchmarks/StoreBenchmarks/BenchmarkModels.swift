@@ -14,6 +14,7 @@ struct BenchPost: Model {
     var rating: Int
     var status: BenchStatus
     var createdAt: Temporal.DateTime?
+    private var _relations = RelationContext()
 
     static let schema = ModelSchema(
         name: "Post",
@@ -21,8 +22,15 @@ struct BenchPost: Model {
             .required("id", .id), .required("title", .string), .required("rating", .int),
             .required("status", .enumeration(EnumType(name: "PostStatus", values: ["ACTIVE", "INACTIVE"]))),
             .optional("createdAt", .dateTime),
+        ],
+        relations: [
+            ModelRelation(name: "comments", kind: .hasMany, relatedModel: "Comment", relatedFields: ["postID"])
         ]
     )
+
+    var comments: RelatedModels<BenchComment> { Self.comments.all(of: self) }
+    static let comments = relation("comments", to: BenchComment.self)
+    var relationContext: RelationContext { _relations }
 
     static func fieldName(for keyPath: PartialKeyPath<BenchPost>) -> String? {
         switch keyPath {
@@ -49,6 +57,7 @@ struct BenchPost: Model {
         rating = try values.decode(2)
         status = try values.decode(3)
         createdAt = try values.decode(4)
+        _relations = values.context
     }
 
     var fieldValues: [FieldValue] {
@@ -87,12 +96,16 @@ struct BenchComment: Model {
     var id: String
     var postID: String
     var content: String
+    private var _relations = RelationContext()
 
     static let schema = ModelSchema(
         name: "Comment",
         fields: [.required("id", .id), .required("postID", .id), .required("content", .string)],
-        indexes: [ModelIndex(name: "byPost", fields: ["postID"])]
+        indexes: [ModelIndex(name: "byPost", fields: ["postID"])],
+        relations: [ModelRelation(name: "post", kind: .belongsTo, relatedModel: "Post", localFields: ["postID"])]
     )
+
+    var relationContext: RelationContext { _relations }
 
     static func fieldName(for keyPath: PartialKeyPath<BenchComment>) -> String? {
         switch keyPath {
@@ -113,6 +126,7 @@ struct BenchComment: Model {
         id = try values.decode(0)
         postID = try values.decode(1)
         content = try values.decode(2)
+        _relations = values.context
     }
 
     var fieldValues: [FieldValue] { [id.fieldValue, postID.fieldValue, content.fieldValue] }

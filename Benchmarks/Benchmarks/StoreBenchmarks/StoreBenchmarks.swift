@@ -82,6 +82,39 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: Load a post's 100 comments, out of 100,000, through the relation
+
+    measure("load 100 of 100k by relation: DataStore", comments: 100_000, commentsPerPost: 100) { benchmark, fixture in
+        for iteration in benchmark.scaledIterations {
+            // The post is at hand (from an earlier query); loading its comments is measured.
+            let post = try await fixture.store.query(BenchPost.self, byID: "post\(iteration % 1_000)")!
+            benchmark.startMeasurement()
+            let comments = try await post.comments.fetch()
+            benchmark.stopMeasurement()
+            precondition(comments.count == 100)
+            blackHole(comments)
+        }
+    }
+
+    measure("load 100 of 100k by relation: raw SQLite", comments: 100_000, commentsPerPost: 100) { benchmark, fixture in
+        for iteration in benchmark.scaledIterations {
+            let comments = try fixture.rawComments(postID: "post\(iteration % 1_000)")
+            precondition(comments.count == 100)
+            blackHole(comments)
+        }
+    }
+
+    measure("load 100 of 100k by relation: raw SQLite, GRDB async", comments: 100_000, commentsPerPost: 100) {
+        benchmark,
+        fixture in
+        for iteration in benchmark.scaledIterations {
+            let postID = "post\(iteration % 1_000)"
+            let comments = try await fixture.raw.read { db in try Fixture.comments(db, postID: postID) }
+            precondition(comments.count == 100)
+            blackHole(comments)
+        }
+    }
+
     // MARK: Fetch and decode 100,000 rows
 
     let fetchConfiguration = Benchmark.Configuration(maxDuration: .seconds(6), maxIterations: 40)
@@ -104,19 +137,21 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// Declares a benchmark whose iterations get a fresh ``Fixture`` with `posts` posts and `comments`
-/// comments, removed afterwards.
+/// comments (`commentsPerPost` on each of the posts `post0`, `post1`, … they name; those posts
+/// are stored too when there are no other posts), removed afterwards.
 func measure(
     _ name: String,
     configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
     posts: Int = 0,
     comments: Int = 0,
+    commentsPerPost: Int = 1_000,
     _ body: @escaping (Benchmark, Fixture) async throws -> Void
 ) {
     Benchmark(
         name,
         configuration: configuration,
         closure: body,
-        setup: { try await Fixture.make(posts: posts, comments: comments) },
+        setup: { try await Fixture.make(posts: posts, comments: comments, commentsPerPost: commentsPerPost) },
         teardown: { await Fixture.cleanUp() }
     )
 }
@@ -130,7 +165,7 @@ struct Fixture: Sendable {
 
     static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-benchmarks")
 
-    static func make(posts: Int = 0, comments: Int = 0) async throws -> Fixture {
+    static func make(posts: Int = 0, comments: Int = 0, commentsPerPost: Int = 1_000) async throws -> Fixture {
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let models: [any Model.Type] = [BenchPost.self, BenchComment.self]
@@ -149,8 +184,14 @@ struct Fixture: Sendable {
             try fixture.rawSave(all)
         }
         if comments > 0 {
+            let postCount = comments / commentsPerPost
+            if posts == 0 {
+                let parents = (0..<postCount).map { BenchPost.make($0, prefix: "post") }
+                try await store.save(parents)
+                try fixture.rawSave(parents)
+            }
             let all = (0..<comments).map {
-                BenchComment(id: "c\($0)", postID: "post\($0 % 100)", content: "Comment \($0) on a post")
+                BenchComment(id: "c\($0)", postID: "post\($0 % postCount)", content: "Comment \($0) on a post")
             }
             try await store.save(all)
             try await raw.write { db in
@@ -186,15 +227,17 @@ struct Fixture: Sendable {
     }
 
     func rawComments(postID: String) throws -> [BenchComment] {
-        try raw.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT \"id\",\"postID\",\"content\" FROM \"Comment\" WHERE \"postID\" = ?"
-            )
-            let rows = try Row.fetchCursor(statement, arguments: [postID])
-            var comments: [BenchComment] = []
-            while let row = try rows.next() { comments.append(BenchComment(row: row)) }
-            return comments
-        }
+        try raw.read { db in try Fixture.comments(db, postID: postID) }
+    }
+
+    static func comments(_ db: Database, postID: String) throws -> [BenchComment] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT \"id\",\"postID\",\"content\" FROM \"Comment\" WHERE \"postID\" = ?"
+        )
+        let rows = try Row.fetchCursor(statement, arguments: [postID])
+        var comments: [BenchComment] = []
+        while let row = try rows.next() { comments.append(BenchComment(row: row)) }
+        return comments
     }
 
     func rawAllPosts() throws -> [BenchPost] {
