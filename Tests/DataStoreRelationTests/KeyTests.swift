@@ -53,6 +53,27 @@ struct KeyTests {
         }
     }
 
+    @Test("the outbox names a composite-key model by its full key", arguments: StorageKind.allCases)
+    func compositeOutbox(kind: StorageKind) async throws {
+        try await withStore(kind, outboxEnabled: true) { store in
+            let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
+            var order = try await store.save(Order(customer: customer, number: 7, total: 10))
+            try await store.save(Order(customer: customer, number: 8, total: 1))
+            order.total = 11
+            try await store.save(order)
+            try await store.delete(order)
+            let entries = try await store.engine.outboxEntries().filter { $0.modelName == "Order" }
+            #expect(
+                entries.map(\.modelID) == ["c@example.com#7", "c@example.com#8", "c@example.com#7", "c@example.com#7"]
+            )
+            #expect(entries.map(\.kind) == [.create, .create, .update, .delete])
+            // The payload carries every key field, so a receiver can rebuild the key.
+            let deleted = try #require(entries.last?.payload)
+            #expect(deleted.contains("\"customerEmail\":\"c@example.com\""))
+            #expect(deleted.contains("\"number\":7"))
+        }
+    }
+
     @Test("a custom single-field key: Customer by email")
     func customKey() async throws {
         try await withStore { store in
