@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "DataStoreCodegen", targets: ["DataStoreCodegen"]),
         .executable(name: "datastore-modelgen", targets: ["datastore-modelgen"]),
         .executable(name: "datastore-demo", targets: ["datastore-demo"]),
+        .library(name: "DataStoreServer", targets: ["DataStoreServer"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -44,6 +46,19 @@ let package = Package(
             dependencies: [
                 "DataStore",
                 .product(name: "GraphQL", package: "GraphQL"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The self-hostable AppSync-compatible backend.
+        .target(
+            name: "DataStoreServer",
+            dependencies: [
+                "DataStore",
+                "DataStoreSchema",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -103,6 +118,12 @@ let package = Package(
         .testTarget(
             name: "DataStoreCorpusTests",
             dependencies: ["DataStore"] + corpusModels.map { .target(name: "Corpus\($0)") },
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataStoreServerTests",
+            dependencies: ["DataStoreServer", .product(name: "GraphQL", package: "GraphQL")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,546 @@
+import DataStore
+public import DataStoreSchema
+
+/// The AppSync API the Amplify GraphQL transformer (v2, conflict detection on) generates for a
+/// user's schema, as PROTOCOL §1 describes it: each model's type with its sync metadata, the
+/// connection, filter, condition and mutation input types, and the `Query`, `Mutation` and
+/// `Subscription` fields that read, write and watch it.
+///
+/// ``sdl`` is the schema as text, with the declarations of AppSync's built-in scalars and
+/// directives that a generic GraphQL engine needs first.
+public struct AppSyncSchema: Sendable {
+    /// The user's schema, as parsed.
+    public let document: SchemaDocument
+    /// The generated schema, as GraphQL SDL.
+    public let sdl: String
+    /// The operations generated for each model, by model name.
+    public let operations: [String: ModelOperations]
+
+    /// The names of the root fields generated for one model.
+    public struct ModelOperations: Hashable, Sendable {
+        /// `getPost`, or nil when the model's `@model(queries:)` disables it.
+        public let get: String?
+        /// `listPosts`, or nil when disabled.
+        public let list: String?
+        /// `syncPosts`: always present, since DataStore clients need it.
+        public let sync: String
+        /// `createPost`, `updatePost`, `deletePost`, or nil when disabled.
+        public let create: String?
+        public let update: String?
+        public let delete: String?
+        /// `onCreatePost`, `onUpdatePost`, `onDeletePost`, or nil when disabled.
+        public let onCreate: String?
+        public let onUpdate: String?
+        public let onDelete: String?
+    }
+
+    /// Generates the AppSync schema for `document`.
+    public init(_ document: SchemaDocument) {
+        self.document = document
+        var writer = AppSyncSchemaWriter(document: document)
+        sdl = writer.write()
+        operations = writer.operations
+    }
+}
+
+/// Writes the SDL of an ``AppSyncSchema``, in the order the transformer emits its types.
+struct AppSyncSchemaWriter {
+    let document: SchemaDocument
+    private(set) var operations: [String: AppSyncSchema.ModelOperations] = [:]
+    private var output = ""
+    private var queryFields: [String] = []
+    private var mutationFields: [String] = []
+    private var subscriptionFields: [String] = []
+
+    init(document: SchemaDocument) {
+        self.document = document
+    }
+
+    /// AppSync's scalars and directives, which AppSync itself knows but a GraphQL engine must be told.
+    static let builtIns = """
+        scalar AWSDate
+        scalar AWSTime
+        scalar AWSDateTime
+        scalar AWSTimestamp
+        scalar AWSEmail
+        scalar AWSJSON
+        scalar AWSURL
+        scalar AWSPhone
+        scalar AWSIPAddress
+        directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
+        directive @aws_api_key on FIELD_DEFINITION | OBJECT
+        directive @aws_iam on FIELD_DEFINITION | OBJECT
+        directive @aws_cognito_user_pools(cognito_groups: [String]) on FIELD_DEFINITION | OBJECT
+        directive @aws_oidc on FIELD_DEFINITION | OBJECT
+        directive @aws_lambda on FIELD_DEFINITION | OBJECT
+
+        """
+
+    /// The input types every generated schema carries, used or not.
+    static let sharedTypes = """
+        input ModelStringInput {
+          ne: String
+          eq: String
+          le: String
+          lt: String
+          ge: String
+          gt: String
+          contains: String
+          notContains: String
+          between: [String]
+          beginsWith: String
+          attributeExists: Boolean
+          attributeType: ModelAttributeTypes
+          size: ModelSizeInput
+        }
+
+        input ModelIntInput {
+          ne: Int
+          eq: Int
+          le: Int
+          lt: Int
+          ge: Int
+          gt: Int
+          between: [Int]
+          attributeExists: Boolean
+          attributeType: ModelAttributeTypes
+        }
+
+        input ModelFloatInput {
+          ne: Float
+          eq: Float
+          le: Float
+          lt: Float
+          ge: Float
+          gt: Float
+          between: [Float]
+          attributeExists: Boolean
+          attributeType: ModelAttributeTypes
+        }
+
+        input ModelBooleanInput {
+          ne: Boolean
+          eq: Boolean
+          attributeExists: Boolean
+          attributeType: ModelAttributeTypes
+        }
+
+        input ModelIDInput {
+          ne: ID
+          eq: ID
+          le: ID
+          lt: ID
+          ge: ID
+          gt: ID
+          contains: ID
+          notContains: ID
+          between: [ID]
+          beginsWith: ID
+          attributeExists: Boolean
+          attributeType: ModelAttributeTypes
+          size: ModelSizeInput
+        }
+
+        input ModelSubscriptionStringInput {
+          ne: String
+          eq: String
+          le: String
+          lt: String
+          ge: String
+          gt: String
+          contains: String
+          notContains: String
+          between: [String]
+          beginsWith: String
+          in: [String]
+          notIn: [String]
+        }
+
+        input ModelSubscriptionIntInput {
+          ne: Int
+          eq: Int
+          le: Int
+          lt: Int
+          ge: Int
+          gt: Int
+          between: [Int]
+          in: [Int]
+          notIn: [Int]
+        }
+
+        input ModelSubscriptionFloatInput {
+          ne: Float
+          eq: Float
+          le: Float
+          lt: Float
+          ge: Float
+          gt: Float
+          between: [Float]
+          in: [Float]
+          notIn: [Float]
+        }
+
+        input ModelSubscriptionBooleanInput {
+          ne: Boolean
+          eq: Boolean
+        }
+
+        input ModelSubscriptionIDInput {
+          ne: ID
+          eq: ID
+          le: ID
+          lt: ID
+          ge: ID
+          gt: ID
+          contains: ID
+          notContains: ID
+          between: [ID]
+          beginsWith: ID
+          in: [ID]
+          notIn: [ID]
+        }
+
+        enum ModelAttributeTypes {
+          binary
+          binarySet
+          bool
+          list
+          map
+          number
+          numberSet
+          string
+          stringSet
+          _null
+        }
+
+        input ModelSizeInput {
+          ne: Int
+          eq: Int
+          le: Int
+          lt: Int
+          ge: Int
+          gt: Int
+          between: [Int]
+        }
+
+        enum ModelSortDirection {
+          ASC
+          DESC
+        }
+
+        """
+
+    mutating func write() -> String {
+        output = Self.builtIns
+        for model in document.models { writeType(model) }
+        for definition in document.enums {
+            block("enum \(definition.enumType.name)", definition.enumType.values)
+        }
+        for definition in document.nonModels {
+            let fields = definition.embeddedType.fields
+            block("type \(definition.embeddedType.name)", fields.map { "\($0.name): \(Self.typeName($0))" })
+            // Mutations take non-model values as input objects of the same shape.
+            block(
+                "input \(definition.embeddedType.name)Input",
+                fields.map { "\($0.name): \(Self.inputTypeName($0.type))\($0.isRequired ? "!" : "")" }
+            )
+        }
+        output += Self.sharedTypes
+        var enumInputs: Set<String> = []
+        for model in document.models {
+            writeConnection(model)
+            writeEnumInputs(model, written: &enumInputs)
+            writeFilter(model)
+        }
+        for model in document.models { collectQueries(model) }
+        if !queryFields.isEmpty { block("type Query", queryFields) }
+        for model in document.models {
+            writeCondition(model)
+            writeMutationInputs(model)
+            collectMutations(model)
+        }
+        if !mutationFields.isEmpty { block("type Mutation", mutationFields) }
+        for model in document.models {
+            writeSubscriptionFilter(model)
+            collectSubscriptions(model)
+        }
+        if !subscriptionFields.isEmpty { block("type Subscription", subscriptionFields) }
+        return output
+    }
+
+    // MARK: Types
+
+    private mutating func writeType(_ model: ModelDefinition) {
+        let schema = model.schema
+        var lines: [String] = []
+        var relationKeys: [String] = []
+        for (field, origin) in zip(schema.fields, model.fields.map(\.origin)) {
+            switch origin {
+            case .timestamp:
+                continue
+            case .relationKey:
+                relationKeys.append("\(field.name): \(Self.typeName(field))")
+            case .declared, .implicitID:
+                lines.append("\(field.name): \(Self.typeName(field))")
+            }
+        }
+        for relation in schema.relations {
+            switch relation.kind {
+            case .hasMany:
+                lines.append(
+                    "\(relation.name)(filter: Model\(relation.relatedModel)FilterInput, sortDirection: "
+                        + "ModelSortDirection, limit: Int, nextToken: String): Model\(relation.relatedModel)Connection"
+                )
+            case .hasOne, .belongsTo:
+                lines.append("\(relation.name): \(relation.relatedModel)\(relation.isRequired ? "!" : "")")
+            }
+        }
+        for (field, origin) in zip(schema.fields, model.fields.map(\.origin)) where origin == .timestamp {
+            // The backend always sets them, so the API type makes them required.
+            lines.append("\(field.name): AWSDateTime!")
+        }
+        lines += ["_version: Int!", "_deleted: Boolean", "_lastChangedAt: AWSTimestamp!"]
+        lines += relationKeys
+        block("type \(schema.name)", lines)
+    }
+
+    private mutating func writeConnection(_ model: ModelDefinition) {
+        let name = model.schema.name
+        block(
+            "type Model\(name)Connection",
+            ["items: [\(name)]!", "nextToken: String", "startedAt: AWSTimestamp"]
+        )
+    }
+
+    // MARK: Filters and conditions
+
+    private mutating func writeEnumInputs(_ model: ModelDefinition, written: inout Set<String>) {
+        for field in model.schema.fields {
+            switch field.type {
+            case .enumeration(let type) where written.insert(type.name).inserted:
+                block("input Model\(type.name)Input", ["eq: \(type.name)", "ne: \(type.name)"])
+            case .list(of: .enumeration(let type), _) where written.insert("[\(type.name)]").inserted:
+                block(
+                    "input Model\(type.name)ListInput",
+                    [
+                        "eq: [\(type.name)]", "ne: [\(type.name)]", "contains: \(type.name)",
+                        "notContains: \(type.name)",
+                    ]
+                )
+            default:
+                break
+            }
+        }
+    }
+
+    private mutating func writeFilter(_ model: ModelDefinition) {
+        let name = model.schema.name
+        var lines = model.schema.fields.compactMap { field in
+            Self.filterInput(field.type).map { "\(field.name): \($0)" }
+        }
+        lines += [
+            "and: [Model\(name)FilterInput]", "or: [Model\(name)FilterInput]", "not: Model\(name)FilterInput",
+            "_deleted: ModelBooleanInput",
+        ]
+        block("input Model\(name)FilterInput", lines)
+    }
+
+    private mutating func writeCondition(_ model: ModelDefinition) {
+        let schema = model.schema
+        let name = schema.name
+        var lines: [String] = []
+        var timestamps: [String] = []
+        for (field, origin) in zip(schema.fields, model.fields.map(\.origin)) where !isKey(field, of: schema) {
+            guard let input = Self.filterInput(field.type) else { continue }
+            if origin == .timestamp {
+                timestamps.append("\(field.name): \(input)")
+            } else {
+                lines.append("\(field.name): \(input)")
+            }
+        }
+        lines += [
+            "and: [Model\(name)ConditionInput]", "or: [Model\(name)ConditionInput]",
+            "not: Model\(name)ConditionInput", "_deleted: ModelBooleanInput",
+        ]
+        block("input Model\(name)ConditionInput", lines + timestamps)
+    }
+
+    private mutating func writeSubscriptionFilter(_ model: ModelDefinition) {
+        let name = model.schema.name
+        var lines = model.schema.fields.compactMap { field in
+            Self.subscriptionFilterInput(field.type).map { "\(field.name): \($0)" }
+        }
+        lines += [
+            "and: [ModelSubscription\(name)FilterInput]", "or: [ModelSubscription\(name)FilterInput]",
+            "_deleted: ModelBooleanInput",
+        ]
+        block("input ModelSubscription\(name)FilterInput", lines)
+    }
+
+    /// The filter input type of a field, or nil when the transformer does not filter by it
+    /// (non-model types, and lists of them).
+    static func filterInput(_ type: FieldType) -> String? {
+        switch type {
+        case .id: "ModelIDInput"
+        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress: "ModelStringInput"
+        case .int, .timestamp: "ModelIntInput"
+        case .float: "ModelFloatInput"
+        case .boolean: "ModelBooleanInput"
+        case .enumeration(let enumType): "Model\(enumType.name)Input"
+        case .list(of: .enumeration(let enumType), _): "Model\(enumType.name)ListInput"
+        case .list(of: .embedded, _), .embedded: nil
+        case .list(of: let element, _): filterInput(element)
+        }
+    }
+
+    /// The subscription filter input type of a field (enums filter as strings), or nil.
+    static func subscriptionFilterInput(_ type: FieldType) -> String? {
+        switch type {
+        case .id: "ModelSubscriptionIDInput"
+        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress, .enumeration:
+            "ModelSubscriptionStringInput"
+        case .int, .timestamp: "ModelSubscriptionIntInput"
+        case .float: "ModelSubscriptionFloatInput"
+        case .boolean: "ModelSubscriptionBooleanInput"
+        case .list(of: .embedded, _), .embedded: nil
+        case .list(of: let element, _): subscriptionFilterInput(element)
+        }
+    }
+
+    // MARK: Operations
+
+    private func isKey(_ field: ModelField, of schema: ModelSchema) -> Bool {
+        schema.primaryKey.contains(field.name)
+    }
+
+    /// Whether the `@model` argument `option` leaves operation `name` on (absent = all on).
+    private static func enabled(_ option: FieldValue?, _ name: String) -> Bool {
+        switch option {
+        case nil: true
+        case .object(let values)?: values[name].map { $0 != .null } ?? false
+        default: false
+        }
+    }
+
+    private func keyArguments(_ schema: ModelSchema) -> String {
+        schema.primaryKey.compactMap { key in
+            schema.field(named: key).map { "\($0.name): \($0.type.graphQLName)!" }
+        }.joined(separator: ", ")
+    }
+
+    private mutating func collectQueries(_ model: ModelDefinition) {
+        let schema = model.schema
+        let name = schema.name
+        let queries = model.options.queries
+        let get = Self.enabled(queries, "get") ? "get\(name)" : nil
+        let list = Self.enabled(queries, "list") ? "list\(schema.pluralName)" : nil
+        let sync = "sync\(schema.pluralName)"
+        if let get { queryFields.append("\(get)(\(keyArguments(schema))): \(name)") }
+        if let list {
+            queryFields.append(
+                "\(list)(filter: Model\(name)FilterInput, limit: Int, nextToken: String): Model\(name)Connection"
+            )
+        }
+        queryFields.append(
+            "\(sync)(filter: Model\(name)FilterInput, limit: Int, nextToken: String, lastSync: AWSTimestamp): "
+                + "Model\(name)Connection"
+        )
+        let mutations = model.options.mutations
+        let subscriptions = model.options.subscriptions
+        let create = Self.enabled(mutations, "create") ? "create\(name)" : nil
+        let update = Self.enabled(mutations, "update") ? "update\(name)" : nil
+        let delete = Self.enabled(mutations, "delete") ? "delete\(name)" : nil
+        let subscribed: Bool =
+            switch subscriptions {
+            case nil: true
+            case .null?: false
+            case .object(let values)?: values["level"] != .string("off")
+            default: true
+            }
+        operations[name] = AppSyncSchema.ModelOperations(
+            get: get,
+            list: list,
+            sync: sync,
+            create: create,
+            update: update,
+            delete: delete,
+            onCreate: subscribed && create != nil ? "onCreate\(name)" : nil,
+            onUpdate: subscribed && update != nil ? "onUpdate\(name)" : nil,
+            onDelete: subscribed && delete != nil ? "onDelete\(name)" : nil
+        )
+    }
+
+    private mutating func writeMutationInputs(_ model: ModelDefinition) {
+        let schema = model.schema
+        let name = schema.name
+        let writable = zip(schema.fields, model.fields.map(\.origin)).filter { $0.1 != .timestamp }.map(\.0)
+        block(
+            "input Create\(name)Input",
+            writable.map { field in
+                // An `id` key may be left out: the server assigns one.
+                let required = field.isRequired && !(field.name == "id" && field.type == .id)
+                return "\(field.name): \(Self.inputTypeName(field.type))\(required ? "!" : "")"
+            } + ["_version: Int"]
+        )
+        block(
+            "input Update\(name)Input",
+            writable.map { field in
+                "\(field.name): \(Self.inputTypeName(field.type))\(isKey(field, of: schema) ? "!" : "")"
+            } + ["_version: Int"]
+        )
+        block(
+            "input Delete\(name)Input",
+            schema.primaryKey.compactMap { key in schema.field(named: key).map { "\($0.name): \($0.type.graphQLName)!" }
+            }
+                + ["_version: Int"]
+        )
+    }
+
+    private mutating func collectMutations(_ model: ModelDefinition) {
+        let name = model.schema.name
+        guard let operations = operations[name] else { return }
+        for (field, input) in [
+            (operations.create, "Create"), (operations.update, "Update"), (operations.delete, "Delete"),
+        ] {
+            guard let field else { continue }
+            mutationFields.append(
+                "\(field)(input: \(input)\(name)Input!, condition: Model\(name)ConditionInput): \(name)"
+            )
+        }
+    }
+
+    private mutating func collectSubscriptions(_ model: ModelDefinition) {
+        let name = model.schema.name
+        guard let operations = operations[name] else { return }
+        for (field, mutation) in [
+            (operations.onCreate, operations.create), (operations.onUpdate, operations.update),
+            (operations.onDelete, operations.delete),
+        ] {
+            guard let field, let mutation else { continue }
+            subscriptionFields.append(
+                "\(field)(filter: ModelSubscription\(name)FilterInput): \(name) @aws_subscribe(mutations: [\"\(mutation)\"])"
+            )
+        }
+    }
+
+    // MARK: Output
+
+    static func typeName(_ field: ModelField) -> String {
+        field.type.graphQLName + (field.isRequired ? "!" : "")
+    }
+
+    /// The name of a field's type in an input object: non-model types become their `…Input`.
+    static func inputTypeName(_ type: FieldType) -> String {
+        switch type {
+        case .embedded(let embedded): "\(embedded.name)Input"
+        case .list(let element, let required): "[\(inputTypeName(element))\(required ? "!" : "")]"
+        default: type.graphQLName
+        }
+    }
+
+    private mutating func block(_ header: String, _ lines: [String]) {
+        output += header + " {\n"
+        for line in lines { output += "  " + line + "\n" }
+        output += "}\n\n"
+    }
+}

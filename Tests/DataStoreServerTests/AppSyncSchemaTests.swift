@@ -1,0 +1,132 @@
+import DataStore
+import DataStoreSchema
+import DataStoreServer
+import Foundation
+import GraphQL
+import Testing
+
+@Suite("The generated AppSync schema")
+struct AppSyncSchemaTests {
+    /// The schema of PROTOCOL §1's example.
+    static let postSDL = """
+        enum PostStatus { DRAFT PUBLISHED }
+        type Post @model {
+          id: ID!
+          title: String!
+          rating: Int!
+          status: PostStatus!
+        }
+        """
+
+    static func generate(_ sdl: String) throws -> AppSyncSchema {
+        AppSyncSchema(try SchemaParser.parse(sdl))
+    }
+
+    /// The named types of a schema other than GraphQL's own, printed one by one.
+    static func printedTypes(_ schema: GraphQLSchema) -> [String: String] {
+        var types: [String: String] = [:]
+        // (`map`, not `for in`: the map's iterator belongs to a module the tests do not import.)
+        for (name, type) in schema.typeMap.map({ ($0.key, $0.value) }) where !name.hasPrefix("__") {
+            if ["String", "Int", "Float", "Boolean", "ID"].contains(name) { continue }
+            types[name] = printType(type: type)
+        }
+        return types
+    }
+
+    @Test("for PROTOCOL's Post, every type the transformer generates is generated identically")
+    func matchesProtocol() throws {
+        let fixture = try #require(Bundle.module.url(forResource: "Fixtures/post-schema", withExtension: "graphql"))
+        let expected = Self.printedTypes(try buildSchema(source: String(contentsOf: fixture, encoding: .utf8)))
+        let generated = try Self.generate(Self.postSDL)
+        let ours = Self.printedTypes(try buildSchema(source: generated.sdl))
+        for (name, type) in expected.sorted(by: { $0.key < $1.key }) {
+            #expect(ours[name] == type, "type \(name) differs")
+        }
+        // Beyond the protocol's example, only AppSync's other built-in scalars are declared.
+        let extra = Set(ours.keys).subtracting(expected.keys)
+        #expect(extra == ["AWSDate", "AWSTime", "AWSEmail", "AWSJSON", "AWSURL", "AWSPhone", "AWSIPAddress"])
+        let operations = try #require(generated.operations["Post"])
+        #expect(
+            [
+                operations.get, operations.list, operations.sync, operations.create, operations.update,
+                operations.delete, operations.onCreate, operations.onUpdate, operations.onDelete,
+            ] == [
+                "getPost", "listPosts", "syncPosts", "createPost", "updatePost", "deletePost", "onCreatePost",
+                "onUpdatePost", "onDeletePost",
+            ]
+        )
+    }
+
+    @Test("relations, composite keys, lists and embedded types take the transformer's forms")
+    func relationsAndKeys() throws {
+        let generated = try Self.generate(
+            """
+            type Blog @model {
+              id: ID!
+              posts: [Post] @hasMany
+              tags: [String!]
+              address: Address
+            }
+            type Address { street: String! }
+            type Post @model {
+              id: ID!
+              blog: Blog @belongsTo
+            }
+            type Order @model(subscriptions: null, mutations: { create: "createOrder", update: null, delete: "deleteOrder" }) {
+              customerEmail: String! @primaryKey(sortKeyFields: ["number"])
+              number: Int!
+            }
+            """
+        )
+        let types = Self.printedTypes(try buildSchema(source: generated.sdl))
+        let blog = try #require(types["Blog"])
+        #expect(
+            blog.contains(
+                "posts(filter: ModelPostFilterInput, sortDirection: ModelSortDirection, limit: Int, nextToken: String): ModelPostConnection"
+            )
+        )
+        #expect(blog.contains("tags: [String!]") && blog.contains("address: Address"))
+        let post = try #require(types["Post"])
+        #expect(post.contains("blog: Blog") && post.contains("blogPostsId: ID"))
+        // Non-model fields are not filterable; the list of strings filters as a string.
+        let filter = try #require(types["ModelBlogFilterInput"])
+        #expect(filter.contains("tags: ModelStringInput") && !filter.contains("address"))
+        let query = try #require(types["Query"])
+        #expect(query.contains("getOrder(customerEmail: String!, number: Int!): Order"))
+        let delete = try #require(types["DeleteOrderInput"])
+        #expect(delete.contains("customerEmail: String!") && delete.contains("number: Int!"))
+        // Key fields are not conditions.
+        let condition = try #require(types["ModelOrderConditionInput"])
+        #expect(!condition.contains("customerEmail") && !condition.contains("number:"))
+        let mutation = try #require(types["Mutation"])
+        #expect(
+            mutation.contains("createOrder(") && mutation.contains("deleteOrder(") && !mutation.contains("updateOrder(")
+        )
+        #expect(generated.operations["Order"]?.onCreate == nil)
+        #expect(
+            try #require(types["Subscription"]).contains("onCreateBlog(filter: ModelSubscriptionBlogFilterInput): Blog")
+        )
+    }
+
+    @Test("every corpus schema generates a schema a GraphQL engine accepts")
+    func corpus() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "DataStoreSchemaTests/Fixtures/schemas")
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "graphql" }
+        #expect(files.count >= 40)
+        for file in files {
+            let document = try SchemaParser.parse(String(contentsOf: file, encoding: .utf8))
+            let generated = AppSyncSchema(document)
+            do {
+                let schema = try buildSchema(source: generated.sdl)
+                #expect(validateSchema(schema: schema).isEmpty, "\(file.lastPathComponent)")
+                for model in document.models {
+                    #expect(schema.getType(name: "Model\(model.schema.name)Connection") != nil)
+                }
+            } catch {
+                Issue.record("\(file.lastPathComponent): \(error)")
+            }
+        }
+    }
+}
