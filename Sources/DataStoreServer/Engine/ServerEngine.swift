@@ -1,0 +1,480 @@
+public import DataStore
+public import DataStoreSchema
+import Foundation
+
+/// The server's data operations — AppSync's resolvers for a versioned data source (PROTOCOL §3, §4):
+/// versioned creates, updates and soft deletes with conditions and conflict strategies, `get`,
+/// `list` and base/delta `sync` reads with opaque tokens, and expiry of tombstones and deltas.
+///
+/// The GraphQL layer turns requests into these calls; each returns items in the API's shape
+/// (fields, `_version`, `_deleted`, `_lastChangedAt`, `__typename`) or throws a ``ServerError``
+/// with AppSync's error type.
+public final class ServerEngine: Sendable {
+    /// The generated API.
+    public let api: AppSyncSchema
+    let store: any ItemStore
+    let configuration: ServerConfiguration
+    private let models: [String: ServerModel]
+
+    /// The page size when a read asks for none, and the largest page a read may ask for.
+    public static let defaultLimit = 100
+    public static let maximumLimit = 1_000
+    /// How often a write re-reads after losing a race with another write to the same item.
+    static let maximumAttempts = 32
+
+    public init(document: SchemaDocument, store: any ItemStore, configuration: ServerConfiguration = .init()) {
+        api = AppSyncSchema(document)
+        self.store = store
+        self.configuration = configuration
+        models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
+    }
+
+    func model(_ name: String) throws(ServerError) -> ServerModel {
+        guard let model = models[name] else {
+            throw .badRequest("\(name) is not a model of this API.")
+        }
+        return model
+    }
+
+    // MARK: Mutations
+
+    /// `createX`: stores a new item at version 1.
+    ///
+    /// - Throws: `ConditionalCheckFailedException` when the key is taken (by an item or a
+    ///   tombstone) or `condition` does not hold for "no item"; `BadRequestException` for input
+    ///   that does not fit the model.
+    public func create(
+        _ modelName: String,
+        input: [String: FieldValue],
+        condition: FieldValue? = nil
+    )
+        async throws(ServerError) -> FieldValue
+    {
+        let model = try model(modelName)
+        let now = configuration.now()
+        var fields = input
+        fields["_version"] = nil
+        if model.schema.primaryKey == ["id"], fields["id"] == nil || fields["id"] == .null {
+            fields["id"] = .string(UUID().uuidString.lowercased())
+        }
+        let timestamp = FieldValue.string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
+        for name in [model.createdAtField, model.updatedAtField].compactMap(\.self)
+        where fields[name] == nil || fields[name] == .null {
+            fields[name] = timestamp
+        }
+        let item = StoredItem(
+            fields: try checkedFields(fields, of: model, requireAll: true),
+            version: 1,
+            isDeleted: false,
+            lastChangedAt: now
+        )
+        let key = try model.key(of: item.fields)
+        if let condition = try model.predicate(condition, "condition"),
+            !condition.matches(model.schema.fields.map { _ in .null } + [.null, .null, .null])
+        {
+            throw .conditionalCheckFailed("the condition does not hold, as no \(modelName) \(key) exists")
+        }
+        guard try await store.commit(modelName, key: key, expecting: nil, item: item) else {
+            throw .conditionalCheckFailed("a \(modelName) with key \(key) already exists")
+        }
+        return model.output(item)
+    }
+
+    /// `updateX`: applies the input's fields to the stored item when `input._version` is the stored
+    /// version; otherwise the model's conflict strategy decides.
+    public func update(
+        _ modelName: String,
+        input: [String: FieldValue],
+        condition: FieldValue? = nil
+    )
+        async throws(ServerError) -> FieldValue
+    {
+        let model = try model(modelName)
+        let key = try model.key(of: input)
+        let conditionPredicate = try model.predicate(condition, "condition")
+        var changes = input
+        for name in model.schema.primaryKey + ["_version", "_deleted", "_lastChangedAt"] { changes[name] = nil }
+        let changed = try checkedFields(changes, of: model, requireAll: false)
+        for _ in 1...Self.maximumAttempts {
+            guard let current = try await store.item(modelName, key: key) else {
+                throw .conditionalCheckFailed("no \(modelName) with key \(key) exists")
+            }
+            let now = configuration.now()
+            var fields: [String: FieldValue]
+            // The condition reads the stored item, or the merged one when a conflict was settled.
+            var conditionSubject = current
+            if Self.version(input) != current.version || current.isDeleted {
+                switch try await resolveConflict(model, "update", input, condition, current, applying: changed) {
+                case .write(let resolved):
+                    fields = resolved
+                    conditionSubject = current.with(resolved)
+                case .remove:
+                    if let deleted = try await tombstone(model, key, current, now: now) { return deleted }
+                    continue
+                }
+            } else {
+                fields = current.fields.merging(changed) { $1 }
+            }
+            if let updatedAt = model.updatedAtField, changed[updatedAt] == nil {
+                fields[updatedAt] = .string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
+            }
+            let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: false, lastChangedAt: now)
+            if let conditionPredicate, !conditionPredicate.matches(model.filterValues(conditionSubject)) {
+                throw .conditionalCheckFailed("the condition does not hold for \(modelName) \(key)")
+            }
+            if try await store.commit(modelName, key: key, expecting: current.version, item: next) {
+                return model.output(next)
+            }
+        }
+        throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be updated; try again.")
+    }
+
+    /// `deleteX`: turns the item into a tombstone when `input._version` is the stored version.
+    public func delete(
+        _ modelName: String,
+        input: [String: FieldValue],
+        condition: FieldValue? = nil
+    )
+        async throws(ServerError) -> FieldValue
+    {
+        let model = try model(modelName)
+        let key = try model.key(of: input)
+        let conditionPredicate = try model.predicate(condition, "condition")
+        for _ in 1...Self.maximumAttempts {
+            guard let current = try await store.item(modelName, key: key) else {
+                throw .conditionalCheckFailed("no \(modelName) with key \(key) exists")
+            }
+            let now = configuration.now()
+            if Self.version(input) != current.version || current.isDeleted {
+                // A stale delete cannot be merged; only a custom handler may settle it.
+                guard case .custom = configuration.strategy(for: modelName), !current.isDeleted else {
+                    throw conflict(model, current)
+                }
+                switch try await resolveConflict(model, "delete", input, condition, current, applying: [:]) {
+                case .remove: break
+                case .write(let fields):
+                    let next = StoredItem(
+                        fields: fields,
+                        version: current.version + 1,
+                        isDeleted: false,
+                        lastChangedAt: now
+                    )
+                    if try await store.commit(modelName, key: key, expecting: current.version, item: next) {
+                        return model.output(next)
+                    }
+                    continue
+                }
+            }
+            if let conditionPredicate, !conditionPredicate.matches(model.filterValues(current)) {
+                throw .conditionalCheckFailed("the condition does not hold for \(modelName) \(key)")
+            }
+            if let deleted = try await tombstone(model, key, current, now: now) { return deleted }
+        }
+        throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be deleted; try again.")
+    }
+
+    /// Writes `current` as a tombstone; nil when another write came first.
+    private func tombstone(
+        _ model: ServerModel,
+        _ key: String,
+        _ current: StoredItem,
+        now: Int64
+    )
+        async throws(ServerError) -> FieldValue?
+    {
+        var fields = current.fields
+        if let updatedAt = model.updatedAtField {
+            fields[updatedAt] = .string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
+        }
+        let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: true, lastChangedAt: now)
+        return try await store.commit(model.name, key: key, expecting: current.version, item: next)
+            ? model.output(next) : nil
+    }
+
+    private enum Settlement {
+        case write([String: FieldValue])
+        case remove
+    }
+
+    /// What the model's strategy makes of a write whose version is not the stored one.
+    private func resolveConflict(
+        _ model: ServerModel,
+        _ operation: String,
+        _ input: [String: FieldValue],
+        _ condition: FieldValue?,
+        _ current: StoredItem,
+        applying changes: [String: FieldValue]
+    ) async throws(ServerError) -> Settlement {
+        switch configuration.strategy(for: model.name) {
+        case .optimisticConcurrency:
+            throw conflict(model, current)
+        case .automerge:
+            // An update of a deleted item cannot be merged.
+            if current.isDeleted { throw conflict(model, current) }
+            return .write(Self.automerge(server: current.fields, incoming: changes))
+        case .custom(let handler):
+            let request = ConflictRequest(
+                model: model.name,
+                operation: operation,
+                newItem: model.output(current.with(current.fields.merging(changes) { $1 })),
+                existingItem: model.output(current),
+                arguments: .object(["input": .object(input), "condition": condition ?? .null]),
+                identity: nil
+            )
+            let resolution: ConflictResolution
+            do {
+                resolution = try await handler(request)
+            } catch {
+                throw ServerError(
+                    .conflictUnhandled,
+                    "The conflict handler of \(model.name) failed: \(error).",
+                    data: model.output(current)
+                )
+            }
+            switch resolution {
+            case .reject:
+                throw conflict(model, current)
+            case .remove:
+                return .remove
+            case .resolve(let item):
+                guard case .object(var fields) = item else {
+                    throw ServerError(
+                        .conflictUnhandled,
+                        "The conflict handler of \(model.name) resolved to something that is not an item.",
+                        data: model.output(current)
+                    )
+                }
+                for name in ["_version", "_deleted", "_lastChangedAt", "__typename"] { fields[name] = nil }
+                for name in model.schema.primaryKey { fields[name] = current.fields[name] }
+                return .write(try checkedFields(fields, of: model, requireAll: true))
+            }
+        }
+    }
+
+    private func conflict(_ model: ServerModel, _ current: StoredItem) -> ServerError {
+        ServerError(.conflictUnhandled, "Conflict resolver rejects mutation.", data: model.output(current))
+    }
+
+    /// AppSync's AUTOMERGE (PROTOCOL §4.2): the server keeps its scalar values; values it lacks
+    /// (or holds as null) come from the incoming write; lists concatenate; objects merge member by
+    /// member.
+    static func automerge(server: [String: FieldValue], incoming: [String: FieldValue]) -> [String: FieldValue] {
+        var merged = server
+        for (name, value) in incoming {
+            merged[name] = merge(server[name] ?? .null, value)
+        }
+        return merged
+    }
+
+    private static func merge(_ server: FieldValue, _ incoming: FieldValue) -> FieldValue {
+        switch (server, incoming) {
+        case (.null, _): incoming
+        case (_, .null): server
+        case (.list(let kept), .list(let added)): .list(kept + added)
+        case (.object(let kept), .object(let added)): .object(automerge(server: kept, incoming: added))
+        default: server
+        }
+    }
+
+    private static func version(_ input: [String: FieldValue]) -> Int {
+        if case .int(let version)? = input["_version"] { return version }
+        return 0
+    }
+
+    /// The input's fields, each checked and converted; unknown names are refused, and with
+    /// `requireAll` so are missing required fields.
+    private func checkedFields(
+        _ input: [String: FieldValue],
+        of model: ServerModel,
+        requireAll: Bool
+    )
+        throws(ServerError) -> [String: FieldValue]
+    {
+        var fields: [String: FieldValue] = [:]
+        for name in input.keys.sorted() where model.schema.field(named: name) == nil {
+            throw .badRequest(
+                "\(model.name) has no field named \(name); its fields are "
+                    + model.schema.fields.map(\.name).joined(separator: ", ") + "."
+            )
+        }
+        for field in model.schema.fields {
+            guard let value = input[field.name] else {
+                if requireAll, field.isRequired {
+                    throw .badRequest("The input of \(model.name) needs a value for \(field.name).")
+                }
+                continue
+            }
+            fields[field.name] = try model.normalize(value, for: field)
+        }
+        return fields
+    }
+
+    // MARK: Queries
+
+    /// `getX`: the item with the given key, tombstones included (clients filter on `_deleted`).
+    public func get(_ modelName: String, key: [String: FieldValue]) async throws(ServerError) -> FieldValue? {
+        let model = try model(modelName)
+        return try await store.item(modelName, key: model.key(of: key)).map(model.output)
+    }
+
+    /// One page of a read.
+    public struct Page: Sendable {
+        public let items: [FieldValue]
+        public let nextToken: String?
+        public let startedAt: Int64?
+    }
+
+    /// `syncX` (PROTOCOL §3.3): a base page (all items, tombstones within their TTL) or, when
+    /// `lastSync` is within the delta log's TTL, a delta page (every write since `lastSync`).
+    public func sync(
+        _ modelName: String,
+        filter: FieldValue? = nil,
+        limit: Int? = nil,
+        nextToken: String? = nil,
+        lastSync: Int64? = nil
+    ) async throws(ServerError) -> Page {
+        let model = try model(modelName)
+        let limit = try Self.checkedLimit(limit)
+        let predicate = try model.predicate(filter, "filter")
+        let digest = Self.digest(filter)
+        let now = configuration.now()
+        let token: PageToken
+        if let nextToken {
+            token = try PageToken(decoding: nextToken, secret: configuration.tokenSecret)
+            guard token.model == modelName, token.filterDigest == digest, token.source != .list else {
+                throw .badRequest(
+                    "The nextToken belongs to another query; continue with the filter and model it came from."
+                )
+            }
+        } else if let lastSync, lastSync >= now - configuration.deltaSyncTTL.milliseconds {
+            token = PageToken(
+                model: modelName,
+                source: .delta,
+                after: "0",
+                startedAt: now,
+                lastSync: lastSync,
+                filterDigest: digest
+            )
+        } else {
+            token = PageToken(
+                model: modelName,
+                source: .base,
+                after: "",
+                startedAt: now,
+                lastSync: nil,
+                filterDigest: digest
+            )
+        }
+        return try await read(model, token, limit: limit, predicate: predicate, now: now)
+    }
+
+    /// `listX`: a page of items (tombstones included), filtered.
+    public func list(
+        _ modelName: String,
+        filter: FieldValue? = nil,
+        limit: Int? = nil,
+        nextToken: String? = nil
+    )
+        async throws(ServerError) -> Page
+    {
+        let model = try model(modelName)
+        let limit = try Self.checkedLimit(limit)
+        let predicate = try model.predicate(filter, "filter")
+        let digest = Self.digest(filter)
+        var token = PageToken(
+            model: modelName,
+            source: .list,
+            after: "",
+            startedAt: 0,
+            lastSync: nil,
+            filterDigest: digest
+        )
+        if let nextToken {
+            token = try PageToken(decoding: nextToken, secret: configuration.tokenSecret)
+            guard token.model == modelName, token.filterDigest == digest, token.source == .list else {
+                throw .badRequest(
+                    "The nextToken belongs to another query; continue with the filter and model it came from."
+                )
+            }
+        }
+        let page = try await read(model, token, limit: limit, predicate: predicate, now: configuration.now())
+        return Page(items: page.items, nextToken: page.nextToken, startedAt: nil)
+    }
+
+    /// Reads one page from where `token` points. `limit` counts items *read*, as AppSync's does, so
+    /// a filtered page may hold fewer (even none) while more pages follow.
+    private func read(
+        _ model: ServerModel,
+        _ token: PageToken,
+        limit: Int,
+        predicate: PredicateEvaluator?,
+        now: Int64
+    )
+        async throws(ServerError) -> Page
+    {
+        var items: [FieldValue] = []
+        let next: String?
+        switch token.source {
+        case .base, .list:
+            let page = try await store.items(model.name, after: token.after.isEmpty ? nil : token.after, limit: limit)
+            let expired = now - configuration.tombstoneTTL.milliseconds
+            for (_, item) in page {
+                if token.source == .base, item.isDeleted, item.lastChangedAt < expired { continue }
+                if let predicate, !predicate.matches(model.filterValues(item)) { continue }
+                items.append(model.output(item))
+            }
+            next = page.count == limit ? page.last?.key : nil
+        case .delta:
+            let page = try await store.changes(
+                model.name,
+                since: token.lastSync ?? 0,
+                after: Int64(token.after) ?? 0,
+                limit: limit
+            )
+            for (_, item) in page where predicate?.matches(model.filterValues(item)) ?? true {
+                items.append(model.output(item))
+            }
+            next = page.count == limit ? page.last.map { String($0.position) } : nil
+        }
+        let nextToken = next.map {
+            PageToken(
+                model: model.name,
+                source: token.source,
+                after: $0,
+                startedAt: token.startedAt,
+                lastSync: token.lastSync,
+                filterDigest: token.filterDigest
+            ).encode(secret: configuration.tokenSecret)
+        }
+        return Page(items: items, nextToken: nextToken, startedAt: token.source == .list ? nil : token.startedAt)
+    }
+
+    private static func checkedLimit(_ limit: Int?) throws(ServerError) -> Int {
+        guard let limit else { return defaultLimit }
+        guard (1...maximumLimit).contains(limit) else {
+            throw .badRequest("limit must be between 1 and \(maximumLimit); it was \(limit).")
+        }
+        return limit
+    }
+
+    private static func digest(_ filter: FieldValue?) -> String {
+        PageToken.base64URL(Array(SHA256.digest(Array((filter ?? .null).jsonText.utf8)).prefix(12)))
+    }
+
+    // MARK: Expiry
+
+    /// Deletes tombstones older than the tombstone TTL and delta records older than the delta TTL.
+    public func purgeExpired() async throws(ServerError) {
+        let now = configuration.now()
+        try await store.purge(
+            tombstonesBefore: now - configuration.tombstoneTTL.milliseconds,
+            changesBefore: now - configuration.deltaSyncTTL.milliseconds
+        )
+    }
+}
+
+extension StoredItem {
+    func with(_ fields: [String: FieldValue]) -> StoredItem {
+        StoredItem(fields: fields, version: version, isDeleted: isDeleted, lastChangedAt: lastChangedAt)
+    }
+}

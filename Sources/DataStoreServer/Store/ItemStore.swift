@@ -1,0 +1,65 @@
+public import DataStore
+
+/// One stored item of a model: its fields and its sync metadata (PROTOCOL §3.4).
+public struct StoredItem: Hashable, Sendable {
+    /// The item's fields by name, in the stored forms the client uses (so filters compare alike).
+    public var fields: [String: FieldValue]
+    /// 1 after the create, +1 per successful write including the delete.
+    public var version: Int
+    /// Whether the item is a tombstone.
+    public var isDeleted: Bool
+    /// When the item was last written, in milliseconds since 1970.
+    public var lastChangedAt: Int64
+
+    public init(fields: [String: FieldValue], version: Int, isDeleted: Bool, lastChangedAt: Int64) {
+        self.fields = fields
+        self.version = version
+        self.isDeleted = isDeleted
+        self.lastChangedAt = lastChangedAt
+    }
+}
+
+/// Where the server keeps items and the delta log: embedded SQLite or PostgreSQL.
+///
+/// Writes are optimistic: ``commit(_:key:expecting:item:)`` succeeds only if the stored version is
+/// still the one the caller read, so conflict handling (which may call out to a webhook) never
+/// holds a transaction open, and concurrent writers to one item stay linear.
+public protocol ItemStore: Sendable {
+    /// The item of `model` stored under `key`, tombstones included.
+    func item(_ model: String, key: String) async throws(ServerError) -> StoredItem?
+
+    /// Stores `item` under `key` if the stored version is `expected` (nil: nothing is stored), and
+    /// appends it to the delta log, in one transaction. Returns false, writing nothing, when
+    /// another write came first.
+    func commit(
+        _ model: String,
+        key: String,
+        expecting expected: Int?,
+        item: StoredItem
+    ) async throws(ServerError)
+        -> Bool
+
+    /// Items of `model` in key order, after `key` (exclusive), at most `limit`.
+    func items(
+        _ model: String,
+        after key: String?,
+        limit: Int
+    ) async throws(ServerError) -> [(key: String, item: StoredItem)]
+
+    /// Delta-log records of `model` changed at or after `since` (ms), in log order, after log
+    /// position `position` (exclusive), at most `limit`.
+    func changes(
+        _ model: String,
+        since: Int64,
+        after position: Int64,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(position: Int64, item: StoredItem)]
+
+    /// Deletes tombstones last changed before `tombstonesBefore` and delta records before
+    /// `changesBefore` (both in ms).
+    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError)
+
+    /// Releases the store's connections.
+    func close() async
+}

@@ -1,0 +1,203 @@
+import DataStore
+import GRDB
+
+/// The embedded store: one SQLite file (WAL, so sync queries read while mutations write), or
+/// memory for tests.
+///
+/// Items are JSON documents beside indexed metadata columns; every write also appends the item's
+/// new state to the `changes` log that delta syncs read.
+public final class SQLiteItemStore: ItemStore {
+    private let database: any DatabaseWriter
+    private let path: String?
+
+    /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
+    ///
+    /// - Throws: ``ServerError`` when the file cannot be opened or is not a store of this server.
+    public init(path: String?) throws(ServerError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            if let path {
+                database = try DatabasePool(path: path, configuration: configuration)
+            } else {
+                database = try DatabaseQueue(configuration: configuration)
+            }
+            try database.write { db in try Self.migrate(db) }
+        } catch {
+            throw ServerError(
+                .internalFailure,
+                "Could not open the server database at \(path ?? "memory"): \(error). Check that the path is a "
+                    + "writable SQLite file created by datastore-server, or a new path."
+            )
+        }
+    }
+
+    private static func migrate(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS items (
+                    model TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL,
+                    lastChangedAt INTEGER NOT NULL,
+                    PRIMARY KEY (model, key)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS items_tombstones ON items (lastChangedAt) WHERE deleted = 1;
+                CREATE TABLE IF NOT EXISTS changes (
+                    position INTEGER PRIMARY KEY AUTOINCREMENT,
+                    model TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL,
+                    lastChangedAt INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX IF NOT EXISTS changes_by_model ON changes (model, position);
+                CREATE INDEX IF NOT EXISTS changes_by_time ON changes (lastChangedAt);
+                """
+        )
+    }
+
+    private static func decode(_ row: Row, offset: Int = 0) throws -> StoredItem {
+        let text: String = row[offset]
+        guard case .object(let fields) = try FieldValue(jsonText: text) else {
+            throw ServerError(.internalFailure, "A stored item is not a JSON object.")
+        }
+        return StoredItem(
+            fields: fields,
+            version: row[offset + 1],
+            isDeleted: row[offset + 2],
+            lastChangedAt: row[offset + 3]
+        )
+    }
+
+    public func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+        do {
+            return try await database.read { db in
+                try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT fields, version, deleted, lastChangedAt FROM items WHERE model = ? AND key = ?"
+                    ),
+                    arguments: [model, key]
+                ).map { try Self.decode($0) }
+            }
+        } catch {
+            throw .storage(error, "reading \(model) \(key)")
+        }
+    }
+
+    public func commit(
+        _ model: String,
+        key: String,
+        expecting expected: Int?,
+        item: StoredItem
+    ) async throws(ServerError)
+        -> Bool
+    {
+        let fields = FieldValue.object(item.fields).jsonText
+        do {
+            return try await database.write { db in
+                let current = try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT version FROM items WHERE model = ? AND key = ?"),
+                    arguments: [model, key]
+                )
+                guard current == expected else { return false }
+                let arguments: StatementArguments = [
+                    model, key, fields, item.version, item.isDeleted, item.lastChangedAt,
+                ]
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO items (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (model, key) DO UPDATE SET fields = excluded.fields, version = excluded.version,
+                        deleted = excluded.deleted, lastChangedAt = excluded.lastChangedAt
+                        """
+                ).execute(arguments: arguments)
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO changes (model, key, fields, version, deleted, lastChangedAt)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: arguments)
+                return true
+            }
+        } catch {
+            throw .storage(error, "writing \(model) \(key)")
+        }
+    }
+
+    public func items(
+        _ model: String,
+        after key: String?,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(key: String, item: StoredItem)]
+    {
+        do {
+            return try await database.read { db in
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT key, fields, version, deleted, lastChangedAt FROM items
+                            WHERE model = ? AND key > ? ORDER BY key LIMIT ?
+                            """
+                    ),
+                    arguments: [model, key ?? "", limit]
+                )
+                var page: [(key: String, item: StoredItem)] = []
+                while let row = try rows.next() { page.append((row[0], try Self.decode(row, offset: 1))) }
+                return page
+            }
+        } catch {
+            throw .storage(error, "reading \(model) items")
+        }
+    }
+
+    public func changes(
+        _ model: String,
+        since: Int64,
+        after position: Int64,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(position: Int64, item: StoredItem)]
+    {
+        do {
+            return try await database.read { db in
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT position, fields, version, deleted, lastChangedAt FROM changes
+                            WHERE model = ? AND position > ? AND lastChangedAt >= ? ORDER BY position LIMIT ?
+                            """
+                    ),
+                    arguments: [model, position, since, limit]
+                )
+                var page: [(position: Int64, item: StoredItem)] = []
+                while let row = try rows.next() { page.append((row[0], try Self.decode(row, offset: 1))) }
+                return page
+            }
+        } catch {
+            throw .storage(error, "reading \(model) changes")
+        }
+    }
+
+    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+        do {
+            try await database.write { db in
+                try db.execute(
+                    sql: "DELETE FROM items WHERE deleted = 1 AND lastChangedAt < ?",
+                    arguments: [tombstonesBefore]
+                )
+                try db.execute(sql: "DELETE FROM changes WHERE lastChangedAt < ?", arguments: [changesBefore])
+            }
+        } catch {
+            throw .storage(error, "purging expired tombstones and changes")
+        }
+    }
+
+    public func close() async {
+        try? database.close()
+    }
+}

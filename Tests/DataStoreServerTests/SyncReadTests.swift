@@ -1,0 +1,160 @@
+import DataStore
+import Foundation
+import Testing
+
+@testable import DataStoreServer
+
+@Suite("Sync and list reads")
+struct SyncReadTests {
+    /// Reads every page of a sync, checking that `startedAt` stays that of the first page.
+    static func syncAll(
+        _ engine: ServerEngine,
+        filter: FieldValue? = nil,
+        limit: Int? = nil,
+        lastSync: Int64? = nil,
+        clock: TestClock? = nil
+    ) async throws -> (items: [FieldValue], pages: Int, startedAt: Int64?) {
+        var items: [FieldValue] = []
+        var token: String?
+        var pages = 0
+        var startedAt: Int64?
+        repeat {
+            let page = try await engine.sync("Post", filter: filter, limit: limit, nextToken: token, lastSync: lastSync)
+            if pages == 0 { startedAt = page.startedAt } else { #expect(page.startedAt == startedAt) }
+            items += page.items
+            token = page.nextToken
+            pages += 1
+            clock?.advance(by: .seconds(1))
+        } while token != nil
+        return (items, pages, startedAt)
+    }
+
+    static func ids(_ items: [FieldValue]) -> Set<String> {
+        Set(items.compactMap { if case .string(let id)? = $0["id"] { id } else { nil } })
+    }
+
+    @Test("a base sync pages through every item once, with startedAt fixed by the first page")
+    func basePaging() async throws {
+        let clock = TestClock()
+        let engine = try makeEngine(clock: clock)
+        for index in 0..<250 {
+            _ = try await engine.create(
+                "Post",
+                input: ["id": .string("p\(index)"), "title": "T", "rating": .int(index)]
+            )
+        }
+        let start = clock.now
+        let result = try await Self.syncAll(engine, clock: clock)
+        #expect(result.items.count == 250 && Self.ids(result.items).count == 250)
+        #expect(result.pages == 3 && result.startedAt == start)
+        #expect(try await Self.syncAll(engine, limit: 1_000).pages == 1)
+    }
+
+    @Test("a filter applies to each page; limit counts items read, so pages may be short")
+    func filteredPaging() async throws {
+        let engine = try makeEngine()
+        for index in 0..<10_000 {
+            _ = try await engine.create(
+                "Post",
+                input: ["id": .string(String(format: "p%05d", index)), "title": "T", "rating": .int(index % 10)]
+            )
+        }
+        let filter: FieldValue = ["and": [["rating": ["ge": 7]], ["title": ["beginsWith": "T"]]]]
+        let result = try await Self.syncAll(engine, filter: filter, limit: 1_000)
+        #expect(result.pages == 11)  // ten full pages read, then an empty last one
+        #expect(result.items.count == 3_000)
+        #expect(result.items.allSatisfy { if case .int(let rating)? = $0["rating"] { rating >= 7 } else { false } })
+        #expect(Self.ids(result.items).count == 3_000)
+    }
+
+    @Test("bad paging input is refused: limits out of range, tampered or foreign tokens")
+    func badPaging() async throws {
+        let engine = try makeEngine()
+        for index in 0..<3 { _ = try await engine.create("Post", input: ["id": .string("p\(index)"), "title": "T"]) }
+        for limit in [0, -1, 1_001] {
+            await expectServerError(.badRequest) { _ = try await engine.sync("Post", limit: limit) }
+        }
+        let token = try #require(try await engine.sync("Post", limit: 1).nextToken)
+        var tampered = Array(token)
+        tampered[3] = tampered[3] == "A" ? "B" : "A"
+        for bad in [String(tampered), token + "x", "", "not a token", String(token.reversed())] {
+            await expectServerError(.badRequest) { _ = try await engine.sync("Post", limit: 1, nextToken: bad) }
+        }
+        // A token continues only the query it came from.
+        await expectServerError(.badRequest) {
+            _ = try await engine.sync("Post", filter: ["title": ["eq": "T"]], limit: 1, nextToken: token)
+        }
+        await expectServerError(.badRequest) { _ = try await engine.sync("Order", limit: 1, nextToken: token) }
+        await expectServerError(.badRequest) { _ = try await engine.list("Post", limit: 1, nextToken: token) }
+        // A token signed by another server is not accepted either.
+        let other = try makeEngine()
+        await expectServerError(.badRequest) { _ = try await other.sync("Post", limit: 1, nextToken: token) }
+        let next = try await engine.sync("Post", limit: 1, nextToken: token)
+        #expect(next.items.count == 1)
+    }
+
+    @Test("a delta sync returns the writes since lastSync; a lastSync older than the delta TTL gets a base sync")
+    func delta() async throws {
+        let clock = TestClock()
+        let engine = try makeEngine(clock: clock)
+        for index in 0..<3 { _ = try await engine.create("Post", input: ["id": .string("p\(index)"), "title": "T"]) }
+        clock.advance(by: .seconds(10))
+        let lastSync = clock.now
+        clock.advance(by: .seconds(10))
+        _ = try await engine.update("Post", input: ["id": "p0", "_version": 1, "title": "Changed"])
+        _ = try await engine.delete("Post", input: ["id": "p1", "_version": 1])
+        let changes = try await Self.syncAll(engine, lastSync: lastSync).items
+        #expect(changes.count == 2)
+        #expect(changes.contains { $0["id"] == "p0" && $0["title"] == "Changed" && $0["_version"] == 2 })
+        #expect(changes.contains { $0["id"] == "p1" && $0["_deleted"] == true })
+
+        // The delta log covers 30 minutes: at exactly the boundary it is still a delta...
+        clock.advance(by: .seconds(30 * 60 - 10))  // lastSync was 10 s ago
+        #expect(try await Self.syncAll(engine, lastSync: lastSync).items.count == 2)
+        // ...one millisecond later the client gets everything, tombstone included.
+        clock.advance(by: .milliseconds(1))
+        let base = try await Self.syncAll(engine, lastSync: lastSync).items
+        #expect(Self.ids(base) == ["p0", "p1", "p2"])
+    }
+
+    @Test("tombstones leave base syncs after their TTL and are purged with expired deltas")
+    func expiry() async throws {
+        let clock = TestClock()
+        let engine = try makeEngine(clock: clock)
+        _ = try await engine.create("Post", input: ["id": "gone", "title": "T"])
+        _ = try await engine.create("Post", input: ["id": "kept", "title": "T"])
+        _ = try await engine.delete("Post", input: ["id": "gone", "_version": 1])
+        clock.advance(by: .seconds(30 * 24 * 60 * 60))
+        #expect(Self.ids(try await Self.syncAll(engine).items) == ["gone", "kept"])
+        clock.advance(by: .milliseconds(1))
+        #expect(Self.ids(try await Self.syncAll(engine).items) == ["kept"])
+        // listX still shows the tombstone until it is purged.
+        #expect(Self.ids(try await engine.list("Post").items) == ["gone", "kept"])
+        try await engine.purgeExpired()
+        #expect(Self.ids(try await engine.list("Post").items) == ["kept"])
+        #expect(try await engine.store.changes("Post", since: 0, after: 0, limit: 10).isEmpty)
+        // The key is free again.
+        #expect(try await engine.create("Post", input: ["id": "gone", "title": "Back"])["_version"] == 1)
+    }
+
+    @Test("a restart on the same database loses nothing, and tokens signed with the same secret still work")
+    func restart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appending(path: "server.sqlite").path
+        let secret: [UInt8] = Array(repeating: 7, count: 32)
+        let clock = TestClock()
+        let first = try makeEngine(path: path, clock: clock) { $0.tokenSecret = secret }
+        for index in 0..<5 { _ = try await first.create("Post", input: ["id": .string("p\(index)"), "title": "T"]) }
+        _ = try await first.update("Post", input: ["id": "p0", "_version": 1, "title": "U"])
+        let token = try #require(try await first.sync("Post", limit: 2).nextToken)
+        await first.store.close()
+
+        let second = try makeEngine(path: path, clock: clock) { $0.tokenSecret = secret }
+        #expect(try await second.get("Post", key: ["id": "p0"])?["_version"] == 2)
+        let rest = try await second.sync("Post", limit: 10, nextToken: token)
+        #expect(rest.items.count == 3)
+        #expect(try await second.store.changes("Post", since: 0, after: 0, limit: 10).count == 6)
+    }
+}
