@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "datastore-modelgen", targets: ["datastore-modelgen"]),
         .executable(name: "datastore-demo", targets: ["datastore-demo"]),
         .library(name: "DataStoreServer", targets: ["DataStoreServer"]),
+        .executable(name: "datastore-server", targets: ["datastore-server"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [
@@ -30,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through GraphQL; named here because its OrderedDictionary is GraphQL's map type.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // Already in the graph through Hummingbird; named here for its header types.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -59,6 +64,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "datastore-server",
+            dependencies: [
+                "DataStoreServer",
+                "DataStoreSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -122,7 +139,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DataStoreServerTests",
-            dependencies: ["DataStoreServer", .product(name: "GraphQL", package: "GraphQL")],
+            dependencies: [
+                "DataStoreServer",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -22,6 +22,12 @@ let engineSchema = """
       status: Status
       tags: [String]
       publishedAt: AWSDateTime
+      comments: [Comment] @hasMany
+    }
+    type Comment @model {
+      id: ID!
+      content: String!
+      post: Post @belongsTo
     }
     type Order @model {
       customerEmail: String! @primaryKey(sortKeyFields: ["number"])

@@ -145,6 +145,51 @@ struct PredicateDifferentialTests {
         #expect(pairs >= 10_000)
     }
 
+    @Test("a predicate written as an AppSync filter and read back selects the same rows")
+    func graphQLFilterRoundTrip() throws {
+        let seed = SeededRandom.seed(named: "filters")
+        print(
+            "PredicateDifferentialTests.graphQLFilterRoundTrip seed: \(seed) (replay with DATASTORE_TEST_SEED=\(seed))"
+        )
+        var generator = Generator(random: SeededRandom(seed: seed))
+        let rows = (0..<150).map { generator.row($0) }
+        let schema = Everything.schema
+        for _ in 0..<250 {
+            let predicate = generator.predicate()
+            let resolved = try predicate.resolve(against: schema)
+            let filter = resolved.graphQLFilter(schema: schema)
+            // Through JSON text, as the filter travels.
+            let parsed = try ModelPredicate(graphQLFilter: FieldValue(jsonText: filter.jsonText))
+            let evaluator = try PredicateEvaluator(parsed, schema: schema)
+            for row in rows {
+                #expect(
+                    evaluator.matches(row.fieldValues) == resolved.evaluate(row.fieldValues),
+                    "seed \(seed): \(predicate)\nfilter: \(filter.jsonText)\nrow \(row.id)"
+                )
+            }
+        }
+    }
+
+    @Test("filters that are not filters are refused with the path of the problem")
+    func badGraphQLFilters() {
+        for (filter, path) in [
+            ("[1]", "filter"), ("{\"rating\": 4}", "filter.rating"),
+            ("{\"rating\": {\"near\": 4}}", "filter.rating.near"),
+            ("{\"or\": [{}, {\"title\": {\"between\": [1]}}]}", "filter.or[1].title.between"),
+            ("{\"title\": {\"beginsWith\": 3}}", "filter.title.beginsWith"), ("{\"not\": 5}", "filter.not"),
+            ("{\"title\": {\"size\": {\"eq\": 3}}}", "filter.title.size"),
+        ] {
+            do {
+                _ = try ModelPredicate(graphQLFilter: FieldValue(jsonText: filter))
+                Issue.record("accepted \(filter)")
+            } catch let error as DataStoreError {
+                #expect(error.code == .invalidPredicate && error.message.contains(path + " "), "\(filter): \(error)")
+            } catch {
+                Issue.record("\(filter): \(error)")
+            }
+        }
+    }
+
     @Test("random multi-field sorts give the same order in SQL and in memory")
     func sortsAgree() async throws {
         let seed = SeededRandom.seed(named: "sorts")

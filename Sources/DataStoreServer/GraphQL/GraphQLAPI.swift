@@ -1,0 +1,439 @@
+public import DataStore
+import DataStoreSchema
+import GraphQL
+import OrderedCollections
+
+/// Executes GraphQL requests against the generated AppSync API (PROTOCOL §2): the schema is built
+/// at run time from ``AppSyncSchema/sdl`` and its root fields resolve through a ``ServerEngine``.
+///
+/// Responses are AppSync's envelopes: `data`, and `errors` whose objects carry `errorType` and
+/// `data` as top-level keys.
+public final class GraphQLAPI: Sendable {
+    /// The engine the resolvers call.
+    public let engine: ServerEngine
+    /// The deepest selection a request may make (`post { comments { items { post { … } } } }`).
+    public let maximumDepth: Int
+    let schema: GraphQLSchema
+
+    /// Builds the executable schema for `engine`'s API.
+    ///
+    /// - Throws: ``ServerError`` when the generated schema is not valid GraphQL (a bug: every
+    ///   schema the parser accepts should generate a valid API).
+    public init(engine: ServerEngine, maximumDepth: Int = 12) throws(ServerError) {
+        self.engine = engine
+        self.maximumDepth = maximumDepth
+        do {
+            schema = try buildSchema(source: engine.api.sdl)
+        } catch {
+            throw ServerError(.internalFailure, "The generated AppSync schema is not valid GraphQL: \(error).")
+        }
+        try attachResolvers()
+    }
+
+    // MARK: Executing requests
+
+    /// Executes one request: `{"query": …, "variables": {…}, "operationName": …}`.
+    ///
+    /// Returns the response body and its HTTP status: 200 for anything GraphQL answers (with
+    /// `errors` when it failed), 400 when the body is not a GraphQL request.
+    public func execute(_ body: FieldValue) async -> (status: Int, response: FieldValue) {
+        guard case .object(let request) = body, case .string(let query)? = request["query"] else {
+            return (400, Self.failure(.badRequest("The body must be a JSON object with a \"query\" string.")))
+        }
+        var variables: [String: Map] = [:]
+        switch request["variables"] {
+        case nil, .null?: break
+        case .object(let values)?: variables = values.mapValues(Self.map)
+        default: return (400, Self.failure(.badRequest("\"variables\" must be a JSON object.")))
+        }
+        var operationName: String?
+        switch request["operationName"] {
+        case nil, .null?: break
+        case .string(let name)?: operationName = name
+        default: return (400, Self.failure(.badRequest("\"operationName\" must be a string.")))
+        }
+        return (200, await execute(query: query, variables: variables, operationName: operationName))
+    }
+
+    func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {
+        let document: Document
+        do {
+            document = try parse(source: Source(body: query, name: "GraphQL request"))
+        } catch let error as GraphQLError {
+            return Self.response(data: nil, errors: [error])
+        } catch {
+            return Self.failure(.badRequest("The query could not be parsed: \(error)."))
+        }
+        let problems = validate(schema: schema, ast: document)
+        if !problems.isEmpty { return Self.response(data: nil, errors: problems) }
+        if let problem = depthProblem(document) { return Self.failure(problem) }
+        if document.definitions.contains(where: { ($0 as? OperationDefinition)?.operation == .subscription }) {
+            return Self.failure(
+                .badRequest("Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).")
+            )
+        }
+        do {
+            let result = try await GraphQL.execute(
+                schema: schema,
+                documentAST: document,
+                rootValue: (),
+                context: (),
+                variableValues: variables,
+                operationName: operationName
+            )
+            return Self.response(data: result.data, errors: result.errors)
+        } catch let error as GraphQLError {
+            return Self.response(data: nil, errors: [error])
+        } catch {
+            return Self.failure(ServerError(.internalFailure, "The request failed: \(error)."))
+        }
+    }
+
+    /// Refuses selections nested deeper than ``maximumDepth`` (fragments included).
+    private func depthProblem(_ document: Document) -> ServerError? {
+        var fragments: [String: FragmentDefinition] = [:]
+        for case let fragment as FragmentDefinition in document.definitions {
+            fragments[fragment.name.value] = fragment
+        }
+        func depth(_ set: SelectionSet?, visiting: Set<String>) -> Int {
+            guard let set else { return 0 }
+            var deepest = 0
+            for selection in set.selections {
+                switch selection {
+                case let field as Field:
+                    deepest = max(deepest, 1 + depth(field.selectionSet, visiting: visiting))
+                case let inline as InlineFragment:
+                    deepest = max(deepest, depth(inline.selectionSet, visiting: visiting))
+                case let spread as FragmentSpread:
+                    let name = spread.name.value
+                    guard !visiting.contains(name), let fragment = fragments[name] else { continue }
+                    deepest = max(deepest, depth(fragment.selectionSet, visiting: visiting.union([name])))
+                default:
+                    continue
+                }
+                if deepest > maximumDepth { return deepest }
+            }
+            return deepest
+        }
+        for case let operation as OperationDefinition in document.definitions {
+            let found = depth(operation.selectionSet, visiting: [])
+            if found > maximumDepth {
+                return .badRequest(
+                    "The query nests selections \(found) levels deep; this server allows \(maximumDepth)."
+                )
+            }
+        }
+        return nil
+    }
+
+    // MARK: Resolvers
+
+    private func attachResolvers() throws(ServerError) {
+        do {
+            for (modelName, operations) in engine.api.operations {
+                try attachModelResolvers(modelName, operations)
+            }
+            try attachRelationResolvers()
+            if let timestamp = schema.getType(name: "AWSTimestamp") as? GraphQLScalarType {
+                timestamp.parseValue = { value in
+                    guard case .number(let number) = value, number.storageType == .int else {
+                        throw GraphQLError(
+                            message: "AWSTimestamp must be an integer (milliseconds or seconds since 1970)."
+                        )
+                    }
+                    return value
+                }
+            }
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw ServerError(.internalFailure, "Could not attach the API's resolvers: \(error).")
+        }
+    }
+
+    /// Replaces `type`'s fields by the same fields with `resolvers` attached.
+    private func attach(_ type: GraphQLObjectType?, _ resolvers: [String: GraphQLFieldResolve]) throws {
+        guard let type, !resolvers.isEmpty else { return }
+        let fields = try type.fields()
+        for (name, resolve) in resolvers { fields[name]?.resolve = resolve }
+        type.fields = { fields }
+    }
+
+    private func attachModelResolvers(_ model: String, _ operations: AppSyncSchema.ModelOperations) throws {
+        let engine = self.engine
+        var queries: [String: GraphQLFieldResolve] = [:]
+        if let get = operations.get {
+            queries[get] = { _, args, _, _ in
+                guard let item = try await engine.get(model, key: Self.object(args)) else { return nil }
+                return Self.output(item)
+            }
+        }
+        if let list = operations.list {
+            queries[list] = { _, args, _, _ in
+                let arguments = Self.object(args)
+                let page = try await engine.list(
+                    model,
+                    filter: arguments["filter"],
+                    limit: try Self.int(arguments["limit"], "limit"),
+                    nextToken: Self.string(arguments["nextToken"])
+                )
+                return Self.output(page)
+            }
+        }
+        queries[operations.sync] = { _, args, _, _ in
+            let arguments = Self.object(args)
+            let page = try await engine.sync(
+                model,
+                filter: arguments["filter"],
+                limit: try Self.int(arguments["limit"], "limit"),
+                nextToken: Self.string(arguments["nextToken"]),
+                lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init)
+            )
+            return Self.output(page)
+        }
+        try attach(schema.queryType, queries)
+
+        var mutations: [String: GraphQLFieldResolve] = [:]
+        typealias Write =
+            @Sendable (ServerEngine, String, [String: FieldValue], FieldValue?) async throws(ServerError) ->
+            FieldValue
+        let writes: [(String?, Write)] = [
+            (
+                operations.create,
+                { engine, model, input, condition throws(ServerError) in
+                    try await engine.create(model, input: input, condition: condition)
+                }
+            ),
+            (
+                operations.update,
+                { engine, model, input, condition throws(ServerError) in
+                    try await engine.update(model, input: input, condition: condition)
+                }
+            ),
+            (
+                operations.delete,
+                { engine, model, input, condition throws(ServerError) in
+                    try await engine.delete(model, input: input, condition: condition)
+                }
+            ),
+        ]
+        for case (let name?, let write) in writes {
+            mutations[name] = { _, args, _, _ in
+                let arguments = Self.object(args)
+                guard case .object(let input)? = arguments["input"] else {
+                    throw ServerError.badRequest("\(name) needs an input object.")
+                }
+                return Self.output(try await write(engine, model, input, arguments["condition"]))
+            }
+        }
+        try attach(schema.mutationType, mutations)
+    }
+
+    /// Relation fields resolve for clients that select them (`post { comments { items { … } } }`).
+    private func attachRelationResolvers() throws {
+        let engine = self.engine
+        for definition in engine.api.document.models {
+            let source = definition.schema
+            var resolvers: [String: GraphQLFieldResolve] = [:]
+            for relation in source.relations {
+                guard let target = engine.api.document.model(named: relation.relatedModel)?.schema else { continue }
+                let localFields = relation.localFields.isEmpty ? source.primaryKey : relation.localFields
+                var targetFields = relation.relatedFields.isEmpty ? target.primaryKey : relation.relatedFields
+                targetFields = Array(targetFields.prefix(localFields.count))
+                resolvers[relation.name] = Self.relationResolver(
+                    engine: engine,
+                    target: target.name,
+                    localFields: localFields,
+                    targetFields: targetFields,
+                    byKey: targetFields == target.primaryKey && relation.kind != .hasMany,
+                    isMany: relation.kind == .hasMany
+                )
+            }
+            try attach(schema.getType(name: source.name) as? GraphQLObjectType, resolvers)
+        }
+    }
+
+    /// Resolves a relation field from the parent item's key values: a `get` when they are the
+    /// related model's key, else a filtered `list` (a page for to-many relations, the first item
+    /// for to-one).
+    private static func relationResolver(
+        engine: ServerEngine,
+        target: String,
+        localFields: [String],
+        targetFields: [String],
+        byKey: Bool,
+        isMany: Bool
+    ) -> GraphQLFieldResolve {
+        { (parent: any Sendable, args: Map, _: any Sendable, _: GraphQLResolveInfo) async throws -> (any Sendable)? in
+            guard let parent = parent as? [String: any Sendable] else { return nil }
+            var key: [String: FieldValue] = [:]
+            for (local, remote) in zip(localFields, targetFields) {
+                guard let found = parent[local], let value = keyValue(found) else {
+                    if isMany { return output(ServerEngine.Page(items: [], nextToken: nil, startedAt: nil)) }
+                    return nil
+                }
+                key[remote] = value
+            }
+            if byKey {
+                guard let item = try await engine.get(target, key: key) else { return nil }
+                return output(item)
+            }
+            let arguments = object(args)
+            var conditions: [FieldValue] = key.sorted { $0.key < $1.key }.map {
+                .object([$0.key: .object(["eq": $0.value])])
+            }
+            if let filter = arguments["filter"], filter != .null { conditions.append(filter) }
+            let page = try await engine.list(
+                target,
+                filter: .object(["and": .list(conditions)]),
+                limit: isMany ? try int(arguments["limit"], "limit") : ServerEngine.maximumLimit,
+                nextToken: string(arguments["nextToken"])
+            )
+            if isMany { return output(page) }
+            guard let first = page.items.first else { return nil }
+            return output(first)
+        }
+    }
+
+    // MARK: Values
+
+    private static func object(_ map: Map) -> [String: FieldValue] {
+        if case .object(let members) = fieldValue(map) { return members }
+        return [:]
+    }
+
+    private static func int(_ value: FieldValue?, _ name: String) throws(ServerError) -> Int? {
+        switch value {
+        case nil, .null?: return nil
+        case .int(let number)?: return number
+        default: throw .badRequest("\(name) must be an integer.")
+        }
+    }
+
+    private static func string(_ value: FieldValue?) -> String? {
+        if case .string(let text)? = value { return text }
+        return nil
+    }
+
+    /// A GraphQL value as a ``FieldValue``; `undefined` members are left out.
+    static func fieldValue(_ map: Map) -> FieldValue {
+        switch map {
+        case .undefined, .null: .null
+        case .bool(let value): .bool(value)
+        case .number(let number):
+            number.storageType == .double ? .double(number.doubleValue) : .int(number.intValue)
+        case .string(let value): .string(value)
+        case .array(let values): .list(values.map(fieldValue))
+        case .dictionary(let members):
+            .object(
+                Dictionary(
+                    members.filter { if case .undefined = $0.value { false } else { true } }
+                        .map { ($0.key, fieldValue($0.value)) },
+                    uniquingKeysWith: { $1 }
+                )
+            )
+        }
+    }
+
+    /// A resolver's source value as a ``FieldValue`` (for relation keys).
+    private static func keyValue(_ value: any Sendable) -> FieldValue? {
+        switch value {
+        case let text as String: .string(text)
+        case let number as Int: .int(number)
+        case let number as Double: .double(number)
+        case let flag as Bool: .bool(flag)
+        default: nil
+        }
+    }
+
+    static func map(_ value: FieldValue) -> Map {
+        switch value {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .int(let number): .number(Number(number))
+        case .double(let number): .number(Number(number))
+        case .string(let text): .string(text)
+        case .list(let values): .array(values.map(map))
+        case .object(let members):
+            .dictionary(
+                OrderedDictionary(
+                    uniqueKeysWithValues: members.sorted { $0.key < $1.key }.map { ($0.key, map($0.value)) }
+                )
+            )
+        }
+    }
+
+    /// An item or value as the executor's default resolvers read it: dictionaries, arrays and
+    /// Swift scalars; null members are left out.
+    static func output(_ value: FieldValue) -> any Sendable {
+        switch value {
+        case .null: return Optional<String>.none as any Sendable
+        case .bool(let flag): return flag
+        case .int(let number): return number
+        case .double(let number): return number
+        case .string(let text): return text
+        case .list(let values): return values.map(output)
+        case .object(let members):
+            var object: [String: any Sendable] = [:]
+            for (name, member) in members where member != .null { object[name] = output(member) }
+            return object
+        }
+    }
+
+    static func output(_ page: ServerEngine.Page) -> any Sendable {
+        var connection: [String: any Sendable] = ["items": page.items.map(output)]
+        if let nextToken = page.nextToken { connection["nextToken"] = nextToken }
+        if let startedAt = page.startedAt { connection["startedAt"] = Int(startedAt) }
+        return connection
+    }
+
+    // MARK: Responses
+
+    static func failure(_ error: ServerError) -> FieldValue {
+        .object(["data": .null, "errors": .list([errorObject(error, path: nil, locations: [])])])
+    }
+
+    static func errorObject(_ error: ServerError, path: FieldValue?, locations: [FieldValue]) -> FieldValue {
+        var object: [String: FieldValue] = [
+            "errorType": .string(error.errorType.rawValue),
+            "message": .string(error.message),
+            "data": error.data ?? .null,
+            "errorInfo": .null,
+        ]
+        if let path { object["path"] = path }
+        if !locations.isEmpty { object["locations"] = .list(locations) }
+        return .object(object)
+    }
+
+    static func response(data: Map?, errors: [GraphQLError]) -> FieldValue {
+        var response: [String: FieldValue] = ["data": data.map(fieldValue) ?? .null]
+        if !errors.isEmpty {
+            response["errors"] = .list(
+                errors.map { error in
+                    let locations = error.locations.map { location -> FieldValue in
+                        .object(["line": .int(location.line), "column": .int(location.column)])
+                    }
+                    let path: FieldValue? =
+                        error.path.elements.isEmpty
+                        ? nil
+                        : FieldValue.list(
+                            error.path.elements.map { element in
+                                switch element {
+                                case .index(let index): .int(index)
+                                case .key(let key): .string(key)
+                                }
+                            }
+                        )
+                    if let original = error.originalError as? ServerError {
+                        return errorObject(original, path: path, locations: locations)
+                    }
+                    var object: [String: FieldValue] = ["message": .string(error.message)]
+                    if !locations.isEmpty { object["locations"] = .list(locations) }
+                    if let path { object["path"] = path }
+                    return .object(object)
+                }
+            )
+        }
+        return .object(response)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import DataStoreSchema
+import DataStoreServer
+import Foundation
+import Hummingbird
+
+/// `datastore-server`: an AppSync-compatible backend for a GraphQL schema.
+@main
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "datastore-server",
+        abstract: "Serve the AppSync API of a GraphQL schema, with sync, versions and conflict resolution.",
+        discussion: """
+            Stores items in an embedded SQLite file (datastore.sqlite in the working directory unless \
+            --database names another). Prints the endpoint and the API key on start; SIGTERM or SIGINT \
+            stop it after in-flight requests finish.
+            """
+    )
+
+    @Option(name: .long, help: "The GraphQL schema file (the one the app's models are generated from).")
+    var schema: String
+
+    @Option(name: .long, help: "The SQLite database file.")
+    var database = "datastore.sqlite"
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on (0 picks a free one).")
+    var port = 4000
+
+    @Option(
+        name: .customLong("api-key"),
+        help: "An API key clients must send in x-api-key (repeatable). Default: a new random key."
+    )
+    var apiKeys: [String] = []
+
+    @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
+    var maximumBodySize = 1 << 20
+
+    func run() async throws {
+        let source: String
+        do {
+            source = try String(contentsOfFile: schema, encoding: .utf8)
+        } catch {
+            throw ValidationError("Cannot read the schema file \(schema): \(error.localizedDescription)")
+        }
+        let document: SchemaDocument
+        do {
+            document = try SchemaParser.parse(source)
+        } catch {
+            throw ValidationError("\(schema) is not a valid schema:\n\(error)")
+        }
+        let store = try SQLiteItemStore(path: database)
+        let engine = ServerEngine(document: document, store: store)
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.maximumBodySize = maximumBodySize
+        let keys =
+            apiKeys.isEmpty
+            ? ["da2-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")] : apiKeys
+        options.apiKeys = Set(keys)
+        let host = self.host
+        let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options).makeApplication {
+            port in
+            // Written unbuffered, so that a log file or a pipe sees the endpoint at once.
+            let banner = """
+                datastore-server is serving \(document.models.count) models
+                  GraphQL endpoint:   http://\(host):\(port)/graphql
+                  real-time endpoint: ws://\(host):\(port)/graphql/realtime (subscriptions: not served yet)
+                  API key:            \(keys.joined(separator: ", "))
+
+                """
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }
+        try await application.runService()
+        await store.close()
+    }
+}
