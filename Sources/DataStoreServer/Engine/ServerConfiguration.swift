@@ -51,9 +51,10 @@ public struct ServerConfiguration: Sendable {
     public var deltaSyncTTL: Duration = .seconds(30 * 60)
     /// How long tombstones are kept (AppSync's BaseTableTTL: 30 days).
     public var tombstoneTTL: Duration = .seconds(30 * 24 * 60 * 60)
-    /// The key that authenticates `nextToken`s. Random per process unless set; set it (32 random
-    /// bytes) so that tokens survive a restart or work across instances.
-    public var tokenSecret: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    /// The key that authenticates `nextToken`s. When nil (the default), the store's own key is
+    /// used: created at random with the database and kept in it, so tokens survive restarts and
+    /// work on every server sharing the database.
+    public var tokenSecret: [UInt8]?
     /// The current time in milliseconds since 1970. Tests inject a clock they control.
     public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

@@ -15,6 +15,8 @@ public final class ServerEngine: Sendable {
     let store: any ItemStore
     let configuration: ServerConfiguration
     private let models: [String: ServerModel]
+    /// The key that signs `nextToken`s.
+    private let tokenSecret: [UInt8]
 
     /// The page size when a read asks for none, and the largest page a read may ask for.
     public static let defaultLimit = 100
@@ -27,6 +29,7 @@ public final class ServerEngine: Sendable {
         self.store = store
         self.configuration = configuration
         models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
+        tokenSecret = configuration.tokenSecret ?? store.tokenSecret
     }
 
     func model(_ name: String) throws(ServerError) -> ServerModel {
@@ -340,7 +343,7 @@ public final class ServerEngine: Sendable {
         let now = configuration.now()
         let token: PageToken
         if let nextToken {
-            token = try PageToken(decoding: nextToken, secret: configuration.tokenSecret)
+            token = try PageToken(decoding: nextToken, secret: tokenSecret)
             guard token.model == modelName, token.filterDigest == digest, token.source != .list else {
                 throw .badRequest(
                     "The nextToken belongs to another query; continue with the filter and model it came from."
@@ -390,7 +393,7 @@ public final class ServerEngine: Sendable {
             filterDigest: digest
         )
         if let nextToken {
-            token = try PageToken(decoding: nextToken, secret: configuration.tokenSecret)
+            token = try PageToken(decoding: nextToken, secret: tokenSecret)
             guard token.model == modelName, token.filterDigest == digest, token.source == .list else {
                 throw .badRequest(
                     "The nextToken belongs to another query; continue with the filter and model it came from."
@@ -444,7 +447,7 @@ public final class ServerEngine: Sendable {
                 startedAt: token.startedAt,
                 lastSync: token.lastSync,
                 filterDigest: token.filterDigest
-            ).encode(secret: configuration.tokenSecret)
+            ).encode(secret: tokenSecret)
         }
         return Page(items: items, nextToken: nextToken, startedAt: token.source == .list ? nil : token.startedAt)
     }

@@ -25,6 +25,9 @@ public struct StoredItem: Hashable, Sendable {
 /// still the one the caller read, so conflict handling (which may call out to a webhook) never
 /// holds a transaction open, and concurrent writers to one item stay linear.
 public protocol ItemStore: Sendable {
+    /// A random key created with the database and kept in it, which signs pagination tokens.
+    var tokenSecret: [UInt8] { get }
+
     /// The item of `model` stored under `key`, tombstones included.
     func item(_ model: String, key: String) async throws(ServerError) -> StoredItem?
 

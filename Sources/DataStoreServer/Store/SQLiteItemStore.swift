@@ -1,4 +1,5 @@
 import DataStore
+import Foundation
 import GRDB
 
 /// The embedded store: one SQLite file (WAL, so sync queries read while mutations write), or
@@ -9,6 +10,7 @@ import GRDB
 public final class SQLiteItemStore: ItemStore {
     private let database: any DatabaseWriter
     private let path: String?
+    public let tokenSecret: [UInt8]
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
@@ -23,7 +25,21 @@ public final class SQLiteItemStore: ItemStore {
             } else {
                 database = try DatabaseQueue(configuration: configuration)
             }
-            try database.write { db in try Self.migrate(db) }
+            tokenSecret = try database.write { db in
+                try Self.migrate(db)
+                // Created once, with the database; every later open reads the same key.
+                let fresh = (0..<32).map { _ in UInt8.random(in: 0...255) }
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO settings (name, value) VALUES ('tokenSecret', ?)",
+                    arguments: [Data(fresh)]
+                )
+                guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'tokenSecret'"),
+                    stored.count == 32
+                else {
+                    throw ServerError(.internalFailure, "The database's token key is damaged.")
+                }
+                return Array(stored)
+            }
         } catch {
             throw ServerError(
                 .internalFailure,
@@ -57,6 +73,7 @@ public final class SQLiteItemStore: ItemStore {
                 ) STRICT;
                 CREATE INDEX IF NOT EXISTS changes_by_model ON changes (model, position);
                 CREATE INDEX IF NOT EXISTS changes_by_time ON changes (lastChangedAt);
+                CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
                 """
         )
     }
