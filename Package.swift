@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "datastore-demo", targets: ["datastore-demo"]),
         .library(name: "DataStoreServer", targets: ["DataStoreServer"]),
         .executable(name: "datastore-server", targets: ["datastore-server"]),
+        .library(name: "DataStoreTesting", targets: ["DataStoreTesting"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // Already in the graph through Hummingbird; named here for its header types.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -66,6 +68,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A server in the test process, in one line.
+        .target(
+            name: "DataStoreTesting",
+            dependencies: [
+                "DataStoreServer",
+                "DataStoreSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -141,6 +154,7 @@ let package = Package(
             name: "DataStoreServerTests",
             dependencies: [
                 "DataStoreServer",
+                "DataStoreTesting",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
