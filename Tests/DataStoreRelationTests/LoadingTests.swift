@@ -1,3 +1,4 @@
+import DataStoreTestSupport
 import Foundation
 import GRDB
 import RelationModels
@@ -58,10 +59,9 @@ struct LoadingTests {
 
     @Test("a required relation whose model is gone throws relatedModelMissing; an optional one is nil")
     func missingTargets() async throws {
-        let directory = FileManager.default.temporaryDirectory.appending(path: "relation-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appending(path: "store.sqlite")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file()
         var store = try await DataStore(models: AppModels.models, storage: .file(at: path))
         let fixture = try await Fixture.make(in: store, posts: 1, comments: 1)
         let customer = try await store.save(Customer(email: "a@example.com", name: "A"))

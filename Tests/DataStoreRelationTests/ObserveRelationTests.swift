@@ -1,3 +1,4 @@
+import DataStoreTestSupport
 import Foundation
 import RelationModels
 import Testing

@@ -1,3 +1,4 @@
+import DataStoreTestSupport
 import Foundation
 import RelationModels
 import Testing
@@ -106,13 +107,13 @@ struct RelationPredicateTests {
     /// evaluator must select the same models.
     @Test("SQL and in-memory evaluation agree on random predicates across relations")
     func differential() async throws {
-        var random = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 0...UInt64.max, using: &random)
-        var generator = SplitMix(seed: seed)
+        let seed = SeededRandom.seed(named: "relation predicates")
+        print("RelationPredicateTests.differential seed: \(seed) (replay with DATASTORE_TEST_SEED=\(seed))")
+        var generator = SeededRandom(seed: seed)
         try await withStore(.sqliteFile) { sqlite in
             try await withStore(.ephemeral) { memory in
                 for store in [sqlite, memory] {
-                    var local = SplitMix(seed: seed)
+                    var local = SeededRandom(seed: seed)
                     try await Self.populate(store, &local)
                     try await Self.populateFolders(store, &local)
                 }
@@ -134,7 +135,7 @@ struct RelationPredicateTests {
         }
     }
 
-    static func populate(_ store: DataStore, _ random: inout SplitMix) async throws {
+    static func populate(_ store: DataStore, _ random: inout SeededRandom) async throws {
         var blogs: [Blog] = []
         for index in 0..<3 { blogs.append(try await store.save(Blog(id: "b\(index)", name: ["a", "b", "c"][index]))) }
         var posts: [Post] = []
@@ -154,7 +155,7 @@ struct RelationPredicateTests {
     }
 
     /// Folders with null, dangling and cyclic parent keys.
-    static func populateFolders(_ store: DataStore, _ random: inout SplitMix) async throws {
+    static func populateFolders(_ store: DataStore, _ random: inout SeededRandom) async throws {
         for index in 0..<15 {
             let parent: String?
             switch random.next() % 4 {
@@ -166,7 +167,7 @@ struct RelationPredicateTests {
         }
     }
 
-    static func folderPredicate(_ random: inout SplitMix, depth: Int) -> QueryPredicate<Folder> {
+    static func folderPredicate(_ random: inout SeededRandom, depth: Int) -> QueryPredicate<Folder> {
         switch random.next() % (depth > 0 ? 6 : 3) {
         case 0: return \.name == "n\(random.next() % 3)"
         case 1: return \.parentID == nil
@@ -177,7 +178,7 @@ struct RelationPredicateTests {
         }
     }
 
-    static func commentPredicate(_ random: inout SplitMix, depth: Int) -> QueryPredicate<Comment> {
+    static func commentPredicate(_ random: inout SeededRandom, depth: Int) -> QueryPredicate<Comment> {
         switch random.next() % (depth > 0 ? 7 : 4) {
         case 0: return \.likes > Int(random.next() % 10)
         case 1: return \.likes == nil
@@ -192,7 +193,7 @@ struct RelationPredicateTests {
         }
     }
 
-    static func postPredicate(_ random: inout SplitMix, depth: Int) -> QueryPredicate<Post> {
+    static func postPredicate(_ random: inout SeededRandom, depth: Int) -> QueryPredicate<Post> {
         switch random.next() % (depth > 0 ? 7 : 3) {
         case 0: return \.rating >= Int(random.next() % 6)
         case 1: return \.title == "t\(random.next() % 4)"
@@ -202,22 +203,5 @@ struct RelationPredicateTests {
         case 5: return !postPredicate(&random, depth: depth - 1)
         default: return postPredicate(&random, depth: depth - 1) || postPredicate(&random, depth: depth - 1)
         }
-    }
-}
-
-/// A small seeded generator, so a failing differential round can be replayed from its seed.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

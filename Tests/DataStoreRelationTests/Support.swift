@@ -1,16 +1,9 @@
+import DataStoreTestSupport
 import Foundation
 import RelationModels
 import Testing
 
 @testable import DataStore
-
-/// The storage kinds the relation tests run against: SQLite (file and memory) and the pure
-/// in-memory adapter, whose evaluator is the reference for the SQL.
-enum StorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqliteFile, sqliteInMemory, ephemeral
-
-    var testDescription: String { rawValue }
-}
 
 /// Opens a store of the relation models for one test and closes it afterwards.
 @discardableResult
@@ -20,49 +13,7 @@ func withStore<T>(
     outboxEnabled: Bool = false,
     _ body: (DataStore) async throws -> T
 ) async throws -> T {
-    let directory = FileManager.default.temporaryDirectory.appending(path: "relation-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let storage: StorageConfiguration
-    switch kind {
-    case .sqliteFile: storage = .file(at: directory.appending(path: "store.sqlite"))
-    case .sqliteInMemory: storage = .inMemory
-    case .ephemeral: storage = .ephemeral
-    }
-    let store = try await DataStore(
-        models: models,
-        storage: storage,
-        configuration: DataStore.Configuration(),
-        outboxEnabled: outboxEnabled
-    )
-    do {
-        let result = try await body(store)
-        await store.close()
-        return result
-    } catch {
-        await store.close()
-        throw error
-    }
-}
-
-/// Runs `body`, expecting it to throw a ``DataStoreError`` with `code`; returns the error.
-@discardableResult
-func expectDataStoreError(
-    _ code: DataStoreError.Code,
-    sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () async throws -> Void
-) async -> DataStoreError? {
-    do {
-        try await body()
-        Issue.record("expected DataStoreError.\(code), but nothing was thrown", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as DataStoreError {
-        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-        return error
-    } catch {
-        Issue.record("expected DataStoreError.\(code), got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
+    try await withTestStore(kind, models: models, outboxEnabled: outboxEnabled, body)
 }
 
 /// A blog with posts and comments: `posts` posts rated 1…posts, each with `comments` comments.

@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreSchema
+import DataStoreTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -59,16 +60,13 @@ func expectServerError(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> Void
 ) async -> ServerError? {
-    do {
-        try await body()
-        Issue.record("expected \(type), but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as ServerError {
-        #expect(error.errorType == type, "\(error)", sourceLocation: sourceLocation)
-        return error
-    } catch {
-        Issue.record("expected \(type), got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
+    await expectError(
+        ServerError.self,
+        "\(type)",
+        sourceLocation: sourceLocation,
+        matching: { $0.errorType == type },
+        body
+    )
 }
 
 extension FieldValue {
@@ -215,10 +213,9 @@ struct ServerEngineTests {
 
     @Test("two writers on one record: every write lands, versions stay linear")
     func concurrentWriters() async throws {
-        let directory = FileManager.default.temporaryDirectory.appending(path: "server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let engine = try makeEngine(path: directory.appending(path: "server.sqlite").path)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let engine = try makeEngine(path: directory.file("server.sqlite").path)
         _ = try await engine.create("Post", input: ["id": "p", "title": "One", "tags": []])
         // Every writer sends the version it first saw, so all but the first conflict and merge.
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreTestSupport
 import Foundation
 import Testing
 
@@ -139,10 +140,9 @@ struct SyncReadTests {
 
     @Test("a restart on the same database loses nothing, and its tokens still work")
     func restart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appending(path: "server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appending(path: "server.sqlite").path
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("server.sqlite").path
         let clock = TestClock()
         let first = try makeEngine(path: path, clock: clock)
         for index in 0..<5 { _ = try await first.create("Post", input: ["id": .string("p\(index)"), "title": "T"]) }

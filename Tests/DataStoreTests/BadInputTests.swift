@@ -1,4 +1,5 @@
 import BlogModels
+import DataStoreTestSupport
 import Foundation
 import GRDB
 import Testing

@@ -54,7 +54,9 @@ public final class DataStore: Sendable {
         try await self.init(models: models, storage: storage, configuration: configuration, outboxEnabled: false)
     }
 
-    init(
+    /// Opens a store; `outboxEnabled` records every write in the outbox (for the package's tests
+    /// until sync turns it on).
+    package init(
         models types: [any Model.Type],
         storage: StorageConfiguration,
         configuration: Configuration,

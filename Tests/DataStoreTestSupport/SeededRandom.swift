@@ -1,22 +1,22 @@
 import Foundation
 
 /// SplitMix64: a small, fast, seedable generator, so that randomized tests can be replayed.
-struct SeededRandom: RandomNumberGenerator {
+package struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
     /// A seed from `DATASTORE_TEST_SEED` when set (to replay a failure), else a fresh one.
-    static func seed(named name: String) -> UInt64 {
+    package static func seed(named name: String) -> UInt64 {
         if let text = ProcessInfo.processInfo.environment["DATASTORE_TEST_SEED"], let seed = UInt64(text) {
             return seed
         }
         return UInt64.random(in: 1...UInt64.max)
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -24,6 +24,6 @@ struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func pick<T>(_ options: [T]) -> T { options[Int.random(in: 0..<options.count, using: &self)] }
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
+    package mutating func pick<T>(_ options: [T]) -> T { options[Int.random(in: 0..<options.count, using: &self)] }
+    package mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
 }
