@@ -76,159 +76,48 @@ struct AppSyncSchemaWriter {
 
         """
 
-    /// The input types every generated schema carries, used or not.
-    static let sharedTypes = """
-        input ModelStringInput {
-          ne: String
-          eq: String
-          le: String
-          lt: String
-          ge: String
-          gt: String
-          contains: String
-          notContains: String
-          between: [String]
-          beginsWith: String
-          attributeExists: Boolean
-          attributeType: ModelAttributeTypes
-          size: ModelSizeInput
-        }
+    /// The operators of the shared filter inputs, in the transformer's order.
+    private static let comparisons = ["ne", "eq", "le", "lt", "ge", "gt"]
+    private static let stringTests = ["contains", "notContains", "between", "beginsWith"]
+    private static let attributeTests = ["attributeExists", "attributeType"]
 
-        input ModelIntInput {
-          ne: Int
-          eq: Int
-          le: Int
-          lt: Int
-          ge: Int
-          gt: Int
-          between: [Int]
-          attributeExists: Boolean
-          attributeType: ModelAttributeTypes
+    /// The input types every generated schema carries, used or not: `Model<T>Input` filters and
+    /// `ModelSubscription<T>Input` subscription filters per scalar, and their helper types.
+    mutating func writeSharedTypes() {
+        func input(_ name: String, _ type: String, _ operators: [String]) {
+            block(
+                "input \(name)",
+                operators.map { name in
+                    let operand =
+                        switch name {
+                        case "between", "in", "notIn": "[\(type)]"
+                        case "attributeExists": "Boolean"
+                        case "attributeType": "ModelAttributeTypes"
+                        case "size": "ModelSizeInput"
+                        default: type
+                        }
+                    return "\(name): \(operand)"
+                }
+            )
         }
-
-        input ModelFloatInput {
-          ne: Float
-          eq: Float
-          le: Float
-          lt: Float
-          ge: Float
-          gt: Float
-          between: [Float]
-          attributeExists: Boolean
-          attributeType: ModelAttributeTypes
-        }
-
-        input ModelBooleanInput {
-          ne: Boolean
-          eq: Boolean
-          attributeExists: Boolean
-          attributeType: ModelAttributeTypes
-        }
-
-        input ModelIDInput {
-          ne: ID
-          eq: ID
-          le: ID
-          lt: ID
-          ge: ID
-          gt: ID
-          contains: ID
-          notContains: ID
-          between: [ID]
-          beginsWith: ID
-          attributeExists: Boolean
-          attributeType: ModelAttributeTypes
-          size: ModelSizeInput
-        }
-
-        input ModelSubscriptionStringInput {
-          ne: String
-          eq: String
-          le: String
-          lt: String
-          ge: String
-          gt: String
-          contains: String
-          notContains: String
-          between: [String]
-          beginsWith: String
-          in: [String]
-          notIn: [String]
-        }
-
-        input ModelSubscriptionIntInput {
-          ne: Int
-          eq: Int
-          le: Int
-          lt: Int
-          ge: Int
-          gt: Int
-          between: [Int]
-          in: [Int]
-          notIn: [Int]
-        }
-
-        input ModelSubscriptionFloatInput {
-          ne: Float
-          eq: Float
-          le: Float
-          lt: Float
-          ge: Float
-          gt: Float
-          between: [Float]
-          in: [Float]
-          notIn: [Float]
-        }
-
-        input ModelSubscriptionBooleanInput {
-          ne: Boolean
-          eq: Boolean
-        }
-
-        input ModelSubscriptionIDInput {
-          ne: ID
-          eq: ID
-          le: ID
-          lt: ID
-          ge: ID
-          gt: ID
-          contains: ID
-          notContains: ID
-          between: [ID]
-          beginsWith: ID
-          in: [ID]
-          notIn: [ID]
-        }
-
-        enum ModelAttributeTypes {
-          binary
-          binarySet
-          bool
-          list
-          map
-          number
-          numberSet
-          string
-          stringSet
-          _null
-        }
-
-        input ModelSizeInput {
-          ne: Int
-          eq: Int
-          le: Int
-          lt: Int
-          ge: Int
-          gt: Int
-          between: [Int]
-        }
-
-        enum ModelSortDirection {
-          ASC
-          DESC
-        }
-
-        """
+        let ordered = Self.comparisons + ["between"]
+        input("ModelStringInput", "String", Self.comparisons + Self.stringTests + Self.attributeTests + ["size"])
+        input("ModelIntInput", "Int", ordered + Self.attributeTests)
+        input("ModelFloatInput", "Float", ordered + Self.attributeTests)
+        input("ModelBooleanInput", "Boolean", ["ne", "eq"] + Self.attributeTests)
+        input("ModelIDInput", "ID", Self.comparisons + Self.stringTests + Self.attributeTests + ["size"])
+        input("ModelSubscriptionStringInput", "String", Self.comparisons + Self.stringTests + ["in", "notIn"])
+        input("ModelSubscriptionIntInput", "Int", ordered + ["in", "notIn"])
+        input("ModelSubscriptionFloatInput", "Float", ordered + ["in", "notIn"])
+        input("ModelSubscriptionBooleanInput", "Boolean", ["ne", "eq"])
+        input("ModelSubscriptionIDInput", "ID", Self.comparisons + Self.stringTests + ["in", "notIn"])
+        block(
+            "enum ModelAttributeTypes",
+            ["binary", "binarySet", "bool", "list", "map", "number", "numberSet", "string", "stringSet", "_null"]
+        )
+        input("ModelSizeInput", "Int", ordered)
+        block("enum ModelSortDirection", ["ASC", "DESC"])
+    }
 
     mutating func write() -> String {
         output = Self.builtIns
@@ -245,7 +134,7 @@ struct AppSyncSchemaWriter {
                 fields.map { "\($0.name): \(Self.inputTypeName($0.type))\($0.isRequired ? "!" : "")" }
             )
         }
-        output += Self.sharedTypes
+        writeSharedTypes()
         var enumInputs: Set<String> = []
         for model in document.models {
             writeConnection(model)
@@ -422,10 +311,11 @@ struct AppSyncSchemaWriter {
         }
     }
 
-    private func keyArguments(_ schema: ModelSchema) -> String {
+    /// The key fields as required arguments or input fields (`id: ID!`).
+    private func keyFields(_ schema: ModelSchema) -> [String] {
         schema.primaryKey.compactMap { key in
             schema.field(named: key).map { "\($0.name): \($0.type.graphQLName)!" }
-        }.joined(separator: ", ")
+        }
     }
 
     private mutating func collectQueries(_ model: ModelDefinition) {
@@ -435,7 +325,7 @@ struct AppSyncSchemaWriter {
         let get = Self.enabled(queries, "get") ? "get\(name)" : nil
         let list = Self.enabled(queries, "list") ? "list\(schema.pluralName)" : nil
         let sync = "sync\(schema.pluralName)"
-        if let get { queryFields.append("\(get)(\(keyArguments(schema))): \(name)") }
+        if let get { queryFields.append("\(get)(\(keyFields(schema).joined(separator: ", "))): \(name)") }
         if let list {
             queryFields.append(
                 "\(list)(filter: Model\(name)FilterInput, limit: Int, nextToken: String): Model\(name)Connection"
@@ -490,9 +380,7 @@ struct AppSyncSchemaWriter {
         )
         block(
             "input Delete\(name)Input",
-            schema.primaryKey.compactMap { key in schema.field(named: key).map { "\($0.name): \($0.type.graphQLName)!" }
-            }
-                + ["_version: Int"]
+            keyFields(schema) + ["_version: Int"]
         )
     }
 
