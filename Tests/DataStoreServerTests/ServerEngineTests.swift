@@ -285,3 +285,92 @@ struct ServerEngineTests {
         }
     }
 }
+
+/// A store whose next commit loses a race: another write of the same item lands first.
+final class RacingStore: ItemStore {
+    let base: SQLiteItemStore
+    private let raced = Mutex(false)
+
+    init() throws { base = try SQLiteItemStore(path: nil) }
+
+    var tokenSecret: [UInt8] { base.tokenSecret }
+
+    func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+        try await base.item(model, key: key)
+    }
+
+    func commit(
+        _ model: String,
+        key: String,
+        expecting expected: Int?,
+        item: StoredItem
+    ) async throws(ServerError)
+        -> Bool
+    {
+        // Only writes over a stored version can lose this race; the first of them does.
+        if let expected,
+            raced.withLock({ raced in
+                defer { raced = true }
+                return !raced
+            })
+        {
+            var competing = try await base.item(model, key: key)!
+            competing.version = expected + 1
+            competing.fields["title"] = "Competing"
+            _ = try await base.commit(model, key: key, expecting: expected, item: competing)
+        }
+        return try await base.commit(model, key: key, expecting: expected, item: item)
+    }
+
+    func items(
+        _ model: String,
+        after key: String?,
+        limit: Int
+    ) async throws(ServerError) -> [(key: String, item: StoredItem)] {
+        try await base.items(model, after: key, limit: limit)
+    }
+
+    func changes(
+        _ model: String,
+        since: Int64,
+        after position: Int64,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(position: Int64, item: StoredItem)]
+    {
+        try await base.changes(model, since: since, after: position, limit: limit)
+    }
+
+    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+        try await base.purge(tombstonesBefore: tombstonesBefore, changesBefore: changesBefore)
+    }
+
+    func close() async { await base.close() }
+}
+
+@Suite("Writes that lose a race")
+struct LostRaceTests {
+    static func engine() throws -> (ServerEngine, RacingStore) {
+        let store = try RacingStore()
+        return (ServerEngine(document: try SchemaParser.parse(engineSchema), store: store), store)
+    }
+
+    @Test("a delete that loses the race re-reads and reports the conflict, deleting nothing")
+    func delete() async throws {
+        let (engine, _) = try Self.engine()
+        _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
+        let error = await expectServerError(.conflictUnhandled) {
+            _ = try await engine.delete("Post", input: ["id": "p", "_version": 1])
+        }
+        #expect(error?.data?["title"] == "Competing" && error?.data?["_version"] == 2)
+        #expect(try await engine.get("Post", key: ["id": "p"])?["_deleted"] == .null)
+    }
+
+    @Test("an update that loses the race re-reads and merges over the winner")
+    func update() async throws {
+        let (engine, _) = try Self.engine()
+        _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
+        let merged = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Mine", "rating": 3])
+        #expect(merged["_version"] == 3 && merged["title"] == "Competing" && merged["rating"] == 3)
+    }
+}

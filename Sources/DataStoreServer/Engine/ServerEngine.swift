@@ -60,10 +60,9 @@ public final class ServerEngine: Sendable {
         if model.schema.primaryKey == ["id"], fields["id"] == nil || fields["id"] == .null {
             fields["id"] = .string(UUID().uuidString.lowercased())
         }
-        let timestamp = FieldValue.string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
         for name in [model.createdAtField, model.updatedAtField].compactMap(\.self)
         where fields[name] == nil || fields[name] == .null {
-            fields[name] = timestamp
+            fields[name] = Self.timestamp(now)
         }
         let item = StoredItem(
             fields: try checkedFields(fields, of: model, requireAll: true),
@@ -73,7 +72,7 @@ public final class ServerEngine: Sendable {
         )
         let key = try model.key(of: item.fields)
         if let condition = try model.predicate(condition, "condition"),
-            !condition.matches(model.schema.fields.map { _ in .null } + [.null, .null, .null])
+            !condition.matches(Array(repeating: .null, count: model.filterSchema.fields.count))
         {
             throw .conditionalCheckFailed("the condition does not hold, as no \(modelName) \(key) exists")
         }
@@ -98,10 +97,10 @@ public final class ServerEngine: Sendable {
         var changes = input
         for name in model.schema.primaryKey + ["_version", "_deleted", "_lastChangedAt"] { changes[name] = nil }
         let changed = try checkedFields(changes, of: model, requireAll: false)
+        // Set by the backend unless the input sets it.
+        let stampsUpdatedAt = model.updatedAtField.map { changed[$0] == nil } ?? false
         for _ in 1...Self.maximumAttempts {
-            guard let current = try await store.item(modelName, key: key) else {
-                throw .conditionalCheckFailed("no \(modelName) with key \(key) exists")
-            }
+            let current = try await storedItem(model, key)
             let now = configuration.now()
             var fields: [String: FieldValue]
             // The condition reads the stored item, or the merged one when a conflict was settled.
@@ -112,21 +111,34 @@ public final class ServerEngine: Sendable {
                     fields = resolved
                     conditionSubject = current.with(resolved)
                 case .remove:
-                    if let deleted = try await tombstone(model, key, current, now: now) { return deleted }
+                    if let deleted = try await commitNext(
+                        model,
+                        key,
+                        over: current,
+                        fields: current.fields,
+                        deleted: true,
+                        now: now
+                    ) {
+                        return deleted
+                    }
                     continue
                 }
             } else {
                 fields = current.fields.merging(changed) { $1 }
             }
-            if let updatedAt = model.updatedAtField, changed[updatedAt] == nil {
-                fields[updatedAt] = .string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
-            }
-            let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: false, lastChangedAt: now)
             if let conditionPredicate, !conditionPredicate.matches(model.filterValues(conditionSubject)) {
                 throw .conditionalCheckFailed("the condition does not hold for \(modelName) \(key)")
             }
-            if try await store.commit(modelName, key: key, expecting: current.version, item: next) {
-                return model.output(next)
+            if let written = try await commitNext(
+                model,
+                key,
+                over: current,
+                fields: fields,
+                deleted: false,
+                now: now,
+                stampingUpdatedAt: stampsUpdatedAt
+            ) {
+                return written
             }
         }
         throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be updated; try again.")
@@ -144,9 +156,7 @@ public final class ServerEngine: Sendable {
         let key = try model.key(of: input)
         let conditionPredicate = try model.predicate(condition, "condition")
         for _ in 1...Self.maximumAttempts {
-            guard let current = try await store.item(modelName, key: key) else {
-                throw .conditionalCheckFailed("no \(modelName) with key \(key) exists")
-            }
+            let current = try await storedItem(model, key)
             let now = configuration.now()
             if Self.version(input) != current.version || current.isDeleted {
                 // A stale delete cannot be merged; only a custom handler may settle it.
@@ -154,16 +164,18 @@ public final class ServerEngine: Sendable {
                     throw conflict(model, current)
                 }
                 switch try await resolveConflict(model, "delete", input, condition, current, applying: [:]) {
-                case .remove: break
+                case .remove:
+                    break
                 case .write(let fields):
-                    let next = StoredItem(
+                    if let written = try await commitNext(
+                        model,
+                        key,
+                        over: current,
                         fields: fields,
-                        version: current.version + 1,
-                        isDeleted: false,
-                        lastChangedAt: now
-                    )
-                    if try await store.commit(modelName, key: key, expecting: current.version, item: next) {
-                        return model.output(next)
+                        deleted: false,
+                        now: now
+                    ) {
+                        return written
                     }
                     continue
                 }
@@ -171,27 +183,51 @@ public final class ServerEngine: Sendable {
             if let conditionPredicate, !conditionPredicate.matches(model.filterValues(current)) {
                 throw .conditionalCheckFailed("the condition does not hold for \(modelName) \(key)")
             }
-            if let deleted = try await tombstone(model, key, current, now: now) { return deleted }
+            if let deleted = try await commitNext(
+                model,
+                key,
+                over: current,
+                fields: current.fields,
+                deleted: true,
+                now: now
+            ) {
+                return deleted
+            }
         }
         throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be deleted; try again.")
     }
 
-    /// Writes `current` as a tombstone; nil when another write came first.
-    private func tombstone(
+    /// The stored item (tombstones included) an update or delete starts from.
+    private func storedItem(_ model: ServerModel, _ key: String) async throws(ServerError) -> StoredItem {
+        guard let current = try await store.item(model.name, key: key) else {
+            throw .conditionalCheckFailed("no \(model.name) with key \(key) exists")
+        }
+        return current
+    }
+
+    /// Writes the item's next version over `current` (a tombstone when `deleted`), stamping
+    /// `updatedAt`; nil, writing nothing, when another write came first.
+    private func commitNext(
         _ model: ServerModel,
         _ key: String,
-        _ current: StoredItem,
-        now: Int64
-    )
-        async throws(ServerError) -> FieldValue?
-    {
-        var fields = current.fields
-        if let updatedAt = model.updatedAtField {
-            fields[updatedAt] = .string(Temporal.DateTime(millisecondsSince1970: now)!.iso8601String)
-        }
-        let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: true, lastChangedAt: now)
-        return try await store.commit(model.name, key: key, expecting: current.version, item: next)
-            ? model.output(next) : nil
+        over current: StoredItem,
+        fields: [String: FieldValue],
+        deleted: Bool,
+        now: Int64,
+        stampingUpdatedAt: Bool = true
+    ) async throws(ServerError) -> FieldValue? {
+        var fields = fields
+        if stampingUpdatedAt, let updatedAt = model.updatedAtField { fields[updatedAt] = Self.timestamp(now) }
+        let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
+        // (Not a `? :` with `nil`: FieldValue is nil-literal-convertible, so `nil` there would
+        // become `.null`, a "success".)
+        guard try await store.commit(model.name, key: key, expecting: current.version, item: next) else { return nil }
+        return model.output(next)
+    }
+
+    /// A time as an `AWSDateTime` value.
+    private static func timestamp(_ milliseconds: Int64) -> FieldValue {
+        .string(Temporal.DateTime(millisecondsSince1970: milliseconds)!.iso8601String)
     }
 
     private enum Settlement {
@@ -343,12 +379,7 @@ public final class ServerEngine: Sendable {
         let now = configuration.now()
         let token: PageToken
         if let nextToken {
-            token = try PageToken(decoding: nextToken, secret: tokenSecret)
-            guard token.model == modelName, token.filterDigest == digest, token.source != .list else {
-                throw .badRequest(
-                    "The nextToken belongs to another query; continue with the filter and model it came from."
-                )
-            }
+            token = try continuation(nextToken, of: modelName, filterDigest: digest, from: [.base, .delta])
         } else if let lastSync, lastSync >= now - configuration.deltaSyncTTL.milliseconds {
             token = PageToken(
                 model: modelName,
@@ -392,16 +423,25 @@ public final class ServerEngine: Sendable {
             lastSync: nil,
             filterDigest: digest
         )
-        if let nextToken {
-            token = try PageToken(decoding: nextToken, secret: tokenSecret)
-            guard token.model == modelName, token.filterDigest == digest, token.source == .list else {
-                throw .badRequest(
-                    "The nextToken belongs to another query; continue with the filter and model it came from."
-                )
-            }
+        if let nextToken { token = try continuation(nextToken, of: modelName, filterDigest: digest, from: [.list]) }
+        return try await read(model, token, limit: limit, predicate: predicate, now: configuration.now())
+    }
+
+    /// The token a read continues from, refused unless it was issued for the same model, filter
+    /// and kind of read.
+    private func continuation(
+        _ nextToken: String,
+        of model: String,
+        filterDigest: String,
+        from sources: Set<PageToken.Source>
+    ) throws(ServerError) -> PageToken {
+        let token = try PageToken(decoding: nextToken, secret: tokenSecret)
+        guard token.model == model, token.filterDigest == filterDigest, sources.contains(token.source) else {
+            throw .badRequest(
+                "The nextToken belongs to another query; continue with the filter and model it came from."
+            )
         }
-        let page = try await read(model, token, limit: limit, predicate: predicate, now: configuration.now())
-        return Page(items: page.items, nextToken: page.nextToken, startedAt: nil)
+        return token
     }
 
     /// Reads one page from where `token` points. `limit` counts items *read*, as AppSync's does, so

@@ -208,7 +208,8 @@ public enum RealtimeHandshake {
         for name in ["x-api-key", "authorization", "host", "x-amz-date", "x-amz-security-token"] {
             if let value = headers[name] { fromHeaders[name] = .string(value) }
         }
-        return fromHeaders["x-api-key"] != nil || fromHeaders["authorization"] != nil ? .object(fromHeaders) : nil
+        guard fromHeaders["x-api-key"] != nil || fromHeaders["authorization"] != nil else { return nil }
+        return .object(fromHeaders)
     }
 
     /// The API key of an authorization object (its key is `x-api-key`, in any case).
