@@ -173,7 +173,7 @@ struct HTTPTests {
                 "mutation { updatePost(input: {id: \"p1\", title: \"Stale\", _version: 1}) { id _version } }"
             )
             #expect(status == .ok)
-            #expect(body["data"] == ["updatePost": nil])
+            #expect(body["data"] == ["updatePost": .null])
             let error = try #require(
                 body["errors"].flatMap { if case .list(let errors) = $0 { errors.first } else { nil } }
             )

@@ -31,7 +31,7 @@ struct FieldValueTests {
 
     static let jsonValues: [FieldValue] = [
         .null, true, false, 0, -42, .int(Int.max), 1.5, -0.25, 1e300, "", "plain", "quote\" back\\slash",
-        "control\u{1}\n\t", "ünïcødé 😀 \u{10FFFF}", [], [1, "two", nil, [3.5]], [:],
+        "control\u{1}\n\t", "ünïcødé 😀 \u{10FFFF}", [], [1, "two", .null, [3.5]], [:],
         ["a": 1, "b": ["c": [true, false]], "ü": "x"],
     ]
 
@@ -49,7 +49,7 @@ struct FieldValueTests {
     @Test("JSON parsing accepts escapes and white space")
     func jsonParsing() throws {
         let parsed = try FieldValue(jsonText: #" { "a" : [ 1 , -2.5e1, "\u00e9\ud83d\ude00\/" ] , "b":null } "#)
-        #expect(parsed == ["a": [1, -25.0, "é😀/"], "b": nil])
+        #expect(parsed == ["a": [1, -25.0, "é😀/"], "b": .null])
     }
 
     @Test(

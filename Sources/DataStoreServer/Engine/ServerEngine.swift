@@ -219,8 +219,6 @@ public final class ServerEngine: Sendable {
         var fields = fields
         if stampingUpdatedAt, let updatedAt = model.updatedAtField { fields[updatedAt] = Self.timestamp(now) }
         let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
-        // (Not a `? :` with `nil`: FieldValue is nil-literal-convertible, so `nil` there would
-        // become `.null`, a "success".)
         guard try await store.commit(model.name, key: key, expecting: current.version, item: next) else { return nil }
         return model.output(next)
     }
