@@ -39,7 +39,7 @@ struct RealtimeMessageTests {
             start
                 == .start(
                     id: "u-1",
-                    request: RealtimeRequest(query: "subscription { onDeletePost { id } }"),
+                    request: OperationRequest(query: "subscription { onDeletePost { id } }"),
                     authorization: nil
                 )
         )

@@ -26,7 +26,7 @@ struct PageToken: Hashable, Sendable {
         ]
         if let lastSync { payload["l"] = .int(Int(lastSync)) }
         let body = Array(FieldValue.object(payload).jsonText.utf8)
-        return Self.base64URL(body) + "." + Self.base64URL(HMAC.sha256(key: secret, message: body))
+        return Base64URL.encode(body) + "." + Base64URL.encode(HMAC.sha256(key: secret, message: body))
     }
 
     /// Decodes a token made by ``encode(secret:)`` with the same secret.
@@ -37,7 +37,7 @@ struct PageToken: Hashable, Sendable {
             "The nextToken is not one this server issued, or was altered. Start again without nextToken."
         )
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let body = Self.bytes(base64URL: parts[0]), let mac = Self.bytes(base64URL: parts[1]),
+        guard parts.count == 2, let body = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
             HMAC.constantTimeEqual(mac, HMAC.sha256(key: secret, message: body)),
             let text = String(bytes: body, encoding: .utf8),
             case .object(let payload)? = try? FieldValue(jsonText: text),
@@ -61,13 +61,17 @@ struct PageToken: Hashable, Sendable {
         self.lastSync = lastSync
         self.filterDigest = filterDigest
     }
+}
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
+/// base64url (RFC 4648 §5) without padding, as tokens carry it; decoding also takes the standard
+/// alphabet and padding, as WebSocket handshakes send them.
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func bytes(base64URL text: Substring) -> [UInt8]? {
+    static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
         return Data(base64Encoded: standard).map { Array($0) }

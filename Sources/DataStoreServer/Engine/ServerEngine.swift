@@ -499,7 +499,7 @@ public final class ServerEngine: Sendable {
     }
 
     private static func digest(_ filter: FieldValue?) -> String {
-        PageToken.base64URL(Array(SHA256.digest(Array((filter ?? .null).jsonText.utf8)).prefix(12)))
+        Base64URL.encode(Array(SHA256.digest(Array((filter ?? .null).jsonText.utf8)).prefix(12)))
     }
 
     // MARK: Expiry

@@ -37,22 +37,20 @@ public final class GraphQLAPI: Sendable {
     /// Returns the response body and its HTTP status: 200 for anything GraphQL answers (with
     /// `errors` when it failed), 400 when the body is not a GraphQL request.
     public func execute(_ body: FieldValue) async -> (status: Int, response: FieldValue) {
-        guard case .object(let request) = body, case .string(let query)? = request["query"] else {
-            return (400, Self.failure(.badRequest("The body must be a JSON object with a \"query\" string.")))
+        do {
+            return (200, await execute(try OperationRequest(body)))
+        } catch {
+            return (400, Self.failure(error))
         }
-        var variables: [String: Map] = [:]
-        switch request["variables"] {
-        case nil, .null?: break
-        case .object(let values)?: variables = values.mapValues(Self.map)
-        default: return (400, Self.failure(.badRequest("\"variables\" must be a JSON object.")))
-        }
-        var operationName: String?
-        switch request["operationName"] {
-        case nil, .null?: break
-        case .string(let name)?: operationName = name
-        default: return (400, Self.failure(.badRequest("\"operationName\" must be a string.")))
-        }
-        return (200, await execute(query: query, variables: variables, operationName: operationName))
+    }
+
+    /// Executes a request and returns the response body.
+    public func execute(_ request: OperationRequest) async -> FieldValue {
+        await execute(
+            query: request.query,
+            variables: request.variables.mapValues(Self.map),
+            operationName: request.operationName
+        )
     }
 
     func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {

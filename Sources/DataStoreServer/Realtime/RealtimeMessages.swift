@@ -6,7 +6,7 @@ public enum RealtimeClientMessage: Equatable, Sendable {
     /// `{"type":"connection_init"}` (gql adds an empty payload).
     case connectionInit
     /// `{"id":…,"type":"start","payload":{"data":"<JSON string>","extensions":{"authorization":{…}}}}`.
-    case start(id: String, request: RealtimeRequest, authorization: FieldValue?)
+    case start(id: String, request: OperationRequest, authorization: FieldValue?)
     /// `{"id":…,"type":"stop"}`.
     case stop(id: String)
     /// Any other `type`, answered with an error rather than a closed connection.
@@ -56,11 +56,13 @@ public enum RealtimeClientMessage: Equatable, Sendable {
                     "The start payload's \"data\" must be a string holding the request's JSON."
                 )
             }
-            let request: RealtimeRequest
+            let request: OperationRequest
             do {
-                request = try RealtimeRequest(jsonText: data)
+                request = try OperationRequest(FieldValue(jsonText: data))
+            } catch let error as ServerError {
+                throw RealtimeProtocolError(id: id, "The start payload's data: \(error.message)")
             } catch {
-                throw RealtimeProtocolError(id: id, error.message)
+                throw RealtimeProtocolError(id: id, "The start payload's data is not JSON: \(error).")
             }
             var authorization: FieldValue?
             if case .object(let extensions)? = payload["extensions"], let value = extensions["authorization"],
@@ -72,41 +74,6 @@ public enum RealtimeClientMessage: Equatable, Sendable {
         default:
             self = .unknown(type: type, id: id)
         }
-    }
-}
-
-/// The GraphQL request inside a `start` message.
-public struct RealtimeRequest: Equatable, Sendable {
-    public let query: String
-    public let variables: [String: FieldValue]
-    public let operationName: String?
-
-    public init(query: String, variables: [String: FieldValue] = [:], operationName: String? = nil) {
-        self.query = query
-        self.variables = variables
-        self.operationName = operationName
-    }
-
-    init(jsonText: String) throws(RealtimeProtocolError) {
-        guard case .object(let members)? = try? FieldValue(jsonText: jsonText) else {
-            throw RealtimeProtocolError(id: nil, "The start payload's \"data\" is not a JSON object.")
-        }
-        guard case .string(let query)? = members["query"] else {
-            throw RealtimeProtocolError(id: nil, "The start payload's request needs a \"query\" string.")
-        }
-        var variables: [String: FieldValue] = [:]
-        switch members["variables"] {
-        case nil, .null?: break
-        case .object(let values)?: variables = values
-        default: throw RealtimeProtocolError(id: nil, "The request's \"variables\" must be an object.")
-        }
-        var operationName: String?
-        switch members["operationName"] {
-        case nil, .null?: break
-        case .string(let name)?: operationName = name
-        default: throw RealtimeProtocolError(id: nil, "The request's \"operationName\" must be a string.")
-        }
-        self.init(query: query, variables: variables, operationName: operationName)
     }
 }
 
@@ -195,7 +162,7 @@ public enum RealtimeHandshake {
                 // Not percent-decoded: gql sends raw base64, where `+` is not a space.
                 let value = pair.dropFirst("header=".count).replacingOccurrences(of: "%3D", with: "=")
                     .replacingOccurrences(of: "%2B", with: "+").replacingOccurrences(of: "%2F", with: "/")
-                if let object = decode(Substring(value)) { return object }
+                if let object = decode(value) { return object }
             }
         }
         for offered in subprotocols {
@@ -221,13 +188,11 @@ public enum RealtimeHandshake {
         return nil
     }
 
-    /// Decodes base64 or base64url text (padding optional) holding a JSON object.
-    private static func decode(_ text: Substring) -> FieldValue? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        guard let data = Data(base64Encoded: standard), let json = String(data: data, encoding: .utf8),
-            case .object? = try? FieldValue(jsonText: json)
+    /// Decodes base64 or base64url text holding a JSON object.
+    private static func decode(_ text: some StringProtocol) -> FieldValue? {
+        guard let bytes = Base64URL.decode(text), let json = String(bytes: bytes, encoding: .utf8),
+            case .object(let members)? = try? FieldValue(jsonText: json)
         else { return nil }
-        return try? FieldValue(jsonText: json)
+        return .object(members)
     }
 }

@@ -1,0 +1,37 @@
+public import DataStore
+
+/// A GraphQL request, `{"query": …, "variables": {…}, "operationName": …}`: the body of
+/// `POST /graphql`, and the `data` of a real-time `start` message.
+public struct OperationRequest: Equatable, Sendable {
+    public let query: String
+    public let variables: [String: FieldValue]
+    public let operationName: String?
+
+    public init(query: String, variables: [String: FieldValue] = [:], operationName: String? = nil) {
+        self.query = query
+        self.variables = variables
+        self.operationName = operationName
+    }
+
+    /// Reads a request object.
+    ///
+    /// - Throws: ``ServerError`` (`BadRequestException`) saying which member is wrong.
+    public init(_ value: FieldValue) throws(ServerError) {
+        guard case .object(let members) = value, case .string(let query)? = members["query"] else {
+            throw .badRequest("A GraphQL request must be a JSON object with a \"query\" string.")
+        }
+        var variables: [String: FieldValue] = [:]
+        switch members["variables"] {
+        case nil, .null?: break
+        case .object(let values)?: variables = values
+        default: throw .badRequest("A request's \"variables\" must be a JSON object.")
+        }
+        var operationName: String?
+        switch members["operationName"] {
+        case nil, .null?: break
+        case .string(let name)?: operationName = name
+        default: throw .badRequest("A request's \"operationName\" must be a string.")
+        }
+        self.init(query: query, variables: variables, operationName: operationName)
+    }
+}
