@@ -1,4 +1,5 @@
 import DataStore
+import Foundation
 import GraphQL
 
 /// Reads a GraphQL schema written for the Amplify transformer (v1 and v2 directives) into the
@@ -421,4 +422,29 @@ final class SchemaReader {
         if otherTypeNames.contains(name) { return "type" }
         return nil
     }
+}
+
+extension SchemaParser {
+    /// Reads and parses the schema file at `path`, as the command-line tools do.
+    ///
+    /// - Throws: ``SchemaFileError``: the file could not be read, or the schema's problems, one per
+    ///   line as `path:line:column: error: …`.
+    public static func parse(contentsOfFile path: String) throws(SchemaFileError) -> SchemaDocument {
+        let source: String
+        do {
+            source = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SchemaFileError(description: "cannot read the schema at \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try parse(source)
+        } catch {
+            throw SchemaFileError(description: error.errors.map { $0.formatted(file: path) }.joined(separator: "\n"))
+        }
+    }
+}
+
+/// A schema file that could not be read or parsed; the description says where and why.
+public struct SchemaFileError: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }

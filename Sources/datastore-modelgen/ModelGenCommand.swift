@@ -35,17 +35,11 @@ struct ModelGenCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let source: String
-        do {
-            source = try String(contentsOfFile: schema, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot read the schema at \(schema): \(error.localizedDescription)")
-        }
         let document: SchemaDocument
         do {
-            document = try SchemaParser.parse(source)
+            document = try SchemaParser.parse(contentsOfFile: schema)
         } catch {
-            for problem in error.errors { printError(problem.formatted(file: schema)) }
+            printError(error.description)
             throw ExitCode(1)
         }
         if verbose {

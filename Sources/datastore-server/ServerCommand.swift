@@ -39,17 +39,12 @@ struct ServerCommand: AsyncParsableCommand {
     var maximumBodySize = 1 << 20
 
     func run() async throws {
-        let source: String
-        do {
-            source = try String(contentsOfFile: schema, encoding: .utf8)
-        } catch {
-            throw ValidationError("Cannot read the schema file \(schema): \(error.localizedDescription)")
-        }
         let document: SchemaDocument
         do {
-            document = try SchemaParser.parse(source)
+            document = try SchemaParser.parse(contentsOfFile: schema)
         } catch {
-            throw ValidationError("\(schema) is not a valid schema:\n\(error)")
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
         }
         let store = try SQLiteItemStore(path: database)
         let engine = ServerEngine(document: document, store: store)
