@@ -97,6 +97,27 @@ extension SchemaReader {
         model.relations.append(relation)
     }
 
+    /// The fields of `target` (an index or primary key, `targetName` in messages) that `fields` of
+    /// this model pair with, or nil after reporting fields that do not exist or are too many.
+    private func matchFields(
+        _ fields: [String],
+        to target: [String],
+        named targetName: String,
+        _ model: ModelDraft,
+        _ directive: DirectiveUse,
+        _ owner: String
+    ) -> [String]? {
+        guard checkFieldsExist(fields, on: model, directive, owner) else { return nil }
+        guard fields.count <= target.count else {
+            error(
+                directive.position(of: "fields"),
+                "@hasMany on \(owner) lists \(fields.count) fields but \(targetName) has \(target.count)"
+            )
+            return nil
+        }
+        return Array(target.prefix(fields.count))
+    }
+
     private func resolveHasMany(_ model: ModelDraft, _ field: RelationFieldDraft, _ related: ModelDraft) {
         let owner = "\(model.name).\(field.name)"
         guard field.reference.isList else {
@@ -123,24 +144,31 @@ extension SchemaReader {
                 )
             }
             let fields = directive.arguments["fields"]?.stringList ?? [model.primaryKey.first ?? "id"]
-            guard checkFieldsExist(fields, on: model, directive, owner) else { return }
-            guard fields.count <= index.fields.count else {
-                return error(
-                    directive.position(of: "fields"),
-                    "@hasMany on \(owner) lists \(fields.count) fields but the index \(indexName) has \(index.fields.count)"
+            guard
+                let matched = matchFields(
+                    fields,
+                    to: index.fields,
+                    named: "the index \(indexName)",
+                    model,
+                    directive,
+                    owner
                 )
-            }
-            relatedFields = Array(index.fields.prefix(fields.count))
+            else { return }
+            relatedFields = matched
             localFields = fields
         } else if let fields = directive.arguments["fields"]?.stringList {
-            guard checkFieldsExist(fields, on: model, directive, owner) else { return }
-            guard fields.count <= related.primaryKey.count else {
-                return error(
-                    directive.position(of: "fields"),
-                    "@hasMany on \(owner) lists \(fields.count) fields but \(related.name)'s primary key has \(related.primaryKey.count)"
+            let key = related.primaryKey
+            guard
+                let matched = matchFields(
+                    fields,
+                    to: key,
+                    named: "\(related.name)'s primary key",
+                    model,
+                    directive,
+                    owner
                 )
-            }
-            relatedFields = Array(related.primaryKey.prefix(fields.count))
+            else { return }
+            relatedFields = matched
             localFields = fields
         } else {
             let keys = model.primaryKey.map { Naming.camelCase([model.name, field.name, $0]) }

@@ -83,22 +83,15 @@ struct RelationJoin: Hashable, Sendable {
     }
 
     /// The key a source row relates by, or nil when part of it is null (the row relates to nothing).
-    func localKey(_ values: [FieldValue]) -> [FieldValue]? {
-        var key: [FieldValue] = []
-        key.reserveCapacity(localIndices.count)
-        for index in localIndices {
-            let value = values[index]
-            if value.isNull { return nil }
-            key.append(value)
-        }
-        return key
-    }
+    func localKey(_ values: [FieldValue]) -> [FieldValue]? { Self.key(values, at: localIndices) }
 
     /// The key a target row is related by, or nil when part of it is null.
-    func targetKey(_ values: [FieldValue]) -> [FieldValue]? {
+    func targetKey(_ values: [FieldValue]) -> [FieldValue]? { Self.key(values, at: targetIndices) }
+
+    private static func key(_ values: [FieldValue], at indices: [Int]) -> [FieldValue]? {
         var key: [FieldValue] = []
-        key.reserveCapacity(targetIndices.count)
-        for index in targetIndices {
+        key.reserveCapacity(indices.count)
+        for index in indices {
             let value = values[index]
             if value.isNull { return nil }
             key.append(value)
