@@ -152,24 +152,15 @@ public final class SQLiteItemStore: ItemStore {
     ) async throws(ServerError)
         -> [(key: String, item: StoredItem)]
     {
-        do {
-            return try await database.read { db in
-                let rows = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT key, fields, version, deleted, lastChangedAt FROM items
-                            WHERE model = ? AND key > ? ORDER BY key LIMIT ?
-                            """
-                    ),
-                    arguments: [model, key ?? "", limit]
-                )
-                var page: [(key: String, item: StoredItem)] = []
-                while let row = try rows.next() { page.append((row[0], try Self.decode(row, offset: 1))) }
-                return page
-            }
-        } catch {
-            throw .storage(error, "reading \(model) items")
-        }
+        let page: [(String, StoredItem)] = try await read(
+            """
+            SELECT key, fields, version, deleted, lastChangedAt FROM items
+            WHERE model = ? AND key > ? ORDER BY key LIMIT ?
+            """,
+            [model, key ?? "", limit],
+            doing: "reading \(model) items"
+        )
+        return page.map { (key: $0.0, item: $0.1) }
     }
 
     public func changes(
@@ -180,23 +171,32 @@ public final class SQLiteItemStore: ItemStore {
     ) async throws(ServerError)
         -> [(position: Int64, item: StoredItem)]
     {
+        let page: [(Int64, StoredItem)] = try await read(
+            """
+            SELECT position, fields, version, deleted, lastChangedAt FROM changes
+            WHERE model = ? AND position > ? AND lastChangedAt >= ? ORDER BY position LIMIT ?
+            """,
+            [model, position, since, limit],
+            doing: "reading \(model) changes"
+        )
+        return page.map { (position: $0.0, item: $0.1) }
+    }
+
+    /// Runs a SELECT of a position column followed by an item's columns.
+    private func read<Position: DatabaseValueConvertible & Sendable>(
+        _ sql: String,
+        _ arguments: StatementArguments,
+        doing: String
+    ) async throws(ServerError) -> [(Position, StoredItem)] {
         do {
             return try await database.read { db in
-                let rows = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT position, fields, version, deleted, lastChangedAt FROM changes
-                            WHERE model = ? AND position > ? AND lastChangedAt >= ? ORDER BY position LIMIT ?
-                            """
-                    ),
-                    arguments: [model, position, since, limit]
-                )
-                var page: [(position: Int64, item: StoredItem)] = []
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+                var page: [(Position, StoredItem)] = []
                 while let row = try rows.next() { page.append((row[0], try Self.decode(row, offset: 1))) }
                 return page
             }
         } catch {
-            throw .storage(error, "reading \(model) changes")
+            throw .storage(error, doing)
         }
     }
 
