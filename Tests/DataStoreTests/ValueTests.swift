@@ -239,3 +239,23 @@ struct TemporalStoredFormTests {
         }
     }
 }
+
+@Suite("Stored forms of values from the wire")
+struct StoredFormTests {
+    @Test("integers for Floats and date-times in any ISO form take the stored form, inside lists and objects too")
+    func storedForm() {
+        let point = EmbeddedType(name: "Point", fields: [.required("x", .float), .optional("at", .dateTime)])
+        #expect(FieldType.float.storedForm(of: 10) == .double(10))
+        #expect(FieldType.dateTime.storedForm(of: "2026-05-01T14:00:00+02:00") == "2026-05-01T12:00:00.000Z")
+        #expect(
+            FieldType.list(of: .embedded(point), elementsRequired: true).storedForm(of: [
+                ["x": 1, "at": "2026-05-01T12:00:00Z"]
+            ])
+                == [["x": .double(1), "at": "2026-05-01T12:00:00.000Z"]]
+        )
+        // What does not fit is left for validation to report.
+        #expect(FieldType.dateTime.storedForm(of: "yesterday") == "yesterday")
+        #expect(FieldType.int.storedForm(of: 1.5) == 1.5)
+        #expect(FieldType.float.problem(with: FieldType.float.storedForm(of: 10), isRequired: true) == nil)
+    }
+}

@@ -157,6 +157,29 @@ private func jsonProblem(_ text: String) -> String? {
 }
 
 extension FieldType {
+    /// `value`, as it arrives in JSON from elsewhere (the wire, another client), in the form a
+    /// field of this type stores and compares: integers for Floats become doubles, date-times
+    /// become their stored form (UTC, milliseconds), inside lists and non-model objects too.
+    /// Values that do not fit are returned unchanged, for ``problem(with:isRequired:)`` to report.
+    package func storedForm(of value: FieldValue) -> FieldValue {
+        switch (self, value) {
+        case (.float, .int(let number)):
+            return .double(Double(number))
+        case (.dateTime, .string(let text)):
+            return (try? Temporal.DateTime(iso8601String: text)).map { .string($0.iso8601String) } ?? value
+        case (.list(let element, _), .list(let items)):
+            return .list(items.map { element.storedForm(of: $0) })
+        case (.embedded(let embedded), .object(let members)):
+            var converted = members
+            for field in embedded.fields {
+                if let member = members[field.name] { converted[field.name] = field.type.storedForm(of: member) }
+            }
+            return .object(converted)
+        default:
+            return value
+        }
+    }
+
     /// Why `value` cannot be stored in a field of this type, or nil when it can. The same check a
     /// save performs.
     public func problem(with value: FieldValue, isRequired: Bool) -> String? {

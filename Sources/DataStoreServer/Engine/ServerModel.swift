@@ -10,9 +10,9 @@ struct ServerModel: Sendable {
     /// The schema filters and conditions are checked against: the model's fields plus the sync
     /// metadata (`_version`, `_deleted`, `_lastChangedAt`) that AppSync filters can test.
     let filterSchema: ModelSchema
-    /// Fields the backend sets: createdAt/updatedAt when the transformer added them.
-    let createdAtField: String?
-    let updatedAtField: String?
+    /// The timestamp fields the backend sets (nil when the model disables them).
+    var createdAtField: String? { definition.options.createdAtField }
+    var updatedAtField: String? { definition.options.updatedAtField }
 
     init(_ definition: ModelDefinition) {
         self.definition = definition
@@ -25,8 +25,6 @@ struct ServerModel: Sendable {
             ],
             primaryKey: schema.primaryKey
         )
-        createdAtField = definition.options.createdAtField
-        updatedAtField = definition.options.updatedAtField
     }
 
     /// The stored key of an item: the key field's value for single-field keys, else the JSON
@@ -63,34 +61,13 @@ struct ServerModel: Sendable {
         return .object(object)
     }
 
-    /// Checks and converts one input value for `field`: date-times to the stored form the client
-    /// compares by, everything else as the client validates it.
+    /// Checks one input value for `field`, in the stored form the client compares by.
     func normalize(_ value: FieldValue, for field: ModelField) throws(ServerError) -> FieldValue {
-        let converted = Self.convert(value, type: field.type)
+        let converted = field.type.storedForm(of: value)
         if let problem = field.type.problem(with: converted, isRequired: field.isRequired) {
             throw .badRequest("The value of \(name).\(field.name) is not valid: \(problem).")
         }
         return converted
-    }
-
-    private static func convert(_ value: FieldValue, type: FieldType) -> FieldValue {
-        switch (type, value) {
-        case (.float, .int(let number)):
-            // GraphQL's Float accepts integers (`total: 10`).
-            return .double(Double(number))
-        case (.dateTime, .string(let text)):
-            return (try? Temporal.DateTime(iso8601String: text)).map { .string($0.iso8601String) } ?? value
-        case (.list(let element, _), .list(let items)):
-            return .list(items.map { convert($0, type: element) })
-        case (.embedded(let embedded), .object(let members)):
-            var converted = members
-            for field in embedded.fields {
-                if let member = members[field.name] { converted[field.name] = convert(member, type: field.type) }
-            }
-            return .object(converted)
-        default:
-            return value
-        }
     }
 
     /// The predicate of a `filter` or `condition` argument, checked against the model.
