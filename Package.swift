@@ -159,13 +159,14 @@ let package = Package(
         ),
         .testTarget(
             name: "DataStoreCorpusTests",
-            dependencies: ["DataStore"] + corpusModels.map { .target(name: "Corpus\($0)") },
+            dependencies: ["DataStore", "DataStoreTestSupport"] + corpusModels.map { .target(name: "Corpus\($0)") },
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "DataStoreServerTests",
             dependencies: [
                 "DataStoreServer",
+                "DataStoreSchema",
                 "DataStoreTesting",
                 "DataStoreTestSupport",
                 .product(name: "GraphQL", package: "GraphQL"),

@@ -7,6 +7,7 @@ import CorpusScalars
 import CorpusV1Connections
 import CorpusV1Keys
 import DataStore
+import DataStoreTestSupport
 import Foundation
 import Testing
 
@@ -28,18 +29,15 @@ struct GeneratedModelRoundTripTests {
     @Test("every model of the schema saves, reads back equal, and deletes", arguments: registries.map(\.name))
     func roundTrip(schema name: String) async throws {
         let models = Self.saveOrder(Self.registries.first { $0.name == name }!.models)
-        let directory = FileManager.default.temporaryDirectory.appending(path: "corpus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await DataStore(models: models, storage: .file(at: directory.appending(path: "store.sqlite")))
-        var random = SampleValues(seed: 20_261_124)
-        // One stored model of each type, for required relations to point at.
-        var anchors = Anchors()
-        for model in models { try await anchors.add(model, in: store, random: &random) }
-        for model in models {
-            try await Self.roundTrip(model, in: store, random: &random, anchors: anchors)
+        try await withTestStore(.sqliteFile, models: models) { store in
+            var random = SampleValues(seed: 20_261_124)
+            // One stored model of each type, for required relations to point at.
+            var anchors = Anchors()
+            for model in models { try await anchors.add(model, in: store, random: &random) }
+            for model in models {
+                try await Self.roundTrip(model, in: store, random: &random, anchors: anchors)
+            }
         }
-        await store.close()
     }
 
     /// The models ordered so that the targets of required relations come before the models that
@@ -139,19 +137,13 @@ struct Anchors {
 
 /// Random, valid values for every field type, from a fixed seed.
 struct SampleValues {
-    private var state: UInt64
+    private var random: SeededRandom
 
     init(seed: UInt64) {
-        state = seed
+        random = SeededRandom(seed: seed)
     }
 
-    private mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func next() -> UInt64 { random.next() }
 
     private mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))

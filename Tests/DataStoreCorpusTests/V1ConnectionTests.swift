@@ -1,5 +1,6 @@
 import CorpusV1Connections
 import DataStore
+import DataStoreTestSupport
 import Foundation
 import Testing
 
@@ -8,9 +9,7 @@ import Testing
 @Suite("v1 @connection relations")
 struct V1ConnectionTests {
     func withStore(_ body: (DataStore) async throws -> Void) async throws {
-        let store = try await DataStore(models: AppModels.models, storage: .inMemory)
-        try await body(store)
-        await store.close()
+        try await withTestStore(.sqliteInMemory, models: AppModels.models, body)
     }
 
     @Test("@connection(name:) pairs a list with a required parent; deleting the parent deletes the comments")

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreSchema
 import DataStoreServer
 import DataStoreTesting
 import Foundation
@@ -38,7 +39,7 @@ struct TestServerTests {
 
     @Test("a schema with errors is reported before anything starts")
     func badSchema() async {
-        await #expect(throws: (any Error).self) {
+        await #expect(throws: SchemaErrors.self) {
             try await withTestServer(schema: "type Note @model { id: ID! text: Strin }") { _ in }
         }
     }
