@@ -111,7 +111,7 @@ extension SchemaReader {
         guard fields.count <= target.count else {
             error(
                 directive.position(of: "fields"),
-                "@hasMany on \(owner) lists \(fields.count) fields but \(targetName) has \(target.count)"
+                "@\(directive.name) on \(owner) lists \(fields.count) fields but \(targetName) has \(target.count)"
             )
             return nil
         }
@@ -349,54 +349,33 @@ extension SchemaReader {
         let directive = field.directive
         let isList = field.reference.isList
         if let fields = directive.arguments["fields"]?.stringList {
-            guard checkFieldsExist(fields, on: model, directive, owner) else { return }
-            if isList {
-                let keyFields: [String]
-                if let keyName = directive.arguments["keyName"]?.string {
-                    guard let key = related.namedKeys[keyName] else {
-                        return error(
-                            directive.position(of: "keyName"),
-                            "@connection on \(owner) names the key \(keyName), which \(related.name) does not have",
-                            hint: "add @key(name: \"\(keyName)\", fields: [...]) to \(related.name)"
-                        )
-                    }
-                    keyFields = key
-                } else {
-                    keyFields = related.primaryKey
-                }
-                guard fields.count <= keyFields.count else {
+            var target = related.primaryKey
+            var targetName = "\(related.name)'s primary key"
+            if isList, let keyName = directive.arguments["keyName"]?.string {
+                guard let key = related.namedKeys[keyName] else {
                     return error(
-                        directive.position(of: "fields"),
-                        "@connection on \(owner) lists more fields than the key has"
+                        directive.position(of: "keyName"),
+                        "@connection on \(owner) names the key \(keyName), which \(related.name) does not have",
+                        hint: "add @key(name: \"\(keyName)\", fields: [...]) to \(related.name)"
                     )
                 }
-                model.relations.append(
-                    ModelRelation(
-                        name: field.name,
-                        kind: .hasMany,
-                        relatedModel: related.name,
-                        localFields: fields,
-                        relatedFields: Array(keyFields.prefix(fields.count)),
-                        isRequired: field.reference.isRequired
-                    )
-                )
-            } else {
-                guard fields.count <= related.primaryKey.count else {
-                    return error(
-                        directive.position(of: "fields"),
-                        "@connection on \(owner) lists \(fields.count) fields, but \(related.name)'s primary key has \(related.primaryKey.count)"
-                    )
-                }
-                model.relations.append(
-                    ModelRelation(
-                        name: field.name,
-                        kind: .belongsTo,
-                        relatedModel: related.name,
-                        localFields: fields,
-                        isRequired: field.reference.isRequired
-                    )
-                )
+                target = key
+                targetName = "the key \(keyName)"
             }
+            guard let matched = matchFields(fields, to: target, named: targetName, model, directive, owner) else {
+                return
+            }
+            model.relations.append(
+                ModelRelation(
+                    name: field.name,
+                    kind: isList ? .hasMany : .belongsTo,
+                    relatedModel: related.name,
+                    localFields: fields,
+                    // A parent's primary key is the default, so a belongsTo leaves it implicit.
+                    relatedFields: isList ? matched : [],
+                    isRequired: field.reference.isRequired
+                )
+            )
             return
         }
         if let name = directive.arguments["name"]?.string {

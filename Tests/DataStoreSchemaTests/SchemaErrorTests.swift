@@ -143,6 +143,18 @@ struct SchemaErrorTests {
             expected: "8:25: @belongsTo(fields:) on Comment.post lists 1 field(s), but Post's primary key has 2"
         ),
         Case(
+            label: "more @hasMany fields than the index has",
+            schema:
+                "type Post @model {\n  id: ID!\n  title: String!\n  comments: [Comment] @hasMany(indexName: \"byPost\", fields: [\"id\", \"title\"])\n}\ntype Comment @model {\n  id: ID!\n  postID: ID! @index(name: \"byPost\")\n}",
+            expected: "4:53: @hasMany on Post.comments lists 2 fields but the index byPost has 1"
+        ),
+        Case(
+            label: "more v1 @connection fields than the key has",
+            schema:
+                "type Post @model {\n  id: ID!\n  title: String!\n  comments: [Comment] @connection(keyName: \"byPost\", fields: [\"id\", \"title\"])\n}\ntype Comment @model @key(name: \"byPost\", fields: [\"postID\"]) {\n  id: ID!\n  postID: ID!\n}",
+            expected: "4:54: @connection on Post.comments lists 2 fields but the key byPost has 1"
+        ),
+        Case(
             label: "bad @auth rule",
             schema: "type Post @model @auth(rules: [{allow: everyone}]) {\n  id: ID!\n}",
             expected: "1:24: @auth allow: everyone is not one of owner, groups, private, public, custom"
