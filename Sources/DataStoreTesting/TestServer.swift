@@ -1,6 +1,7 @@
 import DataStoreSchema
 public import DataStoreServer
 import Hummingbird
+import Logging
 import ServiceLifecycle
 
 /// A `datastore-server` running in this process on a free loopback port, for tests — ours and
@@ -22,9 +23,11 @@ public struct TestServer: Sendable {
     public let apiKey: String
     /// The server's engine, to arrange or inspect data without going through HTTP.
     public let engine: ServerEngine
+    /// The server's application, for its real-time statistics.
+    public let application: ServerApplication
 }
 
-/// Errors of ``withTestServer(schema:apiKey:configuration:_:)``.
+/// Errors of ``withTestServer(schema:apiKey:configuration:options:_:)``.
 public struct TestServerError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -34,30 +37,43 @@ public struct TestServerError: Error, CustomStringConvertible {
 ///
 /// - Throws: the schema's errors, a ``TestServerError`` when the server cannot start, or what
 ///   `body` throws.
+///
+/// - Parameters:
+///   - options: the server's limits, timers and clock (a ``ManualClock`` makes keep-alives and
+///     deadlines run on the test's command); its host, port and keys are the test server's.
 public func withTestServer<Result: Sendable>(
     schema: String,
     apiKey: String = "da2-test-key",
     configuration: ServerConfiguration = ServerConfiguration(),
+    options: ServerOptions = ServerOptions(),
     _ body: @Sendable (TestServer) async throws -> Result
 ) async throws -> Result {
     let document = try SchemaParser.parse(schema)
     let store = try SQLiteItemStore(path: nil)
     let engine = ServerEngine(document: document, store: store, configuration: configuration)
-    var options = ServerOptions()
+    var options = options
+    options.host = "127.0.0.1"
     options.port = 0
     options.apiKeys = [apiKey]
     // One port, once: the newest value is all there is to keep.
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-    let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options).makeApplication {
+    var logger = Logger(label: "datastore-test-server")
+    logger.logLevel = .warning
+    let serverApplication = ServerApplication(api: try GraphQLAPI(engine: engine), options: options, logger: logger)
+    let application = serverApplication.makeApplication {
         port in
         portContinuation.yield(port)
         portContinuation.finish()
     }
     defer { portContinuation.finish() }
+    // Stopped the way SIGTERM stops the real server: gracefully, so requests in flight finish.
+    let services = ServiceGroup(
+        configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger)
+    )
     return try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {
             defer { portContinuation.finish() }
-            try await application.run()
+            try await services.run()
             return nil
         }
         var iterator = ports.makeAsyncIterator()
@@ -71,20 +87,19 @@ public func withTestServer<Result: Sendable>(
             realtimeEndpoint: "ws://127.0.0.1:\(port)/graphql/realtime",
             port: port,
             apiKey: apiKey,
-            engine: engine
+            engine: engine,
+            application: serverApplication
         )
+        let outcome: Swift.Result<Result, any Error>
         do {
-            let result = try await body(server)
-            group.cancelAll()
-            // The server ends with the cancellation; how it ends is not the test's business.
-            while (try? await group.next()) != nil {}
-            await store.close()
-            return result
+            outcome = .success(try await body(server))
         } catch {
-            group.cancelAll()
-            while (try? await group.next()) != nil {}
-            await store.close()
-            throw error
+            outcome = .failure(error)
         }
+        await services.triggerGracefulShutdown()
+        // How the server ends is not the test's business.
+        while (try? await group.next()) != nil {}
+        await store.close()
+        return try outcome.get()
     }
 }

@@ -63,7 +63,7 @@ struct ServerCommand: AsyncParsableCommand {
             let banner = """
                 datastore-server is serving \(document.models.count) models
                   GraphQL endpoint:   http://\(host):\(port)/graphql
-                  real-time endpoint: ws://\(host):\(port)/graphql/realtime (subscriptions: not served yet)
+                  real-time endpoint: ws://\(host):\(port)/graphql/realtime
                   API key:            \(keys.joined(separator: ", "))
 
                 """

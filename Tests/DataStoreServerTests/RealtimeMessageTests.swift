@@ -1,6 +1,7 @@
 import DataStore
-import DataStoreServer
 import Testing
+
+@testable import DataStoreServer
 
 @Suite("Real-time protocol messages")
 struct RealtimeMessageTests {
@@ -128,5 +129,16 @@ struct RealtimeMessageTests {
             RealtimeHandshake.authorization(query: "header=%%%", subprotocols: ["header-!!"], headers: ["host": "h"])
                 == nil
         )
+    }
+
+    @Test("a data frame built around a rendered payload is the data message's text")
+    func dataFrame() {
+        let payload: FieldValue = ["data": ["onCreatePost": ["id": "a\"b", "title": "Ünïcode \n"]]]
+        for id in ["1", "5e2a-\"quoted\"", ""] {
+            #expect(
+                RealtimeServerMessage.dataFrame(id: id, payloadJSON: payload.jsonText)
+                    == RealtimeServerMessage.data(id: id, payload: payload).text
+            )
+        }
     }
 }

@@ -74,6 +74,11 @@ extension FieldValue {
         if case .object(let members) = self { return members[name] }
         return nil
     }
+
+    subscript(_ index: Int) -> FieldValue? {
+        guard case .list(let values) = self, values.indices.contains(index) else { return nil }
+        return values[index]
+    }
 }
 
 @Suite("Versioned writes, conflicts and sync reads")
@@ -329,6 +334,12 @@ final class RacingStore: ItemStore {
     ) async throws(ServerError) -> [(key: String, item: StoredItem)] {
         try await base.items(model, after: key, limit: limit)
     }
+
+    func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+        try await base.log(after: position, limit: limit)
+    }
+
+    func lastPosition() async throws(ServerError) -> Int64 { try await base.lastPosition() }
 
     func changes(
         _ model: String,

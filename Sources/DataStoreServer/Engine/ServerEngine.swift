@@ -24,12 +24,30 @@ public final class ServerEngine: Sendable {
     /// How often a write re-reads after losing a race with another write to the same item.
     static let maximumAttempts = 32
 
+    /// Rings after every committed write, so the real-time hub reads the delta log. A doorbell:
+    /// the changes themselves are in the log, so one pending ring is all there is to keep.
+    let commits: AsyncStream<Void>
+    private let commitBell: AsyncStream<Void>.Continuation
+
     public init(document: SchemaDocument, store: any ItemStore, configuration: ServerConfiguration = .init()) {
         api = AppSyncSchema(document)
         self.store = store
         self.configuration = configuration
         models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
         tokenSecret = configuration.tokenSecret ?? store.tokenSecret
+        (commits, commitBell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Stores `item` if the stored version is `expected`, and rings ``commits``.
+    private func commit(
+        _ model: ServerModel,
+        _ key: String,
+        expecting expected: Int?,
+        _ item: StoredItem
+    ) async throws(ServerError) -> Bool {
+        guard try await store.commit(model.name, key: key, expecting: expected, item: item) else { return false }
+        commitBell.yield()
+        return true
     }
 
     func model(_ name: String) throws(ServerError) -> ServerModel {
@@ -76,7 +94,7 @@ public final class ServerEngine: Sendable {
         {
             throw .conditionalCheckFailed("the condition does not hold, as no \(modelName) \(key) exists")
         }
-        guard try await store.commit(modelName, key: key, expecting: nil, item: item) else {
+        guard try await commit(model, key, expecting: nil, item) else {
             throw .conditionalCheckFailed("a \(modelName) with key \(key) already exists")
         }
         return model.output(item)
@@ -219,7 +237,7 @@ public final class ServerEngine: Sendable {
         var fields = fields
         if stampingUpdatedAt, let updatedAt = model.updatedAtField { fields[updatedAt] = Self.timestamp(now) }
         let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
-        guard try await store.commit(model.name, key: key, expecting: current.version, item: next) else { return nil }
+        guard try await commit(model, key, expecting: current.version, next) else { return nil }
         return model.output(next)
     }
 
@@ -500,6 +518,57 @@ public final class ServerEngine: Sendable {
 
     private static func digest(_ filter: FieldValue?) -> String {
         Base64URL.encode(Array(SHA256.digest(Array((filter ?? .null).jsonText.utf8)).prefix(12)))
+    }
+
+    // MARK: Changes, for subscriptions
+
+    /// What a write did, as subscriptions tell it apart (`onCreateX`, `onUpdateX`, `onDeleteX`).
+    public enum ChangeKind: String, Sendable, CaseIterable {
+        case create, update, delete
+    }
+
+    /// A committed write, ready to be matched against subscriptions.
+    struct Change: Sendable {
+        let position: Int64
+        let model: String
+        let kind: ChangeKind
+        /// The item's values in the order its model's filters read them.
+        let filterValues: [FieldValue]
+        /// The item as the API returns it.
+        let item: FieldValue
+    }
+
+    /// The delta log's newest position: where a reader that starts now begins.
+    func lastPosition() async throws(ServerError) -> Int64 {
+        try await store.lastPosition()
+    }
+
+    /// The writes committed after log position `position`, in commit order. Records of models
+    /// this API no longer has are skipped (their positions still count as read).
+    func changes(after position: Int64, limit: Int) async throws(ServerError) -> (changes: [Change], last: Int64) {
+        let records = try await store.log(after: position, limit: limit)
+        var changes: [Change] = []
+        changes.reserveCapacity(records.count)
+        for record in records {
+            guard let model = models[record.model] else { continue }
+            let item = record.item
+            let kind: ChangeKind = item.isDeleted ? .delete : item.version == 1 ? .create : .update
+            changes.append(
+                Change(
+                    position: record.position,
+                    model: model.name,
+                    kind: kind,
+                    filterValues: model.filterValues(item),
+                    item: model.output(item)
+                )
+            )
+        }
+        return (changes, records.last?.position ?? position)
+    }
+
+    /// The evaluator of a subscription's `filter` argument for `modelName`.
+    func subscriptionFilter(_ modelName: String, _ filter: FieldValue?) throws(ServerError) -> PredicateEvaluator? {
+        try model(modelName).predicate(filter, "filter")
     }
 
     // MARK: Expiry

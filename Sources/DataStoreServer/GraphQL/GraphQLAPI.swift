@@ -88,7 +88,7 @@ public final class GraphQLAPI: Sendable {
     }
 
     /// Refuses selections nested deeper than ``maximumDepth`` (fragments included).
-    private func depthProblem(_ document: Document) -> ServerError? {
+    func depthProblem(_ document: Document) -> ServerError? {
         var fragments: [String: FragmentDefinition] = [:]
         for case let fragment as FragmentDefinition in document.definitions {
             fragments[fragment.name.value] = fragment
@@ -132,6 +132,7 @@ public final class GraphQLAPI: Sendable {
                 try attachModelResolvers(modelName, operations)
             }
             try attachRelationResolvers()
+            try attachSubscriptionResolvers()
             if let timestamp = schema.getType(name: "AWSTimestamp") as? GraphQLScalarType {
                 timestamp.parseValue = { value in
                     guard case .number(let number) = value, number.storageType == .int else {
@@ -150,7 +151,7 @@ public final class GraphQLAPI: Sendable {
     }
 
     /// Replaces `type`'s fields by the same fields with `resolvers` attached.
-    private func attach(_ type: GraphQLObjectType?, _ resolvers: [String: GraphQLFieldResolve]) throws {
+    func attach(_ type: GraphQLObjectType?, _ resolvers: [String: GraphQLFieldResolve]) throws {
         guard let type, !resolvers.isEmpty else { return }
         let fields = try type.fields()
         for (name, resolve) in resolvers { fields[name]?.resolve = resolve }
@@ -295,7 +296,7 @@ public final class GraphQLAPI: Sendable {
 
     // MARK: Values
 
-    private static func object(_ map: Map) -> [String: FieldValue] {
+    static func object(_ map: Map) -> [String: FieldValue] {
         if case .object(let members) = fieldValue(map) { return members }
         return [:]
     }

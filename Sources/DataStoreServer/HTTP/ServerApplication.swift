@@ -1,6 +1,9 @@
 import DataStore
+import Foundation
 import HTTPTypes
 public import Hummingbird
+import HummingbirdWebSocket
+public import Logging
 import NIOCore
 
 /// Settings of the HTTP server.
@@ -13,21 +16,34 @@ public struct ServerOptions: Sendable {
     public var apiKeys: Set<String> = []
     /// The largest request body accepted, in bytes.
     public var maximumBodySize: Int = 1 << 20
+    /// The real-time endpoint's timers and limits.
+    public var realtime = RealtimeOptions()
+    /// How often expired tombstones and delta-log records are deleted.
+    public var purgeInterval: Duration = .seconds(10 * 60)
+    /// The clock of the server's timers (keep-alives, deadlines, purges); tests pass one they
+    /// control. The engine's wall-clock time is ``ServerConfiguration/now``.
+    public var clock: any Clock<Duration> = ContinuousClock()
 
     public init() {}
 }
 
-/// The server's HTTP face (PROTOCOL §2): `POST /graphql` executes GraphQL requests authenticated
-/// by an API key, `GET /graphql/schema` returns the generated schema.
+/// The server's network face: `POST /graphql` executes GraphQL requests authenticated by an API
+/// key (PROTOCOL §2), `GET /graphql/schema` returns the generated schema, and WebSocket upgrades
+/// of `/graphql` and `/graphql/realtime` serve subscriptions (PROTOCOL §6).
 public struct ServerApplication: Sendable {
     /// The API requests execute against.
     public let api: GraphQLAPI
     /// The listening address, keys and limits.
     public let options: ServerOptions
+    /// Publishes committed writes to subscribers.
+    let hub: RealtimeHub
+    let logger: Logger
 
-    public init(api: GraphQLAPI, options: ServerOptions) {
+    public init(api: GraphQLAPI, options: ServerOptions, logger: Logger = Logger(label: "datastore-server")) {
         self.api = api
         self.options = options
+        self.logger = logger
+        hub = RealtimeHub(api: api, maximumPayloadSize: options.realtime.maximumPayloadSize, logger: logger)
     }
 
     /// The router with every route of the server.
@@ -70,17 +86,97 @@ public struct ServerApplication: Sendable {
         return router
     }
 
-    /// The application, ready to run as a service; `onRunning` learns the bound port.
+    /// Real-time connections open and subscriptions running, for monitoring and tests.
+    public func realtimeStatistics() async -> RealtimeStatistics {
+        await hub.statistics
+    }
+
+    /// The routes that upgrade to the real-time WebSocket protocol.
+    func makeWebSocketRouter() -> Router<RealtimeRequestContext> {
+        let router = Router(context: RealtimeRequestContext.self)
+        let hub = self.hub
+        let options = self.options
+        let logger = self.logger
+        for path in ["graphql", "graphql/realtime"] {
+            router.ws(
+                RouterPath(path),
+                shouldUpgrade: { request, _ in
+                    let offered = Self.subprotocols(request)
+                    // Answer with graphql-ws when offered (clients and the simulator insist on it); a
+                    // client that offers only other protocols does not speak this one.
+                    if offered.isEmpty { return .upgrade([:]) }
+                    guard offered.contains("graphql-ws") else { return .dontUpgrade }
+                    return .upgrade([.secWebSocketProtocol: "graphql-ws"])
+                },
+                onUpgrade: { inbound, outbound, context in
+                    let request = context.request
+                    var headers: [String: String] = [:]
+                    for field in request.headers { headers[field.name.canonicalName] = field.value }
+                    let authorization = RealtimeHandshake.authorization(
+                        query: request.uri.query,
+                        subprotocols: Self.subprotocols(request),
+                        headers: headers
+                    )
+                    let connection = RealtimeConnection(
+                        hub: hub,
+                        options: options.realtime,
+                        clock: options.clock,
+                        isAuthorized: RealtimeHandshake.apiKey(authorization).map(options.apiKeys.contains) ?? false,
+                        apiKeys: options.apiKeys,
+                        channel: context.requestContext.channel,
+                        logger: logger
+                    )
+                    await connection.serve(inbound: inbound, outbound: outbound)
+                }
+            )
+        }
+        return router
+    }
+
+    private static func subprotocols(_ request: Request) -> [String] {
+        request.headers[values: .secWebSocketProtocol].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The application, ready to run as a service (`runService()` handles SIGTERM and SIGINT);
+    /// `onRunning` learns the bound port.
+    ///
+    /// Besides the HTTP server it runs the subscription hub and the periodic purge of expired
+    /// tombstones and delta records. On graceful shutdown the server stops accepting connections,
+    /// finishes the requests in flight and closes WebSockets (close code 1000); the hub publishes
+    /// until those requests are done, then stops.
     public func makeApplication(
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     )
         -> some ApplicationProtocol
     {
-        Application(
+        let hub = self.hub
+        // A service group shuts its services down in reverse order: the server (added last by
+        // Hummingbird) drains first, then the purge and the hub.
+        var application = Application(
             router: makeRouter(),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: makeWebSocketRouter(),
+                configuration: .init(
+                    ws: WebSocketServerConfiguration(maxFrameSize: options.realtime.maximumMessageSize)
+                )
+            ),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "datastore-server"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }
+            services: [
+                hub,
+                ExpiryService(
+                    engine: api.engine,
+                    interval: options.purgeInterval,
+                    clock: options.clock,
+                    logger: logger
+                ),
+            ],
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
         )
+        // Writes committed from here on are published, including those of the first request.
+        application.beforeServerStarts { try await hub.start() }
+        return application
     }
 
     /// A 401 response unless the request carries one of the API keys.
@@ -105,5 +201,19 @@ public struct ServerApplication: Sendable {
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: body.jsonText))
         )
+    }
+}
+
+/// The request context of WebSocket upgrades: Hummingbird's, plus the connection's channel (so
+/// the server can close the socket of a client that stopped reading).
+struct RealtimeRequestContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<Self>
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        channel = source.channel
     }
 }

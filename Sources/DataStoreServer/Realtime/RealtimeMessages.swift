@@ -107,6 +107,20 @@ public enum RealtimeServerMessage: Equatable, Sendable {
     /// The answer to `stop`.
     case complete(id: String)
 
+    /// A `data` frame around a payload already rendered as JSON: the same text as
+    /// ``data(id:payload:)``, without rendering the payload again for every subscriber.
+    static func dataFrame(id: String, payloadJSON: String) -> String {
+        #"{"id":"# + FieldValue.string(id).jsonText + #","payload":"# + payloadJSON + #","type":"data"}"#
+    }
+
+    /// An `error` frame with several GraphQL error objects (a refused `start` reports each
+    /// validation problem).
+    static func errorFrame(id: String?, errors: [FieldValue]) -> String {
+        var object: [String: FieldValue] = ["type": "error", "payload": ["errors": .list(errors)]]
+        if let id { object["id"] = .string(id) }
+        return FieldValue.object(object).jsonText
+    }
+
     /// The frame's JSON text.
     public var text: String {
         let object: [String: FieldValue]

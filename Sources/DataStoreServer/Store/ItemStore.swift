@@ -19,6 +19,22 @@ public struct StoredItem: Hashable, Sendable {
     }
 }
 
+/// One record of the delta log: an item's state after one write.
+public struct LogRecord: Sendable {
+    /// The record's place in the log; later writes have larger positions.
+    public let position: Int64
+    /// The item's model.
+    public let model: String
+    /// The item as written.
+    public let item: StoredItem
+
+    public init(position: Int64, model: String, item: StoredItem) {
+        self.position = position
+        self.model = model
+        self.item = item
+    }
+}
+
 /// Where the server keeps items and the delta log: embedded SQLite or PostgreSQL.
 ///
 /// Writes are optimistic: ``commit(_:key:expecting:item:)`` succeeds only if the stored version is
@@ -58,6 +74,16 @@ public protocol ItemStore: Sendable {
         limit: Int
     ) async throws(ServerError)
         -> [(position: Int64, item: StoredItem)]
+
+    /// Delta-log records of every model after log position `position` (exclusive), in log order,
+    /// at most `limit`: the feed subscriptions are served from.
+    ///
+    /// Positions must grow in commit order (a record never becomes visible behind one already
+    /// read), so a reader that remembers the last position it saw misses nothing.
+    func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord]
+
+    /// The newest position of the delta log; 0 when it is empty.
+    func lastPosition() async throws(ServerError) -> Int64
 
     /// Deletes tombstones last changed before `tombstonesBefore` and delta records before
     /// `changesBefore` (both in ms).

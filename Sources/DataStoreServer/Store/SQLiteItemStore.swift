@@ -182,6 +182,40 @@ public final class SQLiteItemStore: ItemStore {
         return page.map { (position: $0.0, item: $0.1) }
     }
 
+    public func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+        do {
+            return try await database.read { db in
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT position, model, fields, version, deleted, lastChangedAt FROM changes
+                            WHERE position > ? ORDER BY position LIMIT ?
+                            """
+                    ),
+                    arguments: [position, limit]
+                )
+                var records: [LogRecord] = []
+                while let row = try rows.next() {
+                    records.append(LogRecord(position: row[0], model: row[1], item: try Self.decode(row, offset: 2)))
+                }
+                return records
+            }
+        } catch {
+            throw .storage(error, "reading the delta log")
+        }
+    }
+
+    public func lastPosition() async throws(ServerError) -> Int64 {
+        do {
+            // The AUTOINCREMENT counter, not MAX(position): a purged log keeps counting from it.
+            return try await database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'changes'") ?? 0
+            }
+        } catch {
+            throw .storage(error, "reading the delta log's position")
+        }
+    }
+
     /// Runs a SELECT of a position column followed by an item's columns.
     private func read<Position: DatabaseValueConvertible & Sendable>(
         _ sql: String,

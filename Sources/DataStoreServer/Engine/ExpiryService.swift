@@ -1,0 +1,24 @@
+import Logging
+import ServiceLifecycle
+
+/// Deletes expired tombstones and delta-log records every `interval` (PROTOCOL §3.4), until the
+/// server shuts down.
+struct ExpiryService: Service {
+    let engine: ServerEngine
+    let interval: Duration
+    let clock: any Clock<Duration>
+    let logger: Logger
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            while (try? await clock.sleep(for: interval)) != nil {
+                do {
+                    try await engine.purgeExpired()
+                } catch {
+                    // Nothing is lost: the records stay until the next round.
+                    logger.error("Purging expired tombstones and delta records failed: \(error)")
+                }
+            }
+        }
+    }
+}

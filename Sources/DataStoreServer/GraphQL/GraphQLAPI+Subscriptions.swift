@@ -1,0 +1,205 @@
+import DataStore
+import GraphQL
+import Synchronization
+
+/// A subscription a real-time client asked for (`start`), checked against the API.
+struct SubscriptionRequest: Sendable {
+    /// The subscribed model and the kind of write (`onUpdatePost` → Post, update).
+    let model: String
+    let kind: ServerEngine.ChangeKind
+    /// The root field, as the event's data names it.
+    let field: String
+    /// The `filter` argument, when given.
+    let filter: PredicateEvaluator?
+    /// Requests with the same shape receive byte-identical payloads, so each event is rendered
+    /// once per shape however many clients subscribed with it.
+    let shape: String
+    let document: Document
+    let variables: [String: Map]
+    let operationName: String?
+}
+
+/// Why a `start` was refused: AppSync's error type and the GraphQL errors to report.
+struct SubscriptionRefusal: Error, Sendable {
+    let errorType: String
+    let errors: [FieldValue]
+
+    init(_ errorType: String, _ message: String) {
+        self.errorType = errorType
+        errors = [.object(["errorType": .string(errorType), "message": .string(message)])]
+    }
+
+    init(_ errorType: String, graphQLErrors: [GraphQLError]) {
+        self.errorType = errorType
+        let response = GraphQLAPI.response(data: nil, errors: graphQLErrors)
+        guard case .object(let members) = response, case .list(let list)? = members["errors"] else {
+            errors = []
+            return
+        }
+        errors = list.map { error in
+            guard case .object(var object) = error else { return error }
+            if object["errorType"] == nil { object["errorType"] = .string(errorType) }
+            return .object(object)
+        }
+    }
+}
+
+/// The source value subscription fields resolve from: a probe while a `start` is checked (it
+/// records the field's coerced arguments), then each event's item.
+enum SubscriptionSource: Sendable {
+    case probe(SubscriptionProbe)
+    case event(field: String, item: FieldValue)
+}
+
+/// Where the resolver of a checked subscription leaves its arguments.
+final class SubscriptionProbe: Sendable {
+    let arguments = Mutex<[String: FieldValue]?>(nil)
+}
+
+extension GraphQLAPI {
+    /// Resolvers of the `Subscription` type's fields: they return the event's item when the event
+    /// is for them.
+    func attachSubscriptionResolvers() throws {
+        var resolvers: [String: GraphQLFieldResolve] = [:]
+        for operations in engine.api.operations.values {
+            for case let field? in [operations.onCreate, operations.onUpdate, operations.onDelete] {
+                resolvers[field] = { source, args, _, _ in
+                    switch source as? SubscriptionSource {
+                    case .probe(let probe)?:
+                        probe.arguments.withLock { $0 = Self.object(args) }
+                        return nil
+                    case .event(field, let item)?:
+                        return Self.output(item)
+                    default:
+                        return nil
+                    }
+                }
+            }
+        }
+        try attach(schema.subscriptionType, resolvers)
+    }
+
+    /// Checks a `start` request: one subscription field of this API, valid arguments and a filter
+    /// that fits the model.
+    ///
+    /// - Throws: ``SubscriptionRefusal``: `UnsupportedOperation` for queries and mutations,
+    ///   `BadRequestException` for invalid documents, variables or filters.
+    func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
+        let document: Document
+        do {
+            document = try parse(source: Source(body: request.query, name: "GraphQL request"))
+        } catch let error as GraphQLError {
+            throw SubscriptionRefusal("BadRequestException", graphQLErrors: [error])
+        } catch {
+            throw SubscriptionRefusal("BadRequestException", "The query could not be parsed: \(error).")
+        }
+        let problems = validate(schema: schema, ast: document)
+        if !problems.isEmpty { throw SubscriptionRefusal("BadRequestException", graphQLErrors: problems) }
+        if let problem = depthProblem(document) { throw SubscriptionRefusal("BadRequestException", problem.message) }
+
+        let operations = document.definitions.compactMap { $0 as? OperationDefinition }
+        let operation: OperationDefinition?
+        if let name = request.operationName {
+            operation = operations.first { $0.name?.value == name }
+        } else {
+            operation = operations.count == 1 ? operations.first : nil
+        }
+        guard let operation else {
+            throw SubscriptionRefusal(
+                "BadRequestException",
+                request.operationName.map { "The document has no operation named \($0)." }
+                    ?? "The document has several operations; name one in operationName."
+            )
+        }
+        guard operation.operation == .subscription else {
+            throw SubscriptionRefusal(
+                "UnsupportedOperation",
+                "\(operation.operation.rawValue) operations are not supported through the real-time channel; "
+                    + "send them to POST /graphql."
+            )
+        }
+        let fields = operation.selectionSet.selections.compactMap { $0 as? Field }
+            .filter { $0.name.value != "__typename" }
+        guard fields.count == 1, operation.selectionSet.selections.allSatisfy({ $0 is Field }) else {
+            throw SubscriptionRefusal(
+                "BadRequestException",
+                "A subscription selects exactly one field of the Subscription type (onCreatePost, …)."
+            )
+        }
+        let fieldName = fields[0].name.value
+        guard
+            let (model, kind) = engine.api.operations.lazy.compactMap({ model, operations in
+                switch fieldName {
+                case operations.onCreate: (model, ServerEngine.ChangeKind.create)
+                case operations.onUpdate: (model, .update)
+                case operations.onDelete: (model, .delete)
+                default: nil
+                }
+            }).first
+        else {
+            throw SubscriptionRefusal("BadRequestException", "\(fieldName) is not a subscription of this API.")
+        }
+
+        // Executing against a probe coerces the variables and arguments as GraphQL defines.
+        let variables = request.variables.mapValues(Self.map)
+        let probe = SubscriptionProbe()
+        do {
+            let result = try await GraphQL.execute(
+                schema: schema,
+                documentAST: document,
+                rootValue: SubscriptionSource.probe(probe),
+                context: (),
+                variableValues: variables,
+                operationName: request.operationName
+            )
+            if !result.errors.isEmpty {
+                throw SubscriptionRefusal("BadRequestException", graphQLErrors: result.errors)
+            }
+        } catch let refusal as SubscriptionRefusal {
+            throw refusal
+        } catch let error as GraphQLError {
+            throw SubscriptionRefusal("BadRequestException", graphQLErrors: [error])
+        } catch {
+            throw SubscriptionRefusal("BadRequestException", "The subscription could not be checked: \(error).")
+        }
+        let arguments = probe.arguments.withLock { $0 } ?? [:]
+        let filter: PredicateEvaluator?
+        do {
+            filter = try engine.subscriptionFilter(model, arguments["filter"])
+        } catch {
+            throw SubscriptionRefusal("BadRequestException", error.message)
+        }
+        var shape: [String: FieldValue] = ["query": .string(request.query), "variables": .object(request.variables)]
+        if let name = request.operationName { shape["operationName"] = .string(name) }
+        return SubscriptionRequest(
+            model: model,
+            kind: kind,
+            field: fieldName,
+            filter: filter,
+            shape: FieldValue.object(shape).jsonText,
+            document: document,
+            variables: variables,
+            operationName: request.operationName
+        )
+    }
+
+    /// The payload of a `data` message: the subscription's selection of `item`, as a GraphQL
+    /// result (`{"data": {"onCreatePost": {…}}}`, with `errors` when a selected relation failed).
+    func payload(_ subscription: SubscriptionRequest, item: FieldValue) async -> FieldValue {
+        do {
+            let result = try await GraphQL.execute(
+                schema: schema,
+                documentAST: subscription.document,
+                rootValue: SubscriptionSource.event(field: subscription.field, item: item),
+                context: (),
+                variableValues: subscription.variables,
+                operationName: subscription.operationName
+            )
+            return Self.response(data: result.data, errors: result.errors)
+        } catch let error as GraphQLError {
+            return Self.response(data: nil, errors: [error])
+        } catch {
+            return Self.failure(ServerError(.internalFailure, "The event could not be rendered: \(error)."))
+        }
+    }
+}

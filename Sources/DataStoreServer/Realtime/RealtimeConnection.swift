@@ -1,0 +1,255 @@
+import DataStore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One real-time WebSocket connection (PROTOCOL §6.3): the handshake's credentials, then
+/// `connection_init` → `connection_ack` and `ka`, `start` → `start_ack` and `data`, `stop` →
+/// `complete`.
+///
+/// Three tasks serve it: this one reads the client's messages, a writer drains the connection's
+/// ``RealtimeOutbox`` (which the hub fills with events), and timers send `ka` and enforce the
+/// `connection_init` deadline. Nothing a client sends ends the server's work for other clients;
+/// malformed or unexpected messages are answered with `error` and the connection stays open.
+struct RealtimeConnection: Sendable {
+    let hub: RealtimeHub
+    let options: RealtimeOptions
+    /// The clock of the connection's timers.
+    let clock: any Clock<Duration>
+    /// Whether the upgrade request carried an accepted API key.
+    let isAuthorized: Bool
+    let apiKeys: Set<String>
+    let channel: any Channel
+    let logger: Logger
+
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let connection = await hub.connect()
+        let outbox = RealtimeOutbox(limit: options.outboundBufferSize)
+        let initialized = InitFlag()
+        // The client has `initTimeout` to send connection_init; cancelled when it does.
+        let deadline = Task { [clock, options] in
+            guard (try? await clock.sleep(for: options.initTimeout)) != nil, !initialized.isSet else { return }
+            outbox.send(
+                RealtimeServerMessage.connectionError(
+                    errorType: "ConnectionTimeout",
+                    message: "No connection_init arrived within \(options.initTimeout); the connection is closed.",
+                    errorCode: 408
+                ).text
+            )
+            outbox.finish()
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await write(outbox, to: outbound) }
+            group.addTask { [channel, clock, options] in
+                // Once the server is ending the connection, the client has a grace period to take
+                // the last messages and answer the close; then the socket is closed regardless
+                // (the writer may be stuck behind a client that reads nothing).
+                for await _ in outbox.ending {
+                    guard (try? await clock.sleep(for: options.closeGracePeriod)) != nil else { return }
+                    channel.close(promise: nil)
+                    return
+                }
+            }
+            do {
+                var messages = inbound.messages(maxSize: options.maximumMessageSize).makeAsyncIterator()
+                while let message = try await messages.next() {
+                    guard case .text(let text) = message else {
+                        outbox.send(
+                            Self.error(
+                                nil,
+                                "BadRequestException",
+                                "Messages are JSON text frames; binary frames are not read."
+                            )
+                        )
+                        continue
+                    }
+                    if await handle(text, connection: connection, outbox: outbox, initialized: initialized) {
+                        // Acknowledged: the deadline is void, keep-alives start, then the ack goes out.
+                        deadline.cancel()
+                        group.addTask { await keepAlive(outbox) }
+                        outbox.send(
+                            RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text
+                        )
+                        outbox.send(RealtimeServerMessage.keepAlive.text)
+                    }
+                }
+            } catch {
+                logger.debug("Real-time connection \(connection) ended: \(error)")
+            }
+            // The client left (or broke the protocol at the WebSocket level): nothing more to write.
+            deadline.cancel()
+            outbox.close()
+            group.cancelAll()
+        }
+        await hub.disconnect(connection)
+    }
+
+    /// Answers one text message. Returns true when the connection was just initialized (the
+    /// caller starts the keep-alive timer and sends the ack). A connection the server is closing reads on until the client
+    /// answers the close (or the grace period ends), but what it queues is not sent.
+    private func handle(
+        _ text: String,
+        connection: Int,
+        outbox: RealtimeOutbox,
+        initialized: InitFlag
+    ) async -> Bool {
+        let message: RealtimeClientMessage
+        do {
+            message = try RealtimeClientMessage(text: text)
+        } catch {
+            outbox.send(Self.error(error.id, "BadRequestException", error.message))
+            return false
+        }
+        switch message {
+        case .connectionInit:
+            guard isAuthorized else {
+                outbox.send(
+                    RealtimeServerMessage.connectionError(
+                        errorType: "UnauthorizedException",
+                        message: "You are not authorized to make this call: the connection request carries no "
+                            + "valid API key (send it as x-api-key in the header query parameter, a header- "
+                            + "subprotocol or a request header).",
+                        errorCode: 401
+                    ).text
+                )
+                outbox.finish()
+                return false
+            }
+            guard !initialized.isSet else {
+                // A repeated init is answered again; clients that reconnect logically may send it twice.
+                outbox.send(RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text)
+                return false
+            }
+            initialized.set()
+            return true
+
+        case .start(let id, let request, let authorization):
+            guard initialized.isSet else {
+                outbox.send(
+                    Self.error(
+                        id,
+                        "UnsupportedOperation",
+                        "Send connection_init and wait for connection_ack before starting a subscription."
+                    )
+                )
+                return false
+            }
+            if authorization != nil, RealtimeHandshake.apiKey(authorization).map(apiKeys.contains) != true {
+                outbox.send(Self.error(id, "UnauthorizedException", "The start message's authorization is not valid."))
+                return false
+            }
+            let subscriber = RealtimeHub.Subscriber(connection: connection, id: id)
+            if await hub.contains(subscriber) {
+                outbox.send(
+                    Self.error(id, "DuplicatedOperationError", "A subscription with id \(id) is already running.")
+                )
+                return false
+            }
+            if await hub.count(of: connection) >= options.maximumSubscriptionsPerConnection {
+                outbox.send(
+                    Self.error(
+                        id,
+                        "MaxSubscriptionsReachedError",
+                        "This connection holds \(options.maximumSubscriptionsPerConnection) subscriptions, the "
+                            + "most it may; stop one or open another connection."
+                    )
+                )
+                return false
+            }
+            let checked: SubscriptionRequest
+            do {
+                checked = try await hub.api.subscription(request)
+            } catch {
+                outbox.send(RealtimeServerMessage.errorFrame(id: id, errors: error.errors))
+                return false
+            }
+            // Registered before start_ack: every write committed after the ack reaches the client.
+            await hub.subscribe(subscriber, checked, outbox: outbox)
+            outbox.send(RealtimeServerMessage.startAck(id: id).text)
+            return false
+
+        case .stop(let id):
+            await hub.unsubscribe(RealtimeHub.Subscriber(connection: connection, id: id))
+            outbox.send(RealtimeServerMessage.complete(id: id).text)
+            return false
+
+        case .unknown(let type, let id):
+            outbox.send(
+                Self.error(
+                    id,
+                    "UnsupportedOperation",
+                    "\(type) is not a message type of this protocol (connection_init, start, stop)."
+                )
+            )
+            return false
+        }
+    }
+
+    /// Sends `ka` every ``RealtimeOptions/keepAliveInterval`` until cancelled.
+    private func keepAlive(_ outbox: RealtimeOutbox) async {
+        let frame = RealtimeServerMessage.keepAlive.text
+        while (try? await clock.sleep(for: options.keepAliveInterval)) != nil {
+            guard outbox.send(frame) else { return }
+        }
+    }
+
+    /// Writes the outbox's frames as they come; when the outbox overflows or finishes, says why
+    /// and sends the WebSocket close.
+    private func write(_ outbox: RealtimeOutbox, to outbound: WebSocketOutboundWriter) async {
+        var ending: (frames: [String], code: WebSocketErrorCode, reason: String)?
+        drain: for await _ in outbox.doorbell {
+            while true {
+                switch outbox.next() {
+                case .frame(let frame):
+                    do {
+                        try await outbound.write(.text(frame))
+                    } catch {
+                        return
+                    }
+                case .idle:
+                    continue drain
+                case .finished:
+                    ending = ([], .normalClosure, "")
+                    break drain
+                case .overflowed:
+                    logger.notice("Closing real-time connection: the client reads too slowly")
+                    ending = (
+                        [
+                            Self.error(
+                                nil,
+                                "LimitExceededError",
+                                "More than \(options.outboundBufferSize) bytes of messages waited for this client; "
+                                    + "it reads too slowly and is disconnected. Reconnect and sync to catch up."
+                            )
+                        ],
+                        .policyViolation,
+                        "client too slow"
+                    )
+                    break drain
+                }
+            }
+        }
+        guard let ending else { return }
+        for frame in ending.frames {
+            guard (try? await outbound.write(.text(frame))) != nil else { return }
+        }
+        try? await outbound.close(ending.code, reason: ending.reason.isEmpty ? nil : ending.reason)
+    }
+
+    private static func error(_ id: String?, _ errorType: String, _ message: String) -> String {
+        RealtimeServerMessage.error(id: id, errorType: errorType, message: message).text
+    }
+}
+
+/// Whether `connection_init` arrived; read by the init timer.
+private final class InitFlag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}
+
+extension RealtimeOptions {
+    var connectionTimeoutMs: Int { Int(connectionTimeout.milliseconds) }
+}

@@ -1,0 +1,163 @@
+import DataStore
+import Logging
+import ServiceLifecycle
+
+/// Fans committed writes out to the subscriptions they match (PROTOCOL §6.5).
+///
+/// The hub follows the delta log: the engine rings after every commit, and the hub reads the
+/// records after the last position it saw. Subscribers therefore receive each item's versions in
+/// commit order, a write is published only once it is durable, and nothing is held in memory for
+/// a write the hub has not reached. Subscriptions with the same request share a *shape*: each
+/// event is filtered and rendered once per shape, then queued to every subscriber of it, so fan-out
+/// to many identical subscriptions costs one GraphQL execution.
+actor RealtimeHub: Service {
+    /// A subscription's address: its connection and the client's id for it.
+    struct Subscriber: Hashable {
+        let connection: Int
+        let id: String
+    }
+
+    private struct Shape {
+        let request: SubscriptionRequest
+        var subscribers: [Subscriber: RealtimeOutbox] = [:]
+    }
+
+    private struct Topic: Hashable {
+        let model: String
+        let kind: ServerEngine.ChangeKind
+    }
+
+    let api: GraphQLAPI
+    private let maximumPayloadSize: Int
+    private let logger: Logger
+    /// The last log position published.
+    private var position: Int64 = 0
+    private var shapes: [String: Shape] = [:]
+    private var topics: [Topic: Set<String>] = [:]
+    /// The shape key of each subscription.
+    private var subscriptions: [Subscriber: String] = [:]
+    private var nextConnection = 0
+    private var connections: Set<Int> = []
+    /// How many records one read of the log takes.
+    private static let batchSize = 256
+
+    init(api: GraphQLAPI, maximumPayloadSize: Int, logger: Logger) {
+        self.api = api
+        self.maximumPayloadSize = maximumPayloadSize
+        self.logger = logger
+    }
+
+    /// Starts publishing at the log's current end: writes committed from now on are published.
+    func start() async throws(ServerError) {
+        position = try await api.engine.lastPosition()
+    }
+
+    /// Publishes until cancelled or shut down gracefully.
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            for await _ in self.api.engine.commits {
+                await self.publishPending()
+            }
+        }
+    }
+
+    /// Publishes every record after ``position``.
+    private func publishPending() async {
+        while !Task.isCancelled {
+            let batch: (changes: [ServerEngine.Change], last: Int64)
+            do {
+                batch = try await api.engine.changes(after: position, limit: Self.batchSize)
+            } catch {
+                if Task.isCancelled { return }
+                // The next commit rings again; the records stay in the log until then.
+                logger.error("Could not read the delta log for subscriptions: \(error)")
+                return
+            }
+            for change in batch.changes { await publish(change) }
+            if batch.last == position { return }
+            position = batch.last
+        }
+    }
+
+    /// Registers a new connection; returns its number.
+    func connect() -> Int {
+        nextConnection += 1
+        connections.insert(nextConnection)
+        return nextConnection
+    }
+
+    /// Forgets a connection that ended, with its subscriptions.
+    func disconnect(_ connection: Int) {
+        connections.remove(connection)
+        for subscriber in subscriptions.keys where subscriber.connection == connection { unsubscribe(subscriber) }
+    }
+
+    /// Whether `subscriber` exists.
+    func contains(_ subscriber: Subscriber) -> Bool { subscriptions[subscriber] != nil }
+
+    /// How many subscriptions `connection` holds.
+    func count(of connection: Int) -> Int { subscriptions.keys.count { $0.connection == connection } }
+
+    /// Registers a subscription; events committed after this call reach `outbox`.
+    func subscribe(_ subscriber: Subscriber, _ request: SubscriptionRequest, outbox: RealtimeOutbox) {
+        let key = request.shape
+        shapes[key, default: Shape(request: request)].subscribers[subscriber] = outbox
+        topics[Topic(model: request.model, kind: request.kind), default: []].insert(key)
+        subscriptions[subscriber] = key
+    }
+
+    /// Removes a subscription; returns whether it existed.
+    @discardableResult
+    func unsubscribe(_ subscriber: Subscriber) -> Bool {
+        guard let key = subscriptions.removeValue(forKey: subscriber) else { return false }
+        shapes[key]?.subscribers[subscriber] = nil
+        if let shape = shapes[key], shape.subscribers.isEmpty {
+            shapes[key] = nil
+            let topic = Topic(model: shape.request.model, kind: shape.request.kind)
+            topics[topic]?.remove(key)
+            if topics[topic]?.isEmpty == true { topics[topic] = nil }
+        }
+        return true
+    }
+
+    /// Connections open and subscriptions running.
+    var statistics: RealtimeStatistics {
+        RealtimeStatistics(connections: connections.count, subscriptions: subscriptions.count)
+    }
+
+    private func publish(_ change: ServerEngine.Change) async {
+        guard let keys = topics[Topic(model: change.model, kind: change.kind)] else { return }
+        for key in keys {
+            guard let request = shapes[key]?.request else { continue }
+            if let filter = request.filter, !filter.matches(change.filterValues) { continue }
+            let payload = await api.payload(request, item: change.item).jsonText
+            // Subscribers may have come or gone while the payload was rendered.
+            guard let subscribers = shapes[key]?.subscribers else { continue }
+            if payload.utf8.count > maximumPayloadSize {
+                for (subscriber, outbox) in subscribers {
+                    outbox.send(
+                        RealtimeServerMessage.error(
+                            id: subscriber.id,
+                            errorType: "LimitExceededError",
+                            message: "An event of \(payload.utf8.count) bytes for \(request.field) exceeds this "
+                                + "server's limit of \(maximumPayloadSize) bytes and was not sent; the write is "
+                                + "stored, so sync \(change.model) to read it."
+                        ).text
+                    )
+                }
+                continue
+            }
+            for (subscriber, outbox) in subscribers {
+                outbox.send(RealtimeServerMessage.dataFrame(id: subscriber.id, payloadJSON: payload))
+            }
+        }
+    }
+}
+
+/// What the real-time endpoint is serving at a moment.
+public struct RealtimeStatistics: Equatable, Sendable {
+    /// WebSocket connections open.
+    public let connections: Int
+    /// Subscriptions running, over all connections.
+    public let subscriptions: Int
+}
