@@ -433,9 +433,19 @@ private func waitForNoConnections(_ server: TestServer) async {
 
 /// Posts a GraphQL request to the server's HTTP endpoint.
 func postGraphQL(_ server: TestServer, _ query: String, variables: FieldValue = [:]) async throws -> FieldValue {
-    var request = URLRequest(url: URL(string: server.endpoint)!)
+    try await postGraphQL(server.endpoint, apiKey: server.apiKey, query, variables: variables)
+}
+
+/// Posts a GraphQL request to `endpoint`.
+func postGraphQL(
+    _ endpoint: String,
+    apiKey: String,
+    _ query: String,
+    variables: FieldValue = [:]
+) async throws -> FieldValue {
+    var request = URLRequest(url: URL(string: endpoint)!)
     request.httpMethod = "POST"
-    request.setValue(server.apiKey, forHTTPHeaderField: "x-api-key")
+    request.setValue(apiKey, forHTTPHeaderField: "x-api-key")
     request.setValue("application/json", forHTTPHeaderField: "content-type")
     request.httpBody = Data(FieldValue.object(["query": .string(query), "variables": variables]).jsonText.utf8)
     let (data, _) = try await URLSession.shared.data(for: request)

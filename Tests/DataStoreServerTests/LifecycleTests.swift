@@ -1,0 +1,142 @@
+import DataStore
+import DataStoreSchema
+import DataStoreTestSupport
+import DataStoreTesting
+import Foundation
+import HTTPTypes
+import Logging
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+import Testing
+import WSCore
+
+@testable import DataStoreServer
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A one-shot signal between tasks.
+private final class Signal: Sendable {
+    private let state = Mutex<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func raise() {
+        let waiters = state.withLock { state in
+            state.raised = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let raised = state.withLock { state in
+                if !state.raised { state.waiters.append(continuation) }
+                return state.raised
+            }
+            if raised { continuation.resume() }
+        }
+    }
+}
+
+@Suite("Server lifecycle")
+struct LifecycleTests {
+    @Test("graceful shutdown (SIGTERM) finishes the request in flight, closes sockets, and a restart loses nothing")
+    func drain() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("server.sqlite").path
+        let inHandler = Signal()
+        let release = Signal()
+        var configuration = ServerConfiguration()
+        // A conflict handler that holds its mutation in flight until the test releases it.
+        configuration.defaultStrategy = .custom { request in
+            inHandler.raise()
+            await release.wait()
+            return .resolve(request.newItem)
+        }
+        let store = try SQLiteItemStore(path: path)
+        let engine = ServerEngine(
+            document: try SchemaParser.parse(engineSchema),
+            store: store,
+            configuration: configuration
+        )
+        var options = ServerOptions()
+        options.port = 0
+        options.apiKeys = ["da2-key"]
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+        var logger = Logger(label: "lifecycle-test")
+        logger.logLevel = .warning
+        let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options, logger: logger)
+            .makeApplication { port in portContinuation.yield(port) }
+        let services = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger)
+        )
+        let post = try await engine.create("Post", input: ["title": "Draft"])
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let closeFrame: WebSocketCloseFrame? = try await withRealtimeClient(
+                "ws://127.0.0.1:\(port)/graphql/realtime",
+                headers: [.secWebSocketProtocol: "graphql-ws", .init("x-api-key")!: "da2-key"]
+            ) { (client: RealtimeClient) async throws -> WebSocketCloseFrame? in
+                #expect(try await client.initialize()?["type"] == "connection_ack")
+                #expect(try await client.start("u", "subscription { onUpdatePost { title } }")?["type"] == "start_ack")
+                // A stale update: the conflict handler holds it.
+                async let response = postGraphQL(
+                    "http://127.0.0.1:\(port)/graphql",
+                    apiKey: "da2-key",
+                    "mutation($input: UpdatePostInput!) { updatePost(input: $input) { title _version } }",
+                    variables: ["input": ["id": post["id"]!, "title": "Final", "_version": 0]]
+                )
+                await inHandler.wait()
+                await services.triggerGracefulShutdown()
+                release.raise()
+                // The request in flight completes; the socket is closed cleanly (the client
+                // syncs when it reconnects).
+                #expect(try await response == ["data": ["updatePost": ["title": "Final", "_version": 2]]])
+                return await client.closed()
+            }
+            #expect(closeFrame?.closeCode == .normalClosure)
+            try await group.waitForAll()
+        }
+        await store.close()
+
+        // A restart on the same file has everything.
+        let reopened = try SQLiteItemStore(path: path)
+        let restarted = ServerEngine(document: try SchemaParser.parse(engineSchema), store: reopened)
+        let stored = try await restarted.get("Post", key: ["id": post["id"]!])
+        #expect(stored?["title"] == "Final")
+        #expect(stored?["_version"] == 2)
+        await reopened.close()
+    }
+
+    @Test("expired tombstones and delta records are purged every purge interval on the injected clock")
+    func periodicPurge() async throws {
+        let time = TestClock()
+        let clock = ManualClock()
+        var configuration = ServerConfiguration()
+        configuration.now = { time.now }
+        var options = ServerOptions()
+        options.clock = clock
+        options.purgeInterval = .seconds(60)
+        try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
+            let engine = server.engine
+            let post = try await engine.create("Post", input: ["title": "Gone soon"])
+            _ = try await engine.delete("Post", input: ["id": post["id"]!, "_version": 1])
+            #expect(try await engine.get("Post", key: ["id": post["id"]!])?["_deleted"] == true)
+            time.advance(by: .seconds(31 * 24 * 60 * 60))
+            // The purge timer is asleep; one interval later it runs.
+            await clock.sleepers(atLeast: 1)
+            clock.advance(by: .seconds(60))
+            while try await engine.get("Post", key: ["id": post["id"]!]) != nil {
+                await Task.yield()
+            }
+            // The delta records (older than the delta TTL) went with it.
+            #expect(try await engine.changes(after: 0, limit: 10).changes.isEmpty)
+        }
+    }
+}
