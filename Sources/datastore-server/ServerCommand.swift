@@ -38,6 +38,27 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
     var maximumBodySize = 1 << 20
 
+    @Flag(
+        name: .customLong("optimistic-concurrency"),
+        help: "Reject every stale write with ConflictUnhandled instead of merging it (AUTOMERGE is the default)."
+    )
+    var optimisticConcurrency = false
+
+    @Option(
+        name: .customLong("conflict-webhook"),
+        help: "Resolve version conflicts by POSTing them to this URL (RESOLVE, REJECT or REMOVE)."
+    )
+    var conflictWebhook: String?
+
+    func validate() throws {
+        if optimisticConcurrency, conflictWebhook != nil {
+            throw ValidationError("Choose one conflict strategy: --optimistic-concurrency or --conflict-webhook.")
+        }
+        if let url = conflictWebhook, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--conflict-webhook needs an http:// or https:// URL; got \(url).")
+        }
+    }
+
     func run() async throws {
         let document: SchemaDocument
         do {
@@ -47,7 +68,10 @@ struct ServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let store = try SQLiteItemStore(path: database)
-        let engine = ServerEngine(document: document, store: store)
+        var configuration = ServerConfiguration()
+        if optimisticConcurrency { configuration.defaultStrategy = .optimisticConcurrency }
+        if let conflictWebhook { configuration.defaultStrategy = .custom(ConflictHandlers.webhook(conflictWebhook)) }
+        let engine = ServerEngine(document: document, store: store, configuration: configuration)
         var options = ServerOptions()
         options.host = host
         options.port = port
