@@ -33,10 +33,12 @@ private func headerParameter(host: String, apiKey: String) -> String {
 /// A connection that completed `connection_init` with the server's key.
 private func withConnectedClient<Result>(
     _ server: TestServer,
+    timeout: Duration = .seconds(30),
     _ body: (RealtimeClient) async throws -> Result
 ) async throws -> Result {
     try await withRealtimeClient(
-        server.realtimeEndpoint + "?" + headerParameter(host: "127.0.0.1:\(server.port)", apiKey: server.apiKey)
+        server.realtimeEndpoint + "?" + headerParameter(host: "127.0.0.1:\(server.port)", apiKey: server.apiKey),
+        timeout: timeout
     ) { client in
         let ack = try await client.initialize()
         #expect(ack == ["type": "connection_ack", "payload": ["connectionTimeoutMs": 300_000]])
@@ -375,16 +377,21 @@ struct RealtimeTests {
         options.realtime.outboundBufferSize = 256 * 1024
         try await withRealtimeServer(options) { server, clock in
             let big = String(repeating: "y", count: 60_000)
-            try await withConnectedClient(server) { slow in
+            // Generous: megabytes of events take a while under ThreadSanitizer.
+            try await withConnectedClient(server, timeout: .seconds(300)) { slow in
                 #expect(try await slow.start("1", "subscription { onCreatePost { title } }")?["type"] == "start_ack")
                 slow.gate.close()
-                try await withConnectedClient(server) { fast in
+                var sent = 0
+                try await withConnectedClient(server, timeout: .seconds(300)) { fast in
                     #expect(try await fast.start("1", "subscription { onCreatePost { id } }")?["type"] == "start_ack")
-                    // Far more than the socket buffers and the server's queue hold.
-                    for index in 0..<400 {
-                        _ = try await server.engine.create("Post", input: ["title": .string("\(index) \(big)")])
-                        let event = try await fast.nextEvent()
-                        #expect(event?["type"] == "data")
+                    // Asleep: the purge and both connections' ka timers. The slow connection's
+                    // grace period joins them when its queue overflows — after the socket buffers
+                    // and the server's queue filled, while the fast client got every event.
+                    await clock.sleepers(atLeast: 3)
+                    while clock.sleeperCount < 4 {
+                        _ = try await server.engine.create("Post", input: ["title": .string("\(sent) \(big)")])
+                        sent += 1
+                        #expect(try await fast.nextEvent()?["type"] == "data")
                     }
                 }
                 // The slow client now reads: the events that fitted, then the error, then the close.
@@ -394,14 +401,14 @@ struct RealtimeTests {
                 while let message = try await slow.next() {
                     if message["type"] == "data" { data += 1 } else if message["type"] != "ka" { last = message }
                 }
-                #expect(data > 0 && data < 400)
+                #expect(data > 0 && data < sent)
                 #expect(last?["type"] == "error")
                 #expect(last?["payload"]?["errors"]?[0]?["errorType"] == "LimitExceededError")
                 #expect(await slow.closed()?.closeCode == .policyViolation)
             }
             await waitForNoConnections(server)
             // One that never reads again is cut off when the grace period ends.
-            try await withConnectedClient(server) { stalled in
+            try await withConnectedClient(server, timeout: .seconds(300)) { stalled in
                 #expect(try await stalled.start("1", "subscription { onCreatePost { title } }")?["type"] == "start_ack")
                 stalled.gate.close()
                 // The purge and the ka timer sleep; a third sleeper is the grace period, which
