@@ -100,10 +100,10 @@ struct RealtimeTests {
                     #expect(answer?["type"] == "connection_error")
                     #expect(answer?["payload"]?["errors"]?[0]?["errorType"] == "UnauthorizedException")
                     #expect(answer?["payload"]?["errors"]?[0]?["errorCode"] == 401)
-                    // A start on the refused connection is not served.
+                    // A start on the refused connection is not served: nothing but the close follows.
                     client.send(#"{"id":"1","type":"start","payload":{"data":"{}"}}"#)
-                    let close = await client.closed()
-                    #expect(close?.closeCode == .normalClosure)
+                    #expect(try await client.next() == nil)
+                    #expect(await client.closed()?.closeCode == .normalClosure)
                 }
             }
             // The server serves others as before.
@@ -355,7 +355,7 @@ struct RealtimeTests {
                     #expect(try await client.next() == ["type": "ka"])
                 }
             }
-            await waitForNoConnections(server)
+            await server.application.realtimeConnectionsClosed()
             try await withRealtimeClient(
                 server.realtimeEndpoint + "?"
                     + headerParameter(host: "127.0.0.1:\(server.port)", apiKey: server.apiKey)
@@ -406,7 +406,7 @@ struct RealtimeTests {
                 #expect(last?["payload"]?["errors"]?[0]?["errorType"] == "LimitExceededError")
                 #expect(await slow.closed()?.closeCode == .policyViolation)
             }
-            await waitForNoConnections(server)
+            await server.application.realtimeConnectionsClosed()
             // One that never reads again is cut off when the grace period ends.
             try await withConnectedClient(server, timeout: .seconds(300)) { stalled in
                 #expect(try await stalled.start("1", "subscription { onCreatePost { title } }")?["type"] == "start_ack")
@@ -421,20 +421,12 @@ struct RealtimeTests {
                 #expect(await server.application.realtimeStatistics().connections == 1)
                 clock.advance(by: .seconds(5))
                 // Closed by the server without the client reading a byte.
-                await waitForNoConnections(server)
+                await server.application.realtimeConnectionsClosed()
             }
             // Still serving.
             let answer = try await withConnectedClient(server) { client in try await client.start("1", onCreatePost) }
             #expect(answer?["type"] == "start_ack")
         }
-    }
-}
-
-/// Waits until the server has closed every real-time connection (polling; the client's timeout
-/// bounds it).
-private func waitForNoConnections(_ server: TestServer) async {
-    while await server.application.realtimeStatistics().connections > 0 {
-        try? await Task.sleep(for: .milliseconds(5))
     }
 }
 

@@ -91,6 +91,11 @@ public struct ServerApplication: Sendable {
         await hub.statistics
     }
 
+    /// Returns once no real-time connection is open (at once when none is).
+    public func realtimeConnectionsClosed() async {
+        await hub.waitUntilIdle()
+    }
+
     /// The routes that upgrade to the real-time WebSocket protocol.
     func makeWebSocketRouter() -> Router<RealtimeRequestContext> {
         let router = Router(context: RealtimeRequestContext.self)

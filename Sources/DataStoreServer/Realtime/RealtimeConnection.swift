@@ -141,13 +141,15 @@ struct RealtimeConnection: Sendable {
                 return false
             }
             let subscriber = RealtimeHub.Subscriber(connection: connection, id: id)
-            if await hub.contains(subscriber) {
+            switch await hub.admission(of: subscriber, limit: options.maximumSubscriptionsPerConnection) {
+            case .admitted:
+                break
+            case .duplicate:
                 outbox.send(
                     Self.error(id, "DuplicatedOperationError", "A subscription with id \(id) is already running.")
                 )
                 return false
-            }
-            if await hub.count(of: connection) >= options.maximumSubscriptionsPerConnection {
+            case .full:
                 outbox.send(
                     Self.error(
                         id,

@@ -34,10 +34,11 @@ actor RealtimeHub: Service {
     private var position: Int64 = 0
     private var shapes: [String: Shape] = [:]
     private var topics: [Topic: Set<String>] = [:]
-    /// The shape key of each subscription.
-    private var subscriptions: [Subscriber: String] = [:]
+    /// The open connections, each with the shape key of every subscription it holds, by id.
+    private var connections: [Int: [String: String]] = [:]
     private var nextConnection = 0
-    private var connections: Set<Int> = []
+    /// Tasks waiting for every connection to close.
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// How many records one read of the log takes.
     private static let batchSize = 256
 
@@ -82,34 +83,52 @@ actor RealtimeHub: Service {
     /// Registers a new connection; returns its number.
     func connect() -> Int {
         nextConnection += 1
-        connections.insert(nextConnection)
+        connections[nextConnection] = [:]
         return nextConnection
     }
 
     /// Forgets a connection that ended, with its subscriptions.
     func disconnect(_ connection: Int) {
-        connections.remove(connection)
-        for subscriber in subscriptions.keys where subscriber.connection == connection { unsubscribe(subscriber) }
+        for id in Array((connections[connection] ?? [:]).keys) {
+            unsubscribe(Subscriber(connection: connection, id: id))
+        }
+        connections[connection] = nil
+        if connections.isEmpty {
+            for waiter in idleWaiters { waiter.resume() }
+            idleWaiters = []
+        }
     }
 
-    /// Whether `subscriber` exists.
-    func contains(_ subscriber: Subscriber) -> Bool { subscriptions[subscriber] != nil }
+    /// Returns once no connection is open.
+    func waitUntilIdle() async {
+        if connections.isEmpty { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
 
-    /// How many subscriptions `connection` holds.
-    func count(of connection: Int) -> Int { subscriptions.keys.count { $0.connection == connection } }
+    /// Whether a connection may start subscription `subscriber`.
+    enum Admission {
+        case admitted, duplicate, full
+    }
+
+    /// Checks `subscriber`'s id against its connection's running subscriptions and `limit`.
+    func admission(of subscriber: Subscriber, limit: Int) -> Admission {
+        let running = connections[subscriber.connection] ?? [:]
+        if running[subscriber.id] != nil { return .duplicate }
+        return running.count >= limit ? .full : .admitted
+    }
 
     /// Registers a subscription; events committed after this call reach `outbox`.
     func subscribe(_ subscriber: Subscriber, _ request: SubscriptionRequest, outbox: RealtimeOutbox) {
+        guard connections[subscriber.connection] != nil else { return }
         let key = request.shape
         shapes[key, default: Shape(request: request)].subscribers[subscriber] = outbox
         topics[Topic(model: request.model, kind: request.kind), default: []].insert(key)
-        subscriptions[subscriber] = key
+        connections[subscriber.connection]?[subscriber.id] = key
     }
 
-    /// Removes a subscription; returns whether it existed.
-    @discardableResult
-    func unsubscribe(_ subscriber: Subscriber) -> Bool {
-        guard let key = subscriptions.removeValue(forKey: subscriber) else { return false }
+    /// Removes a subscription, if it runs.
+    func unsubscribe(_ subscriber: Subscriber) {
+        guard let key = connections[subscriber.connection]?.removeValue(forKey: subscriber.id) else { return }
         shapes[key]?.subscribers[subscriber] = nil
         if let shape = shapes[key], shape.subscribers.isEmpty {
             shapes[key] = nil
@@ -117,12 +136,14 @@ actor RealtimeHub: Service {
             topics[topic]?.remove(key)
             if topics[topic]?.isEmpty == true { topics[topic] = nil }
         }
-        return true
     }
 
     /// Connections open and subscriptions running.
     var statistics: RealtimeStatistics {
-        RealtimeStatistics(connections: connections.count, subscriptions: subscriptions.count)
+        RealtimeStatistics(
+            connections: connections.count,
+            subscriptions: connections.values.reduce(0) { $0 + $1.count }
+        )
     }
 
     private func publish(_ change: ServerEngine.Change) async {

@@ -68,9 +68,6 @@ final class RealtimeOutbox: Sendable {
         return accepted
     }
 
-    /// Whether the queue overflowed.
-    var hasOverflowed: Bool { state.withLock { $0.overflowed } }
-
     /// Takes the oldest waiting frame. One at a time, so the bytes the writer has not yet
     /// handed to the socket always count against ``limit``.
     func next() -> Next {
