@@ -31,12 +31,7 @@ struct SubscriptionRefusal: Error, Sendable {
 
     init(_ errorType: String, graphQLErrors: [GraphQLError]) {
         self.errorType = errorType
-        let response = GraphQLAPI.response(data: nil, errors: graphQLErrors)
-        guard case .object(let members) = response, case .list(let list)? = members["errors"] else {
-            errors = []
-            return
-        }
-        errors = list.map { error in
+        errors = GraphQLAPI.errorObjects(graphQLErrors).map { error in
             guard case .object(var object) = error else { return error }
             if object["errorType"] == nil { object["errorType"] = .string(errorType) }
             return .object(object)
@@ -87,15 +82,13 @@ extension GraphQLAPI {
     func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
         let document: Document
         do {
-            document = try parse(source: Source(body: request.query, name: "GraphQL request"))
-        } catch let error as GraphQLError {
-            throw SubscriptionRefusal("BadRequestException", graphQLErrors: [error])
+            document = try checkedDocument(request.query)
         } catch {
-            throw SubscriptionRefusal("BadRequestException", "The query could not be parsed: \(error).")
+            switch error {
+            case .graphQL(let errors): throw SubscriptionRefusal("BadRequestException", graphQLErrors: errors)
+            case .server(let problem): throw SubscriptionRefusal("BadRequestException", problem.message)
+            }
         }
-        let problems = validate(schema: schema, ast: document)
-        if !problems.isEmpty { throw SubscriptionRefusal("BadRequestException", graphQLErrors: problems) }
-        if let problem = depthProblem(document) { throw SubscriptionRefusal("BadRequestException", problem.message) }
 
         let operations = document.definitions.compactMap { $0 as? OperationDefinition }
         let operation: OperationDefinition?

@@ -56,15 +56,13 @@ public final class GraphQLAPI: Sendable {
     func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {
         let document: Document
         do {
-            document = try parse(source: Source(body: query, name: "GraphQL request"))
-        } catch let error as GraphQLError {
-            return Self.response(data: nil, errors: [error])
+            document = try checkedDocument(query)
         } catch {
-            return Self.failure(.badRequest("The query could not be parsed: \(error)."))
+            switch error {
+            case .graphQL(let errors): return Self.response(data: nil, errors: errors)
+            case .server(let problem): return Self.failure(problem)
+            }
         }
-        let problems = validate(schema: schema, ast: document)
-        if !problems.isEmpty { return Self.response(data: nil, errors: problems) }
-        if let problem = depthProblem(document) { return Self.failure(problem) }
         if document.definitions.contains(where: { ($0 as? OperationDefinition)?.operation == .subscription }) {
             return Self.failure(
                 .badRequest("Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).")
@@ -87,8 +85,32 @@ public final class GraphQLAPI: Sendable {
         }
     }
 
+    /// Why a request's document cannot run.
+    enum DocumentProblem: Error {
+        /// Syntax or validation errors, as GraphQL reports them.
+        case graphQL([GraphQLError])
+        /// A limit of this server (the depth limit) or an unreadable query.
+        case server(ServerError)
+    }
+
+    /// Parses and validates a request's query against the API, and checks the depth limit.
+    func checkedDocument(_ query: String) throws(DocumentProblem) -> Document {
+        let document: Document
+        do {
+            document = try parse(source: Source(body: query, name: "GraphQL request"))
+        } catch let error as GraphQLError {
+            throw .graphQL([error])
+        } catch {
+            throw .server(.badRequest("The query could not be parsed: \(error)."))
+        }
+        let problems = validate(schema: schema, ast: document)
+        if !problems.isEmpty { throw .graphQL(problems) }
+        if let problem = depthProblem(document) { throw .server(problem) }
+        return document
+    }
+
     /// Refuses selections nested deeper than ``maximumDepth`` (fragments included).
-    func depthProblem(_ document: Document) -> ServerError? {
+    private func depthProblem(_ document: Document) -> ServerError? {
         var fragments: [String: FragmentDefinition] = [:]
         for case let fragment as FragmentDefinition in document.definitions {
             fragments[fragment.name.value] = fragment
@@ -406,33 +428,35 @@ public final class GraphQLAPI: Sendable {
 
     static func response(data: Map?, errors: [GraphQLError]) -> FieldValue {
         var response: [String: FieldValue] = ["data": data.map(fieldValue) ?? .null]
-        if !errors.isEmpty {
-            response["errors"] = .list(
-                errors.map { error in
-                    let locations = error.locations.map { location -> FieldValue in
-                        .object(["line": .int(location.line), "column": .int(location.column)])
-                    }
-                    let path: FieldValue? =
-                        error.path.elements.isEmpty
-                        ? nil
-                        : FieldValue.list(
-                            error.path.elements.map { element in
-                                switch element {
-                                case .index(let index): .int(index)
-                                case .key(let key): .string(key)
-                                }
-                            }
-                        )
-                    if let original = error.originalError as? ServerError {
-                        return errorObject(original, path: path, locations: locations)
-                    }
-                    var object: [String: FieldValue] = ["message": .string(error.message)]
-                    if !locations.isEmpty { object["locations"] = .list(locations) }
-                    if let path { object["path"] = path }
-                    return .object(object)
-                }
-            )
-        }
+        if !errors.isEmpty { response["errors"] = .list(errorObjects(errors)) }
         return .object(response)
+    }
+
+    /// GraphQL errors as AppSync's error objects (a ``ServerError`` behind one gives its
+    /// `errorType` and `data`).
+    static func errorObjects(_ errors: [GraphQLError]) -> [FieldValue] {
+        errors.map { error in
+            let locations = error.locations.map { location -> FieldValue in
+                .object(["line": .int(location.line), "column": .int(location.column)])
+            }
+            let path: FieldValue? =
+                error.path.elements.isEmpty
+                ? nil
+                : FieldValue.list(
+                    error.path.elements.map { element in
+                        switch element {
+                        case .index(let index): .int(index)
+                        case .key(let key): .string(key)
+                        }
+                    }
+                )
+            if let original = error.originalError as? ServerError {
+                return errorObject(original, path: path, locations: locations)
+            }
+            var object: [String: FieldValue] = ["message": .string(error.message)]
+            if !locations.isEmpty { object["locations"] = .list(locations) }
+            if let path { object["path"] = path }
+            return .object(object)
+        }
     }
 }

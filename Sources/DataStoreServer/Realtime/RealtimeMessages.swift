@@ -146,12 +146,7 @@ public enum RealtimeServerMessage: Equatable, Sendable {
         case .data(let id, let payload):
             object = ["id": .string(id), "type": "data", "payload": payload]
         case .error(let id, let errorType, let message):
-            var error: [String: FieldValue] = [
-                "type": "error",
-                "payload": ["errors": [["errorType": .string(errorType), "message": .string(message)]]],
-            ]
-            if let id { error["id"] = .string(id) }
-            object = error
+            return Self.errorFrame(id: id, errors: [["errorType": .string(errorType), "message": .string(message)]])
         case .complete(let id):
             object = ["id": .string(id), "type": "complete"]
         }
