@@ -129,16 +129,7 @@ public final class ServerEngine: Sendable {
                     fields = resolved
                     conditionSubject = current.with(resolved)
                 case .remove:
-                    if let deleted = try await commitNext(
-                        model,
-                        key,
-                        over: current,
-                        fields: current.fields,
-                        deleted: true,
-                        now: now
-                    ) {
-                        return deleted
-                    }
+                    if let deleted = try await commitTombstone(model, key, over: current, now: now) { return deleted }
                     continue
                 }
             } else {
@@ -201,16 +192,7 @@ public final class ServerEngine: Sendable {
             if let conditionPredicate, !conditionPredicate.matches(model.filterValues(current)) {
                 throw .conditionalCheckFailed("the condition does not hold for \(modelName) \(key)")
             }
-            if let deleted = try await commitNext(
-                model,
-                key,
-                over: current,
-                fields: current.fields,
-                deleted: true,
-                now: now
-            ) {
-                return deleted
-            }
+            if let deleted = try await commitTombstone(model, key, over: current, now: now) { return deleted }
         }
         throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be deleted; try again.")
     }
@@ -239,6 +221,16 @@ public final class ServerEngine: Sendable {
         let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
         guard try await commit(model, key, expecting: current.version, next) else { return nil }
         return model.output(next)
+    }
+
+    /// Turns `current` into a tombstone at its next version; nil when another write came first.
+    private func commitTombstone(
+        _ model: ServerModel,
+        _ key: String,
+        over current: StoredItem,
+        now: Int64
+    ) async throws(ServerError) -> FieldValue? {
+        try await commitNext(model, key, over: current, fields: current.fields, deleted: true, now: now)
     }
 
     /// A time as an `AWSDateTime` value.
