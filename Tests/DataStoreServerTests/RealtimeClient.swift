@@ -6,9 +6,12 @@ import NIOWebSocket
 import Synchronization
 import WSCore
 
-/// Opens and closes for a test client's reading, so a test can play a client that stops reading.
-final class ReadGate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
+/// A gate tasks pass only while it is open: a test client's reading (so a test can play a
+/// client that stops reading), or one task waiting for another.
+final class Gate: Sendable {
+    private let state: Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>
+
+    init(open: Bool) { state = Mutex((open, [])) }
 
     func close() { state.withLock { $0.open = false } }
 
@@ -33,18 +36,18 @@ final class ReadGate: Sendable {
 }
 
 /// A real-time client over a real WebSocket, for tests: what it receives is read in order with
-/// ``next()``; ``ReadGate`` stops and resumes its reading from the socket.
+/// ``next()``; ``Gate`` stops and resumes its reading from the socket.
 final class RealtimeClient {
     private var inbox: AsyncStream<String>.AsyncIterator
     private let outgoing: AsyncStream<String>.Continuation
     private var closes: AsyncStream<WebSocketCloseFrame?>.AsyncIterator
-    let gate: ReadGate
+    let gate: Gate
 
     fileprivate init(
         inbox: AsyncStream<String>,
         outgoing: AsyncStream<String>.Continuation,
         closes: AsyncStream<WebSocketCloseFrame?>,
-        gate: ReadGate
+        gate: Gate
     ) {
         self.inbox = inbox.makeAsyncIterator()
         self.outgoing = outgoing
@@ -110,7 +113,7 @@ func withRealtimeClient<Result>(
         of: WebSocketCloseFrame?.self,
         bufferingPolicy: .bufferingNewest(1)
     )
-    let gate = ReadGate()
+    let gate = Gate(open: true)
     var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
     configuration.additionalHeaders = headers
     configuration.autoPing = .disabled
@@ -154,19 +157,16 @@ func withRealtimeClient<Result>(
             closes: closes,
             gate: gate
         )
+        let outcome: Swift.Result<Result, any Error>
         do {
-            let result = try await body(client)
-            outgoingContinuation.finish()
-            gate.open()
-            group.cancelAll()
-            while let _ = try? await group.next() {}
-            return result
+            outcome = .success(try await body(client))
         } catch {
-            outgoingContinuation.finish()
-            gate.open()
-            group.cancelAll()
-            while let _ = try? await group.next() {}
-            throw error
+            outcome = .failure(error)
         }
+        outgoingContinuation.finish()
+        gate.open()
+        group.cancelAll()
+        while let _ = try? await group.next() {}
+        return try outcome.get()
     }
 }
