@@ -39,7 +39,11 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     static func badRequest(_ message: String) -> ServerError { ServerError(.badRequest, message) }
 
     static func storage(_ error: any Error, _ doing: String) -> ServerError {
-        ServerError(.internalFailure, "The server's database failed while \(doing): \(error).")
+        storage("\(error)", doing)
+    }
+
+    static func storage(_ reason: String, _ doing: String) -> ServerError {
+        ServerError(.internalFailure, "The server's database failed while \(doing): \(reason).")
     }
 
     /// The message AppSync (DynamoDB) gives for a failed conditional write.

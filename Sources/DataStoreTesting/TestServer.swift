@@ -27,18 +27,21 @@ public struct TestServer: Sendable {
     public let application: ServerApplication
 }
 
-/// Errors of ``withTestServer(schema:apiKey:configuration:options:_:)``.
+/// Errors of ``withTestServer(schema:apiKey:configuration:options:store:_:)``.
 public struct TestServerError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// Starts a server for `schema` (GraphQL SDL) with an in-memory database on a free loopback
-/// port, runs `body` with it, and stops it (also when `body` throws).
+/// Starts a server for `schema` (GraphQL SDL) on a free loopback port, runs `body` with it, and
+/// stops it (also when `body` throws).
 ///
 /// - Throws: the schema's errors, a ``TestServerError`` when the server cannot start, or what
 ///   `body` throws.
 ///
 /// - Parameters:
+///   - store: where the server keeps its items: a fresh in-memory SQLite database when nil (closed
+///     when the server stops); a store you pass (a ``PostgresItemStore`` shared with another test
+///     server, say) stays open.
 ///   - options: the server's limits, timers and clock (a ``ManualClock`` makes keep-alives and
 ///     deadlines run on the test's command); its host, port and keys are the test server's.
 public func withTestServer<Result: Sendable>(
@@ -46,10 +49,18 @@ public func withTestServer<Result: Sendable>(
     apiKey: String = "da2-test-key",
     configuration: ServerConfiguration = ServerConfiguration(),
     options: ServerOptions = ServerOptions(),
+    store given: (any ItemStore)? = nil,
     _ body: @Sendable (TestServer) async throws -> Result
 ) async throws -> Result {
     let document = try SchemaParser.parse(schema)
-    let store = try SQLiteItemStore(path: nil)
+    let store: any ItemStore
+    let ownStore: SQLiteItemStore?
+    if let given {
+        (store, ownStore) = (given, nil)
+    } else {
+        let memory = try SQLiteItemStore(path: nil)
+        (store, ownStore) = (memory, memory)
+    }
     let engine = ServerEngine(document: document, store: store, configuration: configuration)
     var options = options
     options.host = "127.0.0.1"
@@ -99,7 +110,7 @@ public func withTestServer<Result: Sendable>(
         await services.triggerGracefulShutdown()
         // How the server ends is not the test's business.
         while (try? await group.next()) != nil {}
-        await store.close()
+        await ownStore?.close()
         return try outcome.get()
     }
 }

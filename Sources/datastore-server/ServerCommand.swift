@@ -12,7 +12,8 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "Serve the AppSync API of a GraphQL schema, with sync, versions and conflict resolution.",
         discussion: """
             Stores items in an embedded SQLite file (datastore.sqlite in the working directory unless \
-            --database names another). Prints the endpoint and the API key on start; SIGTERM or SIGINT \
+            --database names another), or in PostgreSQL when --database is a postgres:// URL (servers \
+            sharing one database serve each other's writes to their subscribers). Prints the endpoint and the API key on start; SIGTERM or SIGINT \
             stop it after in-flight requests finish.
             """
     )
@@ -20,7 +21,13 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The GraphQL schema file (the one the app's models are generated from).")
     var schema: String
 
-    @Option(name: .long, help: "The SQLite database file.")
+    @Option(
+        name: .long,
+        help: """
+            The SQLite database file, or a PostgreSQL URL: \
+            postgres://user:password@host:port/database?schema=datastore&sslmode=prefer.
+            """
+    )
     var database = "datastore.sqlite"
 
     @Option(name: .long, help: "The address to listen on.")
@@ -67,7 +74,17 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(1)
         }
-        let store = try SQLiteItemStore(path: database)
+        let store: any ItemStore
+        do {
+            if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+                store = try await PostgresItemStore.connect(url: database)
+            } else {
+                store = try SQLiteItemStore(path: database)
+            }
+        } catch {
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            throw ExitCode(1)
+        }
         var configuration = ServerConfiguration()
         if optimisticConcurrency { configuration.defaultStrategy = .optimisticConcurrency }
         if let conflictWebhook { configuration.defaultStrategy = .custom(ConflictHandlers.webhook(conflictWebhook)) }

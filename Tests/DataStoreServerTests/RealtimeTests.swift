@@ -25,13 +25,13 @@ private func withRealtimeServer<Result: Sendable>(
 }
 
 /// The `header` query parameter of gql's handshake: raw base64 of the authorization object.
-private func headerParameter(host: String, apiKey: String) -> String {
+func headerParameter(host: String, apiKey: String) -> String {
     let json = FieldValue.object(["host": .string(host), "x-api-key": .string(apiKey)]).jsonText
     return "header=\(Data(json.utf8).base64EncodedString())&payload=e30="
 }
 
 /// A connection that completed `connection_init` with the server's key.
-private func withConnectedClient<Result>(
+func withConnectedClient<Result>(
     _ server: TestServer,
     timeout: Duration = .seconds(30),
     _ body: (RealtimeClient) async throws -> Result
@@ -46,7 +46,7 @@ private func withConnectedClient<Result>(
     }
 }
 
-private let onCreatePost =
+let onCreatePost =
     "subscription S($filter: ModelSubscriptionPostFilterInput) { onCreatePost(filter: $filter) { id title rating _version } }"
 
 @Suite("Real-time WebSocket endpoint")

@@ -83,210 +83,242 @@ extension FieldValue {
 
 @Suite("Versioned writes, conflicts and sync reads")
 struct ServerEngineTests {
-    @Test("create stores version 1 with timestamps and metadata; get returns it")
-    func create() async throws {
+    @Test("create stores version 1 with timestamps and metadata; get returns it", arguments: ServerStoreKind.available)
+    func create(kind: ServerStoreKind) async throws {
         let clock = TestClock()
-        let engine = try makeEngine(clock: clock)
-        let post = try await engine.create("Post", input: ["title": "Hello", "publishedAt": "2026-05-01T12:00:00Z"])
-        #expect(post["_version"] == 1)
-        #expect(post["_deleted"] == .null)
-        #expect(post["_lastChangedAt"] == .int(Int(clock.now)))
-        #expect(post["__typename"] == "Post")
-        #expect(post["createdAt"] == .string(Temporal.DateTime(millisecondsSince1970: clock.now)!.iso8601String))
-        #expect(post["updatedAt"] == post["createdAt"])
-        // Date-times are kept in the form the client compares by.
-        #expect(post["publishedAt"] == "2026-05-01T12:00:00.000Z")
-        guard case .string(let id)? = post["id"] else {
-            Issue.record("no id")
-            return
-        }
-        #expect(UUID(uuidString: id) != nil)
-        #expect(try await engine.get("Post", key: ["id": .string(id)]) == post)
-        #expect(try await engine.get("Post", key: ["id": "missing"]) == nil)
-    }
-
-    @Test("create refuses a taken key, a false condition and input that does not fit, changing nothing")
-    func createRefusals() async throws {
-        let engine = try makeEngine()
-        let post = try await engine.create("Post", input: ["id": "p1", "title": "One"])
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.create("Post", input: ["id": "p1", "title": "Again"])
-        }
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.create("Post", input: ["id": "p2", "title": "x"], condition: ["title": ["eq": "x"]])
-        }
-        for input: [String: FieldValue] in [
-            ["id": "p3"],  // missing required title
-            ["id": "p3", "title": 5],  // wrong type
-            ["id": "p3", "title": "t", "colour": "red"],  // unknown field
-            ["id": "p3", "title": "t", "status": "LOST"],  // not an enum value
-            ["id": "p3", "title": "t", "publishedAt": "yesterday"],
-            ["id": "", "title": "t"],  // empty key
-        ] {
-            await expectServerError(.badRequest) { _ = try await engine.create("Post", input: input) }
-        }
-        await expectServerError(.badRequest) {
-            _ = try await engine.create("Post", input: ["title": "t"], condition: ["colour": ["eq": "red"]])
-        }
-        await expectServerError(.badRequest) { _ = try await engine.create("Ghost", input: ["id": "g"]) }
-        let all = try await engine.list("Post").items
-        #expect(all == [post])
-    }
-
-    @Test("update applies fields at the stored version, removes explicit nulls and bumps the version")
-    func update() async throws {
-        let clock = TestClock()
-        let engine = try makeEngine(clock: clock)
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One", "rating": 3, "status": "DRAFT"])
-        clock.advance(by: .seconds(5))
-        let updated = try await engine.update(
-            "Post",
-            input: ["id": "p", "_version": 1, "title": "Two", "rating": .null],
-            condition: ["status": ["eq": "DRAFT"]]
-        )
-        #expect(updated["_version"] == 2 && updated["title"] == "Two" && updated["rating"] == .null)
-        #expect(updated["status"] == "DRAFT")
-        #expect(updated["_lastChangedAt"] == .int(Int(clock.now)))
-        #expect(updated["updatedAt"] != updated["createdAt"])
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.update(
+        try await withEngine(kind, clock: clock) { engine in
+            let post = try await engine.create(
                 "Post",
-                input: ["id": "p", "_version": 2, "title": "x"],
-                condition: ["rating": ["gt": 1]]
+                input: ["title": "Hello", "publishedAt": "2026-05-01T12:00:00Z"]
             )
-        }
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.update("Post", input: ["id": "nope", "_version": 1, "title": "x"])
-        }
-        await expectServerError(.badRequest) {
-            _ = try await engine.update("Post", input: ["id": "p", "_version": 2, "title": .null])
-        }
-        #expect(try await engine.get("Post", key: ["id": "p"]) == updated)
-    }
-
-    @Test("delete leaves a tombstone one version up; a stale or repeated delete is ConflictUnhandled with the item")
-    func delete() async throws {
-        let engine = try makeEngine()
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
-        let stale = await expectServerError(.conflictUnhandled) {
-            _ = try await engine.delete("Post", input: ["id": "p"])
-        }
-        #expect(stale?.data?["_version"] == 1)
-        let deleted = try await engine.delete("Post", input: ["id": "p", "_version": 1])
-        #expect(deleted["_deleted"] == true && deleted["_version"] == 2)
-        #expect(try await engine.get("Post", key: ["id": "p"]) == deleted)
-        await expectServerError(.conflictUnhandled) {
-            _ = try await engine.delete("Post", input: ["id": "p", "_version": 2])
-        }
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.delete("Post", input: ["id": "x", "_version": 1])
-        }
-        // A tombstone's key stays taken, and it cannot be updated.
-        await expectServerError(.conditionalCheckFailed) {
-            _ = try await engine.create("Post", input: ["id": "p", "title": "Again"])
-        }
-        await expectServerError(.conflictUnhandled) {
-            _ = try await engine.update("Post", input: ["id": "p", "_version": 2, "title": "Back"])
+            #expect(post["_version"] == 1)
+            #expect(post["_deleted"] == .null)
+            #expect(post["_lastChangedAt"] == .int(Int(clock.now)))
+            #expect(post["__typename"] == "Post")
+            #expect(post["createdAt"] == .string(Temporal.DateTime(millisecondsSince1970: clock.now)!.iso8601String))
+            #expect(post["updatedAt"] == post["createdAt"])
+            // Date-times are kept in the form the client compares by.
+            #expect(post["publishedAt"] == "2026-05-01T12:00:00.000Z")
+            guard case .string(let id)? = post["id"] else {
+                Issue.record("no id")
+                return
+            }
+            #expect(UUID(uuidString: id) != nil)
+            #expect(try await engine.get("Post", key: ["id": .string(id)]) == post)
+            #expect(try await engine.get("Post", key: ["id": "missing"]) == nil)
         }
     }
 
-    @Test("OPTIMISTIC_CONCURRENCY rejects a stale update with the server's item")
-    func optimistic() async throws {
-        let engine = try makeEngine { $0.defaultStrategy = .optimisticConcurrency }
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
-        _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
-        let error = await expectServerError(.conflictUnhandled) {
-            _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
+    @Test(
+        "create refuses a taken key, a false condition and input that does not fit, changing nothing",
+        arguments: ServerStoreKind.available
+    )
+    func createRefusals(kind: ServerStoreKind) async throws {
+        try await withEngine(kind) { engine in
+            let post = try await engine.create("Post", input: ["id": "p1", "title": "One"])
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.create("Post", input: ["id": "p1", "title": "Again"])
+            }
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.create(
+                    "Post",
+                    input: ["id": "p2", "title": "x"],
+                    condition: ["title": ["eq": "x"]]
+                )
+            }
+            for input: [String: FieldValue] in [
+                ["id": "p3"],  // missing required title
+                ["id": "p3", "title": 5],  // wrong type
+                ["id": "p3", "title": "t", "colour": "red"],  // unknown field
+                ["id": "p3", "title": "t", "status": "LOST"],  // not an enum value
+                ["id": "p3", "title": "t", "publishedAt": "yesterday"],
+                ["id": "", "title": "t"],  // empty key
+            ] {
+                await expectServerError(.badRequest) { _ = try await engine.create("Post", input: input) }
+            }
+            await expectServerError(.badRequest) {
+                _ = try await engine.create("Post", input: ["title": "t"], condition: ["colour": ["eq": "red"]])
+            }
+            await expectServerError(.badRequest) { _ = try await engine.create("Ghost", input: ["id": "g"]) }
+            let all = try await engine.list("Post").items
+            #expect(all == [post])
         }
-        #expect(error?.message == "Conflict resolver rejects mutation.")
-        #expect(error?.data?["_version"] == 2 && error?.data?["title"] == "Two" && error?.data?["__typename"] == "Post")
-        #expect(try await engine.get("Post", key: ["id": "p"])?["title"] == "Two")
     }
 
-    @Test("AUTOMERGE keeps the server's scalars, fills its nulls and concatenates lists")
-    func automerge() async throws {
-        let engine = try makeEngine()
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One", "tags": ["a"]])
-        _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
-        let merged = try await engine.update(
-            "Post",
-            input: ["id": "p", "_version": 1, "title": "Stale", "rating": 4, "tags": ["b"]]
-        )
-        #expect(merged["_version"] == 3)
-        #expect(merged["title"] == "Two" && merged["rating"] == 4 && merged["tags"] == ["a", "b"])
+    @Test(
+        "update applies fields at the stored version, removes explicit nulls and bumps the version",
+        arguments: ServerStoreKind.available
+    )
+    func update(kind: ServerStoreKind) async throws {
+        let clock = TestClock()
+        try await withEngine(kind, clock: clock) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One", "rating": 3, "status": "DRAFT"])
+            clock.advance(by: .seconds(5))
+            let updated = try await engine.update(
+                "Post",
+                input: ["id": "p", "_version": 1, "title": "Two", "rating": .null],
+                condition: ["status": ["eq": "DRAFT"]]
+            )
+            #expect(updated["_version"] == 2 && updated["title"] == "Two" && updated["rating"] == .null)
+            #expect(updated["status"] == "DRAFT")
+            #expect(updated["_lastChangedAt"] == .int(Int(clock.now)))
+            #expect(updated["updatedAt"] != updated["createdAt"])
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.update(
+                    "Post",
+                    input: ["id": "p", "_version": 2, "title": "x"],
+                    condition: ["rating": ["gt": 1]]
+                )
+            }
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.update("Post", input: ["id": "nope", "_version": 1, "title": "x"])
+            }
+            await expectServerError(.badRequest) {
+                _ = try await engine.update("Post", input: ["id": "p", "_version": 2, "title": .null])
+            }
+            #expect(try await engine.get("Post", key: ["id": "p"]) == updated)
+        }
     }
 
-    @Test("two writers on one record: every write lands, versions stay linear")
-    func concurrentWriters() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let engine = try makeEngine(path: directory.file("server.sqlite").path)
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One", "tags": []])
-        // Every writer sends the version it first saw, so all but the first conflict and merge.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<2 {
-                group.addTask {
-                    for index in 0..<25 {
-                        _ = try await engine.update(
-                            "Post",
-                            input: ["id": "p", "_version": 1, "tags": [.string("\(writer)-\(index)")]]
-                        )
+    @Test(
+        "delete leaves a tombstone one version up; a stale or repeated delete is ConflictUnhandled with the item",
+        arguments: ServerStoreKind.available
+    )
+    func delete(kind: ServerStoreKind) async throws {
+        try await withEngine(kind) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
+            let stale = await expectServerError(.conflictUnhandled) {
+                _ = try await engine.delete("Post", input: ["id": "p"])
+            }
+            #expect(stale?.data?["_version"] == 1)
+            let deleted = try await engine.delete("Post", input: ["id": "p", "_version": 1])
+            #expect(deleted["_deleted"] == true && deleted["_version"] == 2)
+            #expect(try await engine.get("Post", key: ["id": "p"]) == deleted)
+            await expectServerError(.conflictUnhandled) {
+                _ = try await engine.delete("Post", input: ["id": "p", "_version": 2])
+            }
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.delete("Post", input: ["id": "x", "_version": 1])
+            }
+            // A tombstone's key stays taken, and it cannot be updated.
+            await expectServerError(.conditionalCheckFailed) {
+                _ = try await engine.create("Post", input: ["id": "p", "title": "Again"])
+            }
+            await expectServerError(.conflictUnhandled) {
+                _ = try await engine.update("Post", input: ["id": "p", "_version": 2, "title": "Back"])
+            }
+        }
+    }
+
+    @Test("OPTIMISTIC_CONCURRENCY rejects a stale update with the server's item", arguments: ServerStoreKind.available)
+    func optimistic(kind: ServerStoreKind) async throws {
+        var configuration = ServerConfiguration()
+        configuration.defaultStrategy = .optimisticConcurrency
+        try await withEngine(kind, configuration: configuration) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
+            _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
+            let error = await expectServerError(.conflictUnhandled) {
+                _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
+            }
+            #expect(error?.message == "Conflict resolver rejects mutation.")
+            #expect(
+                error?.data?["_version"] == 2 && error?.data?["title"] == "Two" && error?.data?["__typename"] == "Post"
+            )
+            #expect(try await engine.get("Post", key: ["id": "p"])?["title"] == "Two")
+        }
+    }
+
+    @Test(
+        "AUTOMERGE keeps the server's scalars, fills its nulls and concatenates lists",
+        arguments: ServerStoreKind.available
+    )
+    func automerge(kind: ServerStoreKind) async throws {
+        try await withEngine(kind) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One", "tags": ["a"]])
+            _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
+            let merged = try await engine.update(
+                "Post",
+                input: ["id": "p", "_version": 1, "title": "Stale", "rating": 4, "tags": ["b"]]
+            )
+            #expect(merged["_version"] == 3)
+            #expect(merged["title"] == "Two" && merged["rating"] == 4 && merged["tags"] == ["a", "b"])
+        }
+    }
+
+    @Test("two writers on one record: every write lands, versions stay linear", arguments: ServerStoreKind.available)
+    func concurrentWriters(kind: ServerStoreKind) async throws {
+        try await withEngine(kind) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One", "tags": []])
+            // Every writer sends the version it first saw, so all but the first conflict and merge.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<2 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            _ = try await engine.update(
+                                "Post",
+                                input: ["id": "p", "_version": 1, "tags": [.string("\(writer)-\(index)")]]
+                            )
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let final = try #require(try await engine.get("Post", key: ["id": "p"]))
+            #expect(final["_version"] == 51)
+            guard case .list(let tags)? = final["tags"] else {
+                Issue.record("no tags")
+                return
+            }
+            #expect(Set(tags).count == 50)
+            // The delta log holds each version once, in order.
+            let changes = try await engine.store.changes("Post", since: 0, after: 0, limit: 100)
+            #expect(changes.map(\.item.version) == Array(1...51))
         }
-        let final = try #require(try await engine.get("Post", key: ["id": "p"]))
-        #expect(final["_version"] == 51)
-        guard case .list(let tags)? = final["tags"] else {
-            Issue.record("no tags")
-            return
-        }
-        #expect(Set(tags).count == 50)
-        // The delta log holds each version once, in order.
-        let changes = try await engine.store.changes("Post", since: 0, after: 0, limit: 100)
-        #expect(changes.map(\.item.version) == Array(1...51))
     }
 
-    @Test("CUSTOM: a handler resolves, rejects or removes")
-    func custom() async throws {
+    @Test("CUSTOM: a handler resolves, rejects or removes", arguments: ServerStoreKind.available)
+    func custom(kind: ServerStoreKind) async throws {
         let decisions = Mutex<[ConflictResolution]>([
             .resolve(["id": "ignored", "title": "Resolved"]), .reject, .remove,
         ])
         let requests = Mutex<[ConflictRequest]>([])
-        let engine = try makeEngine {
-            $0.strategies["Post"] = .custom { request in
-                requests.withLock { $0.append(request) }
-                return decisions.withLock { $0.removeFirst() }
+        var configuration = ServerConfiguration()
+        configuration.strategies["Post"] = .custom { request in
+            requests.withLock { $0.append(request) }
+            return decisions.withLock { $0.removeFirst() }
+        }
+        try await withEngine(kind, configuration: configuration) { engine in
+            _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
+            _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
+            let resolved = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
+            #expect(resolved["title"] == "Resolved" && resolved["id"] == "p" && resolved["_version"] == 3)
+            let first = try #require(requests.withLock { $0.first })
+            #expect(
+                first.existingItem["title"] == "Two" && first.newItem["title"] == "Stale" && first.operation == "update"
+            )
+            await expectServerError(.conflictUnhandled) {
+                _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
             }
+            let removed = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
+            #expect(removed["_deleted"] == true && removed["_version"] == 4)
         }
-        _ = try await engine.create("Post", input: ["id": "p", "title": "One"])
-        _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Two"])
-        let resolved = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
-        #expect(resolved["title"] == "Resolved" && resolved["id"] == "p" && resolved["_version"] == 3)
-        let first = try #require(requests.withLock { $0.first })
-        #expect(
-            first.existingItem["title"] == "Two" && first.newItem["title"] == "Stale" && first.operation == "update"
-        )
-        await expectServerError(.conflictUnhandled) {
-            _ = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
-        }
-        let removed = try await engine.update("Post", input: ["id": "p", "_version": 1, "title": "Stale"])
-        #expect(removed["_deleted"] == true && removed["_version"] == 4)
     }
 
-    @Test("composite keys address items by every key field")
-    func compositeKeys() async throws {
-        let engine = try makeEngine()
-        _ = try await engine.create("Order", input: ["customerEmail": "c@example.com", "number": 7, "total": 10])
-        _ = try await engine.create("Order", input: ["customerEmail": "c@example.com", "number": 8, "total": 1])
-        let key: [String: FieldValue] = ["customerEmail": "c@example.com", "number": 7]
-        #expect(try await engine.get("Order", key: key)?["total"] == 10.0)
-        let updated = try await engine.update("Order", input: key.merging(["_version": 1, "total": 12.5]) { $1 })
-        #expect(updated["total"] == 12.5 && updated["number"] == 7)
-        #expect(try await engine.get("Order", key: ["customerEmail": "c@example.com", "number": 8])?["total"] == 1.0)
-        await expectServerError(.badRequest) {
-            _ = try await engine.get("Order", key: ["customerEmail": "c@example.com"])
+    @Test("composite keys address items by every key field", arguments: ServerStoreKind.available)
+    func compositeKeys(kind: ServerStoreKind) async throws {
+        try await withEngine(kind) { engine in
+            _ = try await engine.create("Order", input: ["customerEmail": "c@example.com", "number": 7, "total": 10])
+            _ = try await engine.create("Order", input: ["customerEmail": "c@example.com", "number": 8, "total": 1])
+            let key: [String: FieldValue] = ["customerEmail": "c@example.com", "number": 7]
+            #expect(try await engine.get("Order", key: key)?["total"] == 10.0)
+            let updated = try await engine.update("Order", input: key.merging(["_version": 1, "total": 12.5]) { $1 })
+            #expect(updated["total"] == 12.5 && updated["number"] == 7)
+            #expect(
+                try await engine.get("Order", key: ["customerEmail": "c@example.com", "number": 8])?["total"] == 1.0
+            )
+            await expectServerError(.badRequest) {
+                _ = try await engine.get("Order", key: ["customerEmail": "c@example.com"])
+            }
         }
     }
 }

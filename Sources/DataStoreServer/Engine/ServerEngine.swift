@@ -50,6 +50,11 @@ public final class ServerEngine: Sendable {
         return true
     }
 
+    /// Rings ``commits`` for a write another process committed to a shared database.
+    func ringCommitBell() {
+        commitBell.yield()
+    }
+
     func model(_ name: String) throws(ServerError) -> ServerModel {
         guard let model = models[name] else {
             throw .badRequest("\(name) is not a model of this API.")

@@ -43,7 +43,12 @@ public struct ServerApplication: Sendable {
         self.api = api
         self.options = options
         self.logger = logger
-        hub = RealtimeHub(api: api, maximumPayloadSize: options.realtime.maximumPayloadSize, logger: logger)
+        hub = RealtimeHub(
+            api: api,
+            maximumPayloadSize: options.realtime.maximumPayloadSize,
+            clock: options.clock,
+            logger: logger
+        )
     }
 
     /// The router with every route of the server.

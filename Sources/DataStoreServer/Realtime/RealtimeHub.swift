@@ -29,6 +29,7 @@ actor RealtimeHub: Service {
 
     let api: GraphQLAPI
     private let maximumPayloadSize: Int
+    private let clock: any Clock<Duration>
     private let logger: Logger
     /// The last log position published.
     private var position: Int64 = 0
@@ -42,9 +43,14 @@ actor RealtimeHub: Service {
     /// How many records one read of the log takes.
     private static let batchSize = 256
 
-    init(api: GraphQLAPI, maximumPayloadSize: Int, logger: Logger) {
+    /// How long the hub waits before following another process's commits again after the
+    /// store's connection was lost.
+    static let followRetryDelay: Duration = .seconds(1)
+
+    init(api: GraphQLAPI, maximumPayloadSize: Int, clock: any Clock<Duration>, logger: Logger) {
         self.api = api
         self.maximumPayloadSize = maximumPayloadSize
+        self.clock = clock
         self.logger = logger
     }
 
@@ -55,9 +61,27 @@ actor RealtimeHub: Service {
 
     /// Publishes until cancelled or shut down gracefully.
     func run() async {
+        let engine = api.engine
+        let (clock, logger) = (self.clock, self.logger)
         await cancelWhenGracefulShutdown {
-            for await _ in self.api.engine.commits {
-                await self.publishPending()
+            await withDiscardingTaskGroup { group in
+                // Other servers sharing a PostgreSQL database ring the same bell.
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            try await engine.store.followCommits { engine.ringCommitBell() }
+                            return
+                        } catch {
+                            if Task.isCancelled { return }
+                            logger.error("Lost the database's commit notifications, retrying: \(error)")
+                        }
+                        try? await clock.sleep(for: Self.followRetryDelay)
+                    }
+                }
+                for await _ in engine.commits {
+                    await self.publishPending()
+                }
+                group.cancelAll()
             }
         }
     }

@@ -78,12 +78,20 @@ public protocol ItemStore: Sendable {
     /// Delta-log records of every model after log position `position` (exclusive), in log order,
     /// at most `limit`: the feed subscriptions are served from.
     ///
-    /// Positions must grow in commit order (a record never becomes visible behind one already
-    /// read), so a reader that remembers the last position it saw misses nothing.
+    /// A record never becomes visible behind one already read (a store whose writers commit
+    /// concurrently waits for the writes in flight), so a reader that remembers the last position
+    /// it saw misses nothing.
     func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord]
 
-    /// The newest position of the delta log; 0 when it is empty.
+    /// The newest position of the delta log (0 when it is empty): where a reader that starts now
+    /// begins.
     func lastPosition() async throws(ServerError) -> Int64
+
+    /// Calls `ring` whenever another process sharing this database commits a write (and once on
+    /// each (re)connection, as other processes' writes may have been missed meanwhile), until
+    /// cancelled. Returns at once when the store cannot be shared (the default); throws when its
+    /// connection is lost, so the caller can call again after a pause.
+    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError)
 
     /// Deletes tombstones last changed before `tombstonesBefore` and delta records before
     /// `changesBefore` (both in ms).
@@ -91,4 +99,9 @@ public protocol ItemStore: Sendable {
 
     /// Releases the store's connections.
     func close() async
+}
+
+extension ItemStore {
+    /// A store no other process writes to has no commits to follow.
+    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {}
 }

@@ -1,0 +1,552 @@
+import DataStore
+import Foundation
+public import Logging
+import PostgresNIO
+
+/// The shared store: a PostgreSQL database, for more than one server process (or more load than
+/// one machine takes) behind a load balancer.
+///
+/// Items are JSON text beside indexed metadata columns in the configured schema (`datastore` by
+/// default); every write appends the item's new state to the `changes` log in the same statement,
+/// one round trip. Writers never wait for each other beyond a row lock. They hold the shared side
+/// of the schema's *log lock* while they write; a reader of the log takes its exclusive side for
+/// the length of one read, which waits for the writes in flight to commit. So a reader never sees a
+/// log record before an earlier-numbered one (positions come from a sequence, taken in one order
+/// and committed in another), and a reader that remembers its position misses nothing.
+/// Every commit sends a `NOTIFY`, which every server sharing the database receives
+/// (``followCommits(_:)``): a subscriber on one server receives the writes made through another.
+public final class PostgresItemStore: ItemStore {
+    /// Where the database is and how to reach it.
+    public struct Configuration: Sendable {
+        /// The host name or address of the PostgreSQL server.
+        public var host: String
+        /// Its port.
+        public var port: Int
+        /// The role to connect as.
+        public var username: String
+        /// The role's password, if the server asks for one.
+        public var password: String?
+        /// The database; PostgreSQL's default (the role's name) when nil.
+        public var database: String?
+        /// The schema holding the server's tables, created when missing. Servers of different
+        /// apps can share a database with a schema each.
+        public var schema: String
+        /// Whether to encrypt the connection: PostgreSQL's `sslmode` values `disable`, `prefer`
+        /// (encrypt when the server offers it), `require` (fail otherwise) and `verify-full` (also
+        /// check the server's certificate and name).
+        public var sslMode: String
+        /// The most connections the server opens (one of them follows other servers' commits).
+        public var maximumConnections: Int
+
+        public init(
+            host: String = "localhost",
+            port: Int = 5432,
+            username: String = "postgres",
+            password: String? = nil,
+            database: String? = nil,
+            schema: String = "datastore",
+            sslMode: String = "prefer",
+            maximumConnections: Int = 20
+        ) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+            self.schema = schema
+            self.sslMode = sslMode
+            self.maximumConnections = maximumConnections
+        }
+
+        /// Reads a connection URL: `postgres://user:password@host:port/database?schema=name&sslmode=require`
+        /// (`postgresql://` too; user names and passwords percent-encoded).
+        ///
+        /// - Throws: ``ServerError`` (`BadRequestException`) naming what is wrong with the URL.
+        public init(url: String) throws(ServerError) {
+            guard let components = URLComponents(string: url),
+                let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+            else {
+                throw .badRequest(
+                    "\(Self.redacted(url)) is not a PostgreSQL URL; write postgres://user:password@host:port/database."
+                )
+            }
+            self.init()
+            if let host = components.host, !host.isEmpty { self.host = host }
+            if let port = components.port { self.port = port }
+            if let user = components.user, !user.isEmpty { username = user.removingPercentEncoding ?? user }
+            password = components.password.map { $0.removingPercentEncoding ?? $0 }
+            let path = components.path.drop { $0 == "/" }
+            if !path.isEmpty { database = String(path).removingPercentEncoding ?? String(path) }
+            for item in components.queryItems ?? [] {
+                let value = item.value ?? ""
+                switch item.name {
+                case "schema": schema = value
+                case "sslmode": sslMode = value
+                case "max_connections":
+                    guard let count = Int(value), count >= 2 else {
+                        throw .badRequest("max_connections in the PostgreSQL URL must be a number of at least 2.")
+                    }
+                    maximumConnections = count
+                default:
+                    throw .badRequest(
+                        "The PostgreSQL URL has an unknown parameter \(item.name); the known ones are schema, sslmode "
+                            + "and max_connections."
+                    )
+                }
+            }
+            try validate()
+        }
+
+        /// `url` with its password replaced, for messages.
+        static func redacted(_ url: String) -> String {
+            guard var components = URLComponents(string: url), components.password != nil else { return url }
+            components.password = "…"
+            return components.string ?? "the URL"
+        }
+
+        func validate() throws(ServerError) {
+            guard Self.isIdentifier(schema) else {
+                throw .badRequest(
+                    "The PostgreSQL schema name \(schema) is not valid; use letters, digits and underscores, "
+                        + "starting with a letter or underscore, at most 63 characters."
+                )
+            }
+            guard ["disable", "prefer", "require", "verify-full"].contains(sslMode) else {
+                throw .badRequest("sslmode must be disable, prefer, require or verify-full; it was \(sslMode).")
+            }
+            guard (1...65_535).contains(port) else {
+                throw .badRequest("The PostgreSQL port must be between 1 and 65535; it was \(port).")
+            }
+            guard maximumConnections >= 2 else {
+                throw .badRequest(
+                    "The PostgreSQL store needs at least 2 connections; it was given \(maximumConnections)."
+                )
+            }
+        }
+
+        static func isIdentifier(_ name: String) -> Bool {
+            guard let first = name.unicodeScalars.first, name.utf8.count <= 63 else { return false }
+            let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+            let rest = letters.union(CharacterSet(charactersIn: "0123456789"))
+            return letters.contains(first) && name.unicodeScalars.allSatisfy { rest.contains($0) }
+        }
+
+        var client: PostgresClient.Configuration {
+            var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+            if sslMode != "verify-full" { tlsConfiguration.certificateVerification = .none }
+            let tls: PostgresClient.Configuration.TLS =
+                switch sslMode {
+                case "disable": .disable
+                case "prefer": .prefer(tlsConfiguration)
+                default: .require(tlsConfiguration)
+                }
+            var configuration = PostgresClient.Configuration(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: tls
+            )
+            configuration.options.maximumConnections = maximumConnections
+            return configuration
+        }
+    }
+
+    /// The schema holding the server's tables.
+    public let schema: String
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    /// The schema-qualified, quoted table names.
+    private let items: String
+    private let changes: String
+    private let settings: String
+    /// The `NOTIFY` channel of this schema's commits.
+    private let channel: String
+    /// The advisory lock key of this schema's log: writers take it shared, log readers exclusive.
+    private let logLock: Int64
+    public let tokenSecret: [UInt8]
+
+    private init(
+        client: PostgresClient,
+        runner: Task<Void, Never>,
+        schema: String,
+        tokenSecret: [UInt8],
+        logger: Logger
+    ) {
+        self.schema = schema
+        self.client = client
+        self.runner = runner
+        self.logger = logger
+        self.tokenSecret = tokenSecret
+        let quoted = "\"\(schema)\""
+        (items, changes, settings) = ("\(quoted).items", "\(quoted).changes", "\(quoted).settings")
+        channel = "datastore_commits_\(schema)"
+        logLock = Self.lockKey("datastore-server log \(schema)")
+    }
+
+    /// A stable 64-bit key for `name` (FNV-1a), the same in every process.
+    static func lockKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+
+    /// Connects to the database `url` names (see ``Configuration/init(url:)``), creating the
+    /// server's tables when they are missing.
+    ///
+    /// - Throws: ``ServerError`` when the URL is not valid, or the database cannot be reached or
+    ///   prepared (within `timeout`); the message says which.
+    public static func connect(
+        url: String,
+        timeout: Duration = .seconds(15),
+        logger: Logger = Logger(label: "datastore-server.postgres")
+    ) async throws(ServerError) -> PostgresItemStore {
+        try await connect(Configuration(url: url), timeout: timeout, logger: logger)
+    }
+
+    /// Connects to the database `configuration` names, creating the server's tables when they
+    /// are missing.
+    ///
+    /// - Throws: ``ServerError`` when the database cannot be reached or prepared within
+    ///   `timeout`; the message says which.
+    public static func connect(
+        _ configuration: Configuration,
+        timeout: Duration = .seconds(15),
+        logger: Logger = Logger(label: "datastore-server.postgres")
+    ) async throws(ServerError) -> PostgresItemStore {
+        try configuration.validate()
+        let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        let schema = configuration.schema
+        let target =
+            "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database ?? configuration.username)"
+        do {
+            let secret = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask { try await migrate(client, schema: schema, logger: logger) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let secret = try await group.next() ?? nil else {
+                    throw ServerError(
+                        .internalFailure,
+                        "Could not reach PostgreSQL at \(target) within \(timeout). Check that the server runs "
+                            + "and accepts connections from here."
+                    )
+                }
+                return secret
+            }
+            return PostgresItemStore(
+                client: client,
+                runner: runner,
+                schema: schema,
+                tokenSecret: secret,
+                logger: logger
+            )
+        } catch {
+            runner.cancel()
+            await runner.value
+            if let error = error as? ServerError { throw error }
+            throw ServerError(
+                .internalFailure,
+                "Could not prepare the server's tables in PostgreSQL at \(target), schema \(schema): "
+                    + "\(describe(error)). Check the URL, the role's password and its right to create tables."
+            )
+        }
+    }
+
+    /// Creates the schema's tables if they are missing, under a lock so that servers starting
+    /// together do not race; returns the token key.
+    private static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws -> [UInt8] {
+        let quoted = "\"\(schema)\""
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(lockKey("datastore-server migration \(schema)")))",
+                logger: logger
+            )
+            for statement in [
+                "CREATE SCHEMA IF NOT EXISTS \(quoted)",
+                """
+                CREATE TABLE IF NOT EXISTS \(quoted).items (
+                    model text COLLATE "C" NOT NULL,
+                    key text COLLATE "C" NOT NULL,
+                    fields text NOT NULL,
+                    version bigint NOT NULL,
+                    deleted boolean NOT NULL,
+                    last_changed_at bigint NOT NULL,
+                    PRIMARY KEY (model, key)
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS items_tombstones ON \(quoted).items (last_changed_at) WHERE deleted",
+                """
+                CREATE TABLE IF NOT EXISTS \(quoted).changes (
+                    position bigserial PRIMARY KEY,
+                    model text COLLATE "C" NOT NULL,
+                    key text COLLATE "C" NOT NULL,
+                    fields text NOT NULL,
+                    version bigint NOT NULL,
+                    deleted boolean NOT NULL,
+                    last_changed_at bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS changes_by_model ON \(quoted).changes (model, position)",
+                "CREATE INDEX IF NOT EXISTS changes_by_time ON \(quoted).changes (last_changed_at)",
+                "CREATE TABLE IF NOT EXISTS \(quoted).settings (name text PRIMARY KEY, value bytea NOT NULL)",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            // Created once, with the tables; every later start reads the same key.
+            try await connection.query(
+                "INSERT INTO \(unescaped: quoted).settings (name, value) VALUES ('tokenSecret', \(fresh)) ON CONFLICT DO NOTHING",
+                logger: logger
+            )
+            let rows = try await connection.query(
+                "SELECT value FROM \(unescaped: quoted).settings WHERE name = 'tokenSecret'",
+                logger: logger
+            )
+            for try await stored in rows.decode(Data.self) where stored.count == 32 {
+                return Array(stored)
+            }
+            throw ServerError(
+                .internalFailure,
+                "The database's token key (schema \(schema), table settings) is damaged."
+            )
+        }
+    }
+
+    /// A PostgreSQL error as text: the server's own message and SQLSTATE when it sent one.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo, let message = info[.message] {
+            return "\(message) (SQLSTATE \(info[.sqlState] ?? "?"))"
+        }
+        return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
+    }
+
+    private func failure(_ error: any Error, _ doing: String) -> ServerError {
+        .storage(Self.describe(error), doing)
+    }
+
+    /// Runs `query` and decodes each row with `transform`.
+    private func rows<Value>(
+        _ query: PostgresQuery,
+        doing: String,
+        _ transform: (PostgresRandomAccessRow) throws -> Value
+    ) async throws(ServerError) -> [Value] {
+        do {
+            var values: [Value] = []
+            for try await row in try await client.query(query, logger: logger) {
+                values.append(try transform(row.makeRandomAccess()))
+            }
+            return values
+        } catch {
+            throw failure(error, doing)
+        }
+    }
+
+    /// Runs `query`, a read of the log, once every write in flight has committed: the exclusive
+    /// side of the log lock waits for them, and writes that start meanwhile wait for the read.
+    private func logRows<Value: Sendable>(
+        _ query: PostgresQuery,
+        doing: String,
+        _ transform: @escaping @Sendable (PostgresRandomAccessRow) throws -> Value
+    ) async throws(ServerError) -> [Value] {
+        let (logger, logLock) = (self.logger, self.logLock)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(logLock))", logger: logger)
+                var values: [Value] = []
+                for try await row in try await connection.query(query, logger: logger) {
+                    values.append(try transform(row.makeRandomAccess()))
+                }
+                return values
+            }
+        } catch {
+            throw failure(error, doing)
+        }
+    }
+
+    /// Decodes an item from the columns fields, version, deleted, last_changed_at starting at `offset`.
+    private static func decode(_ row: PostgresRandomAccessRow, offset: Int) throws -> StoredItem {
+        guard case .object(let fields) = try FieldValue(jsonText: try row[offset].decode(String.self)) else {
+            throw ServerError(.internalFailure, "A stored item is not a JSON object.")
+        }
+        return StoredItem(
+            fields: fields,
+            version: try row[offset + 1].decode(Int.self),
+            isDeleted: try row[offset + 2].decode(Bool.self),
+            lastChangedAt: try row[offset + 3].decode(Int64.self)
+        )
+    }
+
+    public func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+        try await rows(
+            "SELECT fields, version, deleted, last_changed_at FROM \(unescaped: items) WHERE model = \(model) AND key = \(key)",
+            doing: "reading \(model) \(key)"
+        ) { try Self.decode($0, offset: 0) }.first
+    }
+
+    public func commit(
+        _ model: String,
+        key: String,
+        expecting expected: Int?,
+        item: StoredItem
+    ) async throws(ServerError)
+        -> Bool
+    {
+        let fields = FieldValue.object(item.fields).jsonText
+        let (version, deleted, changedAt) = (item.version, item.isDeleted, item.lastChangedAt)
+        // One statement, so one round trip and one implicit transaction: the shared log lock, the
+        // conditional write, its log record (only if the write happened) and the notification
+        // (delivered on commit). The lock comes first: the write reads it before changing a row.
+        let write =
+            expected == nil
+            ? """
+            INSERT INTO \(items) (model, key, fields, version, deleted, last_changed_at)
+            SELECT $1, $2, $3, $4, $5, $6 FROM locked ON CONFLICT (model, key) DO NOTHING RETURNING 1
+            """
+            : """
+            UPDATE \(items) SET fields = $3, version = $4, deleted = $5, last_changed_at = $6
+            WHERE model = $1 AND key = $2 AND version = $9 AND EXISTS (SELECT FROM locked) RETURNING 1
+            """
+        var binds = PostgresBindings()
+        binds.append(model)
+        binds.append(key)
+        binds.append(fields)
+        binds.append(version)
+        binds.append(deleted)
+        binds.append(changedAt)
+        binds.append(channel)
+        binds.append(logLock)
+        if let expected { binds.append(expected) }
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH locked AS (SELECT pg_advisory_xact_lock_shared($8)),
+                written AS (\(write)),
+                logged AS (
+                    INSERT INTO \(changes) (model, key, fields, version, deleted, last_changed_at)
+                    SELECT $1, $2, $3, $4, $5, $6 FROM written RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM logged), pg_notify($7, '')::text
+                """,
+            binds: binds
+        )
+        let written = try await rows(query, doing: "writing \(model) \(key)") { try $0[0].decode(Int64.self) }
+        return written.first == 1
+    }
+
+    public func items(
+        _ model: String,
+        after key: String?,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(key: String, item: StoredItem)]
+    {
+        try await rows(
+            """
+            SELECT key, fields, version, deleted, last_changed_at FROM \(unescaped: items)
+            WHERE model = \(model) AND key > \(key ?? "") ORDER BY key LIMIT \(limit)
+            """,
+            doing: "reading \(model) items"
+        ) { (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1)) }
+    }
+
+    public func changes(
+        _ model: String,
+        since: Int64,
+        after position: Int64,
+        limit: Int
+    ) async throws(ServerError)
+        -> [(position: Int64, item: StoredItem)]
+    {
+        try await logRows(
+            """
+            SELECT position, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
+            WHERE model = \(model) AND position > \(position) AND last_changed_at >= \(since)
+            ORDER BY position LIMIT \(limit)
+            """,
+            doing: "reading \(model) changes"
+        ) { (position: try $0[0].decode(Int64.self), item: try Self.decode($0, offset: 1)) }
+    }
+
+    public func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+        try await logRows(
+            """
+            SELECT position, model, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
+            WHERE position > \(position) ORDER BY position LIMIT \(limit)
+            """,
+            doing: "reading the delta log"
+        ) {
+            LogRecord(
+                position: try $0[0].decode(Int64.self),
+                model: try $0[1].decode(String.self),
+                item: try Self.decode($0, offset: 2)
+            )
+        }
+    }
+
+    public func lastPosition() async throws(ServerError) -> Int64 {
+        // The sequence, not MAX(position): a purged log keeps counting from it.
+        let last = try await logRows(
+            PostgresQuery(
+                unsafeSQL: "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM \(changes)_position_seq"
+            ),
+            doing: "reading the delta log's position"
+        ) { try $0[0].decode(Int64.self) }
+        return last.first ?? 0
+    }
+
+    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+        let channel = self.channel
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    // Commits made while nobody listened are in the log: look once now.
+                    ring()
+                    for try await _ in notifications { ring() }
+                }
+            }
+        } catch {
+            if Task.isCancelled { return }
+            throw failure(error, "listening for other servers' commits")
+        }
+    }
+
+    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "DELETE FROM \(unescaped: items) WHERE deleted AND last_changed_at < \(tombstonesBefore)",
+                    logger: logger
+                )
+                try await connection.query(
+                    "DELETE FROM \(unescaped: changes) WHERE last_changed_at < \(changesBefore)",
+                    logger: logger
+                )
+            }
+        } catch {
+            throw failure(error, "purging expired tombstones and changes")
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// Removes the store's schema and everything in it: for tests that made one of their own.
+    public func dropSchema() async throws(ServerError) {
+        do {
+            try await client.query(
+                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"),
+                logger: logger
+            )
+        } catch {
+            throw failure(error, "dropping schema \(schema)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import DataStore
+import DataStoreSchema
+import Foundation
+import Testing
+
+@testable import DataStoreServer
+
+/// The stores the server's tests run against: embedded SQLite always, PostgreSQL when
+/// `DATASTORE_TEST_POSTGRES_URL` names a server (`Scripts/test` starts one and sets it).
+enum ServerStoreKind: String, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["DATASTORE_TEST_POSTGRES_URL"]
+
+    /// The kinds this run can test.
+    static let available: [ServerStoreKind] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+}
+
+/// A PostgreSQL store in a schema of its own (so tests run in parallel on one server), with few
+/// connections (many tests run at once).
+func connectPostgresStore(schema: String? = nil) async throws -> PostgresItemStore {
+    let url = try #require(ServerStoreKind.postgresURL, "set DATASTORE_TEST_POSTGRES_URL (Scripts/test does)")
+    var configuration = try PostgresItemStore.Configuration(url: url)
+    configuration.schema = schema ?? "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    configuration.maximumConnections = 4
+    return try await PostgresItemStore.connect(configuration)
+}
+
+/// Runs `body` with a fresh store of `kind`, and closes it (dropping a PostgreSQL test schema)
+/// afterwards, also when `body` throws.
+func withServerStore<Result>(
+    _ kind: ServerStoreKind,
+    _ body: (any ItemStore) async throws -> Result
+) async throws -> Result {
+    let store: any ItemStore
+    switch kind {
+    case .sqlite: store = try SQLiteItemStore(path: nil)
+    case .postgres: store = try await connectPostgresStore()
+    }
+    do {
+        let result = try await body(store)
+        await dispose(store)
+        return result
+    } catch {
+        await dispose(store)
+        throw error
+    }
+}
+
+private func dispose(_ store: any ItemStore) async {
+    if let postgres = store as? PostgresItemStore { try? await postgres.dropSchema() }
+    await store.close()
+}
+
+/// Runs `body` with an engine for ``engineSchema`` over a fresh store of `kind`, with a clock the
+/// test controls.
+func withEngine<Result>(
+    _ kind: ServerStoreKind,
+    clock: TestClock = TestClock(),
+    configuration: ServerConfiguration = ServerConfiguration(),
+    _ body: (ServerEngine) async throws -> Result
+) async throws -> Result {
+    try await withServerStore(kind) { store in
+        var configuration = configuration
+        configuration.now = { clock.now }
+        let engine = ServerEngine(
+            document: try SchemaParser.parse(engineSchema),
+            store: store,
+            configuration: configuration
+        )
+        return try await body(engine)
+    }
+}
