@@ -37,18 +37,21 @@ let engineSchema = """
     }
     """
 
-/// An engine over a fresh in-memory (or file) store, with a clock the test controls.
+/// An engine over `store` (by default a fresh in-memory or file SQLite store), with a clock the
+/// test controls.
 func makeEngine(
     path: String? = nil,
+    store: (any ItemStore)? = nil,
     clock: TestClock = TestClock(),
+    configuration: ServerConfiguration = ServerConfiguration(),
     configure: (inout ServerConfiguration) -> Void = { _ in }
 ) throws -> ServerEngine {
-    var configuration = ServerConfiguration()
+    var configuration = configuration
     configuration.now = { clock.now }
     configure(&configuration)
     return ServerEngine(
         document: try SchemaParser.parse(engineSchema),
-        store: try SQLiteItemStore(path: path),
+        store: try store ?? SQLiteItemStore(path: path),
         configuration: configuration
     )
 }
@@ -382,6 +385,10 @@ final class RacingStore: ItemStore {
         -> [(position: Int64, item: StoredItem)]
     {
         try await base.changes(model, since: since, after: position, limit: limit)
+    }
+
+    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+        try await base.followCommits(ring)
     }
 
     func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {

@@ -24,35 +24,12 @@ public final class ServerEngine: Sendable {
     /// How often a write re-reads after losing a race with another write to the same item.
     static let maximumAttempts = 32
 
-    /// Rings after every committed write, so the real-time hub reads the delta log. A doorbell:
-    /// the changes themselves are in the log, so one pending ring is all there is to keep.
-    let commits: AsyncStream<Void>
-    private let commitBell: AsyncStream<Void>.Continuation
-
     public init(document: SchemaDocument, store: any ItemStore, configuration: ServerConfiguration = .init()) {
         api = AppSyncSchema(document)
         self.store = store
         self.configuration = configuration
         models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
         tokenSecret = configuration.tokenSecret ?? store.tokenSecret
-        (commits, commitBell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
-
-    /// Stores `item` if the stored version is `expected`, and rings ``commits``.
-    private func commit(
-        _ model: ServerModel,
-        _ key: String,
-        expecting expected: Int?,
-        _ item: StoredItem
-    ) async throws(ServerError) -> Bool {
-        guard try await store.commit(model.name, key: key, expecting: expected, item: item) else { return false }
-        commitBell.yield()
-        return true
-    }
-
-    /// Rings ``commits`` for a write another process committed to a shared database.
-    func ringCommitBell() {
-        commitBell.yield()
     }
 
     func model(_ name: String) throws(ServerError) -> ServerModel {
@@ -99,7 +76,7 @@ public final class ServerEngine: Sendable {
         {
             throw .conditionalCheckFailed("the condition does not hold, as no \(modelName) \(key) exists")
         }
-        guard try await commit(model, key, expecting: nil, item) else {
+        guard try await store.commit(model.name, key: key, expecting: nil, item: item) else {
             throw .conditionalCheckFailed("a \(modelName) with key \(key) already exists")
         }
         return model.output(item)
@@ -224,7 +201,7 @@ public final class ServerEngine: Sendable {
         var fields = fields
         if stampingUpdatedAt, let updatedAt = model.updatedAtField { fields[updatedAt] = Self.timestamp(now) }
         let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
-        guard try await commit(model, key, expecting: current.version, next) else { return nil }
+        guard try await store.commit(model.name, key: key, expecting: current.version, item: next) else { return nil }
         return model.output(next)
     }
 

@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// Fans committed writes out to the subscriptions they match (PROTOCOL §6.5).
 ///
-/// The hub follows the delta log: the engine rings after every commit, and the hub reads the
+/// The hub follows the delta log: the store rings after every commit, and the hub reads the
 /// records after the last position it saw. Subscribers therefore receive each item's versions in
 /// commit order, a write is published only once it is durable, and nothing is held in memory for
 /// a write the hub has not reached. Subscriptions with the same request share a *shape*: each
@@ -43,8 +43,8 @@ actor RealtimeHub: Service {
     /// How many records one read of the log takes.
     private static let batchSize = 256
 
-    /// How long the hub waits before following another process's commits again after the
-    /// store's connection was lost.
+    /// How long the hub waits before following the store's commits again after its connection
+    /// was lost.
     static let followRetryDelay: Duration = .seconds(1)
 
     init(api: GraphQLAPI, maximumPayloadSize: Int, clock: any Clock<Duration>, logger: Logger) {
@@ -61,24 +61,28 @@ actor RealtimeHub: Service {
 
     /// Publishes until cancelled or shut down gracefully.
     func run() async {
-        let engine = api.engine
+        let store = api.engine.store
         let (clock, logger) = (self.clock, self.logger)
+        // A doorbell: the changes themselves are in the log, so one pending ring is all there is
+        // to keep, however many commits ring while the hub publishes.
+        let (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                // Other servers sharing a PostgreSQL database ring the same bell.
+                // The store rings for every commit: this server's, and other servers' on a shared
+                // database.
                 group.addTask {
                     while !Task.isCancelled {
                         do {
-                            try await engine.store.followCommits { engine.ringCommitBell() }
-                            return
+                            try await store.followCommits { ring.yield() }
                         } catch {
-                            if Task.isCancelled { return }
+                            if Task.isCancelled { break }
                             logger.error("Lost the database's commit notifications, retrying: \(error)")
                         }
                         try? await clock.sleep(for: Self.followRetryDelay)
                     }
+                    ring.finish()
                 }
-                for await _ in engine.commits {
+                for await _ in doorbell {
                     await self.publishPending()
                 }
                 group.cancelAll()

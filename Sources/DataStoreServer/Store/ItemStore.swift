@@ -87,10 +87,10 @@ public protocol ItemStore: Sendable {
     /// begins.
     func lastPosition() async throws(ServerError) -> Int64
 
-    /// Calls `ring` whenever another process sharing this database commits a write (and once on
-    /// each (re)connection, as other processes' writes may have been missed meanwhile), until
-    /// cancelled. Returns at once when the store cannot be shared (the default); throws when its
-    /// connection is lost, so the caller can call again after a pause.
+    /// Calls `ring` after every write committed to this store — by this process and, when the
+    /// database is shared, by every other — and once when it starts following, as writes may
+    /// have been committed since the caller last read the log. Runs until cancelled; throws when
+    /// the store's connection is lost, so the caller can follow again after a pause.
     func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError)
 
     /// Deletes tombstones last changed before `tombstonesBefore` and delta records before
@@ -99,9 +99,4 @@ public protocol ItemStore: Sendable {
 
     /// Releases the store's connections.
     func close() async
-}
-
-extension ItemStore {
-    /// A store no other process writes to has no commits to follow.
-    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {}
 }

@@ -14,7 +14,8 @@ import PostgresNIO
 /// log record before an earlier-numbered one (positions come from a sequence, taken in one order
 /// and committed in another), and a reader that remembers its position misses nothing.
 /// Every commit sends a `NOTIFY`, which every server sharing the database receives
-/// (``followCommits(_:)``): a subscriber on one server receives the writes made through another.
+/// (``followCommits(_:)``, the doorbell of each server's subscriptions, its own writes included):
+/// a subscriber on one server receives the writes made through another.
 public final class PostgresItemStore: ItemStore {
     /// Where the database is and how to reach it.
     public struct Configuration: Sendable {
@@ -180,11 +181,14 @@ public final class PostgresItemStore: ItemStore {
         self.runner = runner
         self.logger = logger
         self.tokenSecret = tokenSecret
-        let quoted = "\"\(schema)\""
+        let quoted = Self.quoted(schema)
         (items, changes, settings) = ("\(quoted).items", "\(quoted).changes", "\(quoted).settings")
         channel = "datastore_commits_\(schema)"
         logLock = Self.lockKey("datastore-server log \(schema)")
     }
+
+    /// `schema` as an SQL identifier (validated by ``Configuration``, so it needs no escaping).
+    private static func quoted(_ schema: String) -> String { "\"\(schema)\"" }
 
     /// A stable 64-bit key for `name` (FNV-1a), the same in every process.
     static func lockKey(_ name: String) -> Int64 {
@@ -261,7 +265,7 @@ public final class PostgresItemStore: ItemStore {
     /// Creates the schema's tables if they are missing, under a lock so that servers starting
     /// together do not race; returns the token key.
     private static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws -> [UInt8] {
-        let quoted = "\"\(schema)\""
+        let quoted = Self.quoted(schema)
         let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
@@ -332,42 +336,37 @@ public final class PostgresItemStore: ItemStore {
     }
 
     /// Runs `query` and decodes each row with `transform`.
-    private func rows<Value>(
+    ///
+    /// A read of the log passes `waitingForWrites`: it runs once every write in flight has
+    /// committed (the exclusive side of the log lock waits for them, and writes that start
+    /// meanwhile wait for the read), so it never sees a position before an earlier one.
+    private func rows<Value: Sendable>(
         _ query: PostgresQuery,
         doing: String,
-        _ transform: (PostgresRandomAccessRow) throws -> Value
+        waitingForWrites: Bool = false,
+        _ transform: @escaping @Sendable (PostgresRandomAccessRow) throws -> Value
     ) async throws(ServerError) -> [Value] {
+        let (logger, logLock) = (self.logger, self.logLock)
         do {
-            var values: [Value] = []
-            for try await row in try await client.query(query, logger: logger) {
-                values.append(try transform(row.makeRandomAccess()))
+            guard waitingForWrites else {
+                return try await Self.decodeAll(client.query(query, logger: logger), transform)
             }
-            return values
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(logLock))", logger: logger)
+                return try await Self.decodeAll(connection.query(query, logger: logger), transform)
+            }
         } catch {
             throw failure(error, doing)
         }
     }
 
-    /// Runs `query`, a read of the log, once every write in flight has committed: the exclusive
-    /// side of the log lock waits for them, and writes that start meanwhile wait for the read.
-    private func logRows<Value: Sendable>(
-        _ query: PostgresQuery,
-        doing: String,
-        _ transform: @escaping @Sendable (PostgresRandomAccessRow) throws -> Value
-    ) async throws(ServerError) -> [Value] {
-        let (logger, logLock) = (self.logger, self.logLock)
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(logLock))", logger: logger)
-                var values: [Value] = []
-                for try await row in try await connection.query(query, logger: logger) {
-                    values.append(try transform(row.makeRandomAccess()))
-                }
-                return values
-            }
-        } catch {
-            throw failure(error, doing)
-        }
+    private static func decodeAll<Value>(
+        _ rows: PostgresRowSequence,
+        _ transform: (PostgresRandomAccessRow) throws -> Value
+    ) async throws -> [Value] {
+        var values: [Value] = []
+        for try await row in rows { values.append(try transform(row.makeRandomAccess())) }
+        return values
     }
 
     /// Decodes an item from the columns fields, version, deleted, last_changed_at starting at `offset`.
@@ -401,8 +400,9 @@ public final class PostgresItemStore: ItemStore {
         let fields = FieldValue.object(item.fields).jsonText
         let (version, deleted, changedAt) = (item.version, item.isDeleted, item.lastChangedAt)
         // One statement, so one round trip and one implicit transaction: the shared log lock, the
-        // conditional write, its log record (only if the write happened) and the notification
-        // (delivered on commit). The lock comes first: the write reads it before changing a row.
+        // conditional write, and, only if the write happened, its log record and the notification
+        // every follower (this server's hub too) receives on commit. The lock comes first: the
+        // write reads it before changing a row.
         let write =
             expected == nil
             ? """
@@ -431,7 +431,7 @@ public final class PostgresItemStore: ItemStore {
                     INSERT INTO \(changes) (model, key, fields, version, deleted, last_changed_at)
                     SELECT $1, $2, $3, $4, $5, $6 FROM written RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM logged), pg_notify($7, '')::text
+                SELECT (SELECT count(*) FROM logged), (SELECT pg_notify($7, '') FROM logged)::text
                 """,
             binds: binds
         )
@@ -463,23 +463,25 @@ public final class PostgresItemStore: ItemStore {
     ) async throws(ServerError)
         -> [(position: Int64, item: StoredItem)]
     {
-        try await logRows(
+        try await rows(
             """
             SELECT position, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
             WHERE model = \(model) AND position > \(position) AND last_changed_at >= \(since)
             ORDER BY position LIMIT \(limit)
             """,
-            doing: "reading \(model) changes"
+            doing: "reading \(model) changes",
+            waitingForWrites: true
         ) { (position: try $0[0].decode(Int64.self), item: try Self.decode($0, offset: 1)) }
     }
 
     public func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
-        try await logRows(
+        try await rows(
             """
             SELECT position, model, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
             WHERE position > \(position) ORDER BY position LIMIT \(limit)
             """,
-            doing: "reading the delta log"
+            doing: "reading the delta log",
+            waitingForWrites: true
         ) {
             LogRecord(
                 position: try $0[0].decode(Int64.self),
@@ -491,11 +493,12 @@ public final class PostgresItemStore: ItemStore {
 
     public func lastPosition() async throws(ServerError) -> Int64 {
         // The sequence, not MAX(position): a purged log keeps counting from it.
-        let last = try await logRows(
+        let last = try await rows(
             PostgresQuery(
                 unsafeSQL: "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM \(changes)_position_seq"
             ),
-            doing: "reading the delta log's position"
+            doing: "reading the delta log's position",
+            waitingForWrites: true
         ) { try $0[0].decode(Int64.self) }
         return last.first ?? 0
     }
@@ -542,7 +545,7 @@ public final class PostgresItemStore: ItemStore {
     public func dropSchema() async throws(ServerError) {
         do {
             try await client.query(
-                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"),
+                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(Self.quoted(schema)) CASCADE"),
                 logger: logger
             )
         } catch {

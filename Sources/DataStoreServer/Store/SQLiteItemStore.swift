@@ -1,6 +1,7 @@
 import DataStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file (WAL, so sync queries read while mutations write), or
 /// memory for tests.
@@ -11,6 +12,8 @@ public final class SQLiteItemStore: ItemStore {
     private let database: any DatabaseWriter
     private let path: String?
     public let tokenSecret: [UInt8]
+    /// The doorbells of the tasks following commits (``followCommits(_:)``), by number.
+    private let followers = Mutex<(next: Int, bells: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
@@ -116,7 +119,7 @@ public final class SQLiteItemStore: ItemStore {
     {
         let fields = FieldValue.object(item.fields).jsonText
         do {
-            return try await database.write { db in
+            let committed = try await database.write { db in
                 let current = try Int.fetchOne(
                     db.cachedStatement(sql: "SELECT version FROM items WHERE model = ? AND key = ?"),
                     arguments: [model, key]
@@ -140,9 +143,24 @@ public final class SQLiteItemStore: ItemStore {
                 ).execute(arguments: arguments)
                 return true
             }
+            if committed { followers.withLock { for bell in $0.bells.values { bell.yield() } } }
+            return committed
         } catch {
             throw .storage(error, "writing \(model) \(key)")
         }
+    }
+
+    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+        // A doorbell per follower: one pending ring stands for any number of commits.
+        let (bell, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let number = followers.withLock { followers in
+            defer { followers.next += 1 }
+            followers.bells[followers.next] = continuation
+            return followers.next
+        }
+        defer { followers.withLock { _ = $0.bells.removeValue(forKey: number) } }
+        continuation.yield()
+        for await _ in bell { ring() }
     }
 
     public func items(
