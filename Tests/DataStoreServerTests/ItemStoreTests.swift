@@ -16,6 +16,20 @@ struct ItemStoreTests {
         )
     }
 
+    /// Writes `id` at `version` over the version before it (over nothing, for version 1).
+    @discardableResult
+    static func write(
+        _ store: any ItemStore,
+        _ id: String,
+        model: String = "Post",
+        version: Int = 1,
+        deleted: Bool = false,
+        at time: Int64 = 1_000
+    ) async throws -> Bool {
+        let item = item(id, version: version, deleted: deleted, at: time)
+        return try await store.commit(model, key: id, expecting: version == 1 ? nil : version - 1, item: item)
+    }
+
     @Test(
         "a commit happens only at the expected version; items read back exactly",
         arguments: ServerStoreKind.available
@@ -51,8 +65,8 @@ struct ItemStoreTests {
     func keyOrder(kind: ServerStoreKind) async throws {
         try await withServerStore(kind) { store in
             let keys = ["b", "a", "B", "é", "aa", "z", "Ω", "😀", "a b", "a#1", "A", "0", "_"]
-            for key in keys { #expect(try await store.commit("Post", key: key, expecting: nil, item: Self.item(key))) }
-            #expect(try await store.commit("Comment", key: "c", expecting: nil, item: Self.item("c")))
+            for key in keys { #expect(try await Self.write(store, key)) }
+            #expect(try await Self.write(store, "c", model: "Comment"))
             var read: [String] = []
             var after: String?
             repeat {
@@ -71,15 +85,10 @@ struct ItemStoreTests {
     func log(kind: ServerStoreKind) async throws {
         try await withServerStore(kind) { store in
             for (index, time) in [1_000, 2_000, 3_000].enumerated() {
-                _ = try await store.commit(
-                    "Post",
-                    key: "p\(index)",
-                    expecting: nil,
-                    item: Self.item("p\(index)", at: Int64(time))
-                )
+                try await Self.write(store, "p\(index)", at: Int64(time))
             }
-            _ = try await store.commit("Comment", key: "c", expecting: nil, item: Self.item("c", at: 2_500))
-            _ = try await store.commit("Post", key: "p0", expecting: 1, item: Self.item("p0", version: 2, at: 4_000))
+            try await Self.write(store, "c", model: "Comment", at: 2_500)
+            try await Self.write(store, "p0", version: 2, at: 4_000)
             let log = try await store.log(after: 0, limit: 100)
             #expect(log.map(\.model) == ["Post", "Post", "Post", "Comment", "Post"])
             #expect(log.map { $0.item.fields["id"] } == ["p0", "p1", "p2", "c", "p0"])
@@ -98,7 +107,7 @@ struct ItemStoreTests {
             // A reader starting now sees the writes from now on.
             let now = try await store.lastPosition()
             #expect(try await store.log(after: now, limit: 100).isEmpty)
-            _ = try await store.commit("Post", key: "late", expecting: nil, item: Self.item("late", at: 5_000))
+            try await Self.write(store, "late", at: 5_000)
             #expect(try await store.log(after: now, limit: 100).map { $0.item.fields["id"] } == ["late"])
         }
     }
@@ -109,21 +118,11 @@ struct ItemStoreTests {
     )
     func purge(kind: ServerStoreKind) async throws {
         try await withServerStore(kind) { store in
-            _ = try await store.commit("Post", key: "old", expecting: nil, item: Self.item("old", at: 1_000))
-            _ = try await store.commit(
-                "Post",
-                key: "old",
-                expecting: 1,
-                item: Self.item("old", version: 2, deleted: true, at: 1_500)
-            )
-            _ = try await store.commit("Post", key: "new", expecting: nil, item: Self.item("new", at: 1_000))
-            _ = try await store.commit(
-                "Post",
-                key: "new",
-                expecting: 1,
-                item: Self.item("new", version: 2, deleted: true, at: 3_000)
-            )
-            _ = try await store.commit("Post", key: "live", expecting: nil, item: Self.item("live", at: 500))
+            try await Self.write(store, "old", at: 1_000)
+            try await Self.write(store, "old", version: 2, deleted: true, at: 1_500)
+            try await Self.write(store, "new", at: 1_000)
+            try await Self.write(store, "new", version: 2, deleted: true, at: 3_000)
+            try await Self.write(store, "live", at: 500)
             try await store.purge(tombstonesBefore: 2_000, changesBefore: 1_200)
             #expect(try await store.items("Post", after: nil, limit: 10).map(\.key) == ["live", "new"])
             let log = try await store.log(after: 0, limit: 10)
@@ -137,7 +136,7 @@ struct ItemStoreTests {
     )
     func racingWriters(kind: ServerStoreKind) async throws {
         try await withServerStore(kind) { store in
-            _ = try await store.commit("Post", key: "p", expecting: nil, item: Self.item("p"))
+            try await Self.write(store, "p")
             let (writers, writes) = (8, 20)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<writers {
@@ -158,6 +157,32 @@ struct ItemStoreTests {
             #expect(try await store.item("Post", key: "p")?.version == 1 + writers * writes)
             let versions = try await store.changes("Post", since: 0, after: 0, limit: 1_000).map(\.item.version)
             #expect(versions == Array(1...(1 + writers * writes)))
+        }
+    }
+
+    @Test(
+        "followers are rung when they start and after every commit",
+        .timeLimit(.minutes(1)),
+        arguments: ServerStoreKind.available
+    )
+    func followers(kind: ServerStoreKind) async throws {
+        try await withServerStore(kind) { store in
+            // Two followers, each with its own rings; a test of a few commits keeps a few.
+            let streams = (0..<2).map { _ in AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(8))
+            }
+            try await withThrowingDiscardingTaskGroup { group in
+                for (_, continuation) in streams {
+                    group.addTask { try await store.followCommits { continuation.yield() } }
+                }
+                var iterators = streams.map { $0.stream.makeAsyncIterator() }
+                // The first ring comes when following starts; then one per commit, waited for
+                // before the next so none coalesce. A missing ring hangs until the time limit.
+                for index in 0...3 {
+                    if index > 0 { try await Self.write(store, "p\(index)") }
+                    for follower in iterators.indices { #expect(await iterators[follower].next() != nil) }
+                }
+                group.cancelAll()
+            }
         }
     }
 }

@@ -93,7 +93,8 @@ struct PostgresStoreTests {
                     let late = StoredItem(fields: ["id": "late"], version: 1, isDeleted: false, lastChangedAt: 2)
                     #expect(try await store.commit("Post", key: "late", expecting: nil, item: late))
                     async let read = store.log(after: 0, limit: 10)
-                    // The reader waits for the lock (PostgreSQL shows its request) ...
+                    // The reader waits for the lock: PostgreSQL shows its request (each look is a
+                    // round trip, so the loop is paced by the server, not by sleeping) ...
                     var waiting = false
                     for _ in 0..<5_000 where !waiting {
                         let rows = try await connection.query(
@@ -101,7 +102,6 @@ struct PostgresStoreTests {
                             logger: logger
                         )
                         for try await count in rows.decode(Int64.self) { waiting = count > 0 }
-                        if !waiting { try await Task.sleep(for: .milliseconds(1)) }
                     }
                     #expect(waiting)
                     // ... and reads both, in position order, once the earlier write commits.

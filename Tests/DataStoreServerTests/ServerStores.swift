@@ -1,5 +1,5 @@
 import DataStore
-import DataStoreSchema
+import DataStoreTestSupport
 import Foundation
 import Testing
 
@@ -39,19 +39,12 @@ func withServerStore<Result>(
     case .sqlite: store = try SQLiteItemStore(path: nil)
     case .postgres: store = try await connectPostgresStore()
     }
-    do {
-        let result = try await body(store)
-        await dispose(store)
-        return result
-    } catch {
-        await dispose(store)
-        throw error
+    return try await withTeardown {
+        try await body(store)
+    } teardown: {
+        if let postgres = store as? PostgresItemStore { try? await postgres.dropSchema() }
+        await store.close()
     }
-}
-
-private func dispose(_ store: any ItemStore) async {
-    if let postgres = store as? PostgresItemStore { try? await postgres.dropSchema() }
-    await store.close()
 }
 
 /// Runs `body` with an engine for ``engineSchema`` over a fresh store of `kind`, with a clock the
@@ -63,13 +56,6 @@ func withEngine<Result>(
     _ body: (ServerEngine) async throws -> Result
 ) async throws -> Result {
     try await withServerStore(kind) { store in
-        var configuration = configuration
-        configuration.now = { clock.now }
-        let engine = ServerEngine(
-            document: try SchemaParser.parse(engineSchema),
-            store: store,
-            configuration: configuration
-        )
-        return try await body(engine)
+        try await body(try makeEngine(store: store, clock: clock, configuration: configuration))
     }
 }

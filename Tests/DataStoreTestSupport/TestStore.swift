@@ -47,14 +47,27 @@ package func withTestStore<T>(
         configuration: configuration,
         outboxEnabled: outboxEnabled
     )
+    return try await withTeardown {
+        try await body(store)
+    } teardown: {
+        await store.close()
+    }
+}
+
+/// Runs `body`, then `teardown` — also when `body` throws.
+package func withTeardown<T>(
+    _ body: () async throws -> T,
+    teardown: () async -> Void
+) async throws -> T {
+    let result: T
     do {
-        let result = try await body(store)
-        await store.close()
-        return result
+        result = try await body()
     } catch {
-        await store.close()
+        await teardown()
         throw error
     }
+    await teardown()
+    return result
 }
 
 /// Runs `body`, expecting it to throw an `E` that `matches` (`expected` describes it); returns the
