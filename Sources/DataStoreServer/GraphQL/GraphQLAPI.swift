@@ -14,14 +14,23 @@ public final class GraphQLAPI: Sendable {
     /// The deepest selection a request may make (`post { comments { items { post { … } } } }`).
     public let maximumDepth: Int
     let schema: GraphQLSchema
+    /// Queries already parsed and checked.
+    let documents: DocumentCache
 
     /// Builds the executable schema for `engine`'s API.
     ///
+    /// - Parameters:
+    ///   - engine: The engine the resolvers call.
+    ///   - maximumDepth: The deepest selection a request may make.
+    ///   - documentCacheCapacity: How many distinct query texts to keep parsed and validated, so
+    ///     that a client repeating an operation skips both steps (only queries up to 16 KiB are
+    ///     kept).
     /// - Throws: ``ServerError`` when the generated schema is not valid GraphQL (a bug: every
     ///   schema the parser accepts should generate a valid API).
-    public init(engine: ServerEngine, maximumDepth: Int = 12) throws(ServerError) {
+    public init(engine: ServerEngine, maximumDepth: Int = 12, documentCacheCapacity: Int = 512) throws(ServerError) {
         self.engine = engine
         self.maximumDepth = maximumDepth
+        documents = DocumentCache(capacity: documentCacheCapacity)
         do {
             schema = try buildSchema(source: engine.api.sdl)
         } catch {
@@ -95,6 +104,7 @@ public final class GraphQLAPI: Sendable {
 
     /// Parses and validates a request's query against the API, and checks the depth limit.
     func checkedDocument(_ query: String) throws(DocumentProblem) -> Document {
+        if let document = documents.document(for: query) { return document }
         let document: Document
         do {
             document = try parse(source: Source(body: query, name: "GraphQL request"))
@@ -106,6 +116,7 @@ public final class GraphQLAPI: Sendable {
         let problems = validate(schema: schema, ast: document)
         if !problems.isEmpty { throw .graphQL(problems) }
         if let problem = depthProblem(document) { throw .server(problem) }
+        documents.store(document, for: query)
         return document
     }
 
