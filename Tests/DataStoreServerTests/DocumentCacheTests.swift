@@ -7,8 +7,8 @@ import Testing
 @Suite("Checked documents are cached by query text")
 struct DocumentCacheTests {
     /// A document for `query`, parsed but not validated (the cache does not look inside).
-    private func parsed(_ query: String) throws -> Document {
-        try parse(source: Source(body: query, name: "test"))
+    private func parsed(_ query: String) throws -> CheckedDocument {
+        CheckedDocument(document: try parse(source: Source(body: query, name: "test")), readPlan: nil)
     }
 
     @Test("the cache keeps at most its capacity, and recently used documents survive eviction")

@@ -1,6 +1,12 @@
 import GraphQL
 import Synchronization
 
+/// A document that passed parsing, validation and the depth limit, and its read plan if it has one.
+struct CheckedDocument: Sendable {
+    let document: Document
+    let readPlan: ReadPlan?
+}
+
 /// Documents that passed parsing, validation and the depth limit, by query text.
 ///
 /// Clients send the same few operations over and over (an Amplify client has one query text per
@@ -20,8 +26,8 @@ final class DocumentCache: Sendable {
     let maximumQueryLength: Int
 
     private struct Generations {
-        var newer: [String: Document] = [:]
-        var older: [String: Document] = [:]
+        var newer: [String: CheckedDocument] = [:]
+        var older: [String: CheckedDocument] = [:]
     }
 
     private let generations = Mutex(Generations())
@@ -32,7 +38,7 @@ final class DocumentCache: Sendable {
     }
 
     /// The checked document for `query`, if it is cached.
-    func document(for query: String) -> Document? {
+    func document(for query: String) -> CheckedDocument? {
         generations.withLock { generations in
             if let document = generations.newer[query] { return document }
             guard let document = generations.older.removeValue(forKey: query) else { return nil }
@@ -42,7 +48,7 @@ final class DocumentCache: Sendable {
     }
 
     /// Keeps `document`, which passed every check, for `query`.
-    func store(_ document: Document, for query: String) {
+    func store(_ document: CheckedDocument, for query: String) {
         guard query.utf8.count <= maximumQueryLength else { return }
         generations.withLock { generations in
             Self.insert(document, for: query, into: &generations, generationSize: capacity / 2)
@@ -55,7 +61,7 @@ final class DocumentCache: Sendable {
     }
 
     private static func insert(
-        _ document: Document,
+        _ document: CheckedDocument,
         for query: String,
         into generations: inout Generations,
         generationSize: Int

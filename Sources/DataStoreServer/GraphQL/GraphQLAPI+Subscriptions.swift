@@ -82,7 +82,7 @@ extension GraphQLAPI {
     func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
         let document: Document
         do {
-            document = try checkedDocument(request.query)
+            document = try checkedDocument(request.query).document
         } catch {
             switch error {
             case .graphQL(let errors): throw SubscriptionRefusal("BadRequestException", graphQLErrors: errors)

@@ -2,6 +2,7 @@ public import DataStore
 import DataStoreSchema
 import GraphQL
 import OrderedCollections
+import Synchronization
 
 /// Executes GraphQL requests against the generated AppSync API (PROTOCOL §2): the schema is built
 /// at run time from ``AppSyncSchema/sdl`` and its root fields resolve through a ``ServerEngine``.
@@ -16,6 +17,11 @@ public final class GraphQLAPI: Sendable {
     let schema: GraphQLSchema
     /// Queries already parsed and checked.
     let documents: DocumentCache
+    /// The root query fields whose resolvers fill a ``ReadCapture`` (each model's get, list and
+    /// sync); empty when read plans are off.
+    let readFields: Set<String>
+    /// How many requests a read plan answered, and how many it handed back to the executor.
+    let planOutcomes = Mutex((answered: 0, handedBack: 0))
 
     /// Builds the executable schema for `engine`'s API.
     ///
@@ -27,10 +33,28 @@ public final class GraphQLAPI: Sendable {
     ///     kept).
     /// - Throws: ``ServerError`` when the generated schema is not valid GraphQL (a bug: every
     ///   schema the parser accepts should generate a valid API).
-    public init(engine: ServerEngine, maximumDepth: Int = 12, documentCacheCapacity: Int = 512) throws(ServerError) {
+    public convenience init(
+        engine: ServerEngine,
+        maximumDepth: Int = 12,
+        documentCacheCapacity: Int = 512
+    ) throws(ServerError) {
+        try self.init(
+            engine: engine,
+            maximumDepth: maximumDepth,
+            documentCacheCapacity: documentCacheCapacity,
+            readPlans: true
+        )
+    }
+
+    /// Builds the API; `readPlans: false` sends every request through the executor (tests
+    /// compare the two).
+    init(engine: ServerEngine, maximumDepth: Int, documentCacheCapacity: Int, readPlans: Bool) throws(ServerError) {
         self.engine = engine
         self.maximumDepth = maximumDepth
         documents = DocumentCache(capacity: documentCacheCapacity)
+        readFields =
+            readPlans
+            ? Set(engine.api.operations.values.flatMap { [$0.get, $0.list, $0.sync].compactMap(\.self) }) : []
         do {
             schema = try buildSchema(source: engine.api.sdl)
         } catch {
@@ -63,19 +87,25 @@ public final class GraphQLAPI: Sendable {
     }
 
     func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {
-        let document: Document
+        let checked: CheckedDocument
         do {
-            document = try checkedDocument(query)
+            checked = try checkedDocument(query)
         } catch {
             switch error {
             case .graphQL(let errors): return Self.response(data: nil, errors: errors)
             case .server(let problem): return Self.failure(problem)
             }
         }
+        let document = checked.document
         if document.definitions.contains(where: { ($0 as? OperationDefinition)?.operation == .subscription }) {
             return Self.failure(
                 .badRequest("Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).")
             )
+        }
+        if let plan = checked.readPlan, plan.answers(operationName: operationName),
+            let data = await planned(plan, variables: variables, operationName: operationName)
+        {
+            return .object(["data": data])
         }
         do {
             let result = try await GraphQL.execute(
@@ -94,6 +124,29 @@ public final class GraphQLAPI: Sendable {
         }
     }
 
+    /// Runs `plan`'s skeleton and renders the root field's value; nil when the executor should
+    /// run the full document instead (an error, or a value that does not fit its type). Reads have
+    /// no effects, so running the full document after the skeleton changes nothing.
+    private func planned(_ plan: ReadPlan, variables: [String: Map], operationName: String?) async -> FieldValue? {
+        let capture = ReadCapture()
+        guard
+            let result = try? await GraphQL.execute(
+                schema: schema,
+                documentAST: plan.skeleton,
+                rootValue: (),
+                context: capture,
+                variableValues: variables,
+                operationName: operationName
+            ),
+            result.errors.isEmpty, let value = capture.value, let data = plan.data(for: value)
+        else {
+            planOutcomes.withLock { $0.handedBack += 1 }
+            return nil
+        }
+        planOutcomes.withLock { $0.answered += 1 }
+        return data
+    }
+
     /// Why a request's document cannot run.
     enum DocumentProblem: Error {
         /// Syntax or validation errors, as GraphQL reports them.
@@ -103,7 +156,7 @@ public final class GraphQLAPI: Sendable {
     }
 
     /// Parses and validates a request's query against the API, and checks the depth limit.
-    func checkedDocument(_ query: String) throws(DocumentProblem) -> Document {
+    func checkedDocument(_ query: String) throws(DocumentProblem) -> CheckedDocument {
         if let document = documents.document(for: query) { return document }
         let document: Document
         do {
@@ -116,8 +169,13 @@ public final class GraphQLAPI: Sendable {
         let problems = validate(schema: schema, ast: document)
         if !problems.isEmpty { throw .graphQL(problems) }
         if let problem = depthProblem(document) { throw .server(problem) }
-        documents.store(document, for: query)
-        return document
+        let checked = CheckedDocument(
+            document: document,
+            readPlan: readFields.isEmpty
+                ? nil : ReadPlan.make(for: document, query: query, schema: schema, readFields: readFields)
+        )
+        documents.store(checked, for: query)
+        return checked
     }
 
     /// Refuses selections nested deeper than ``maximumDepth`` (fragments included).
@@ -195,13 +253,18 @@ public final class GraphQLAPI: Sendable {
         let engine = self.engine
         var queries: [String: GraphQLFieldResolve] = [:]
         if let get = operations.get {
-            queries[get] = { _, args, _, _ in
-                guard let item = try await engine.get(model, key: Self.object(args)) else { return nil }
+            queries[get] = { _, args, context, _ in
+                let item = try await engine.get(model, key: Self.object(args))
+                if let capture = context as? ReadCapture {
+                    capture.keep(item ?? .null)
+                    return item == nil ? nil : Self.placeholder
+                }
+                guard let item else { return nil }
                 return Self.output(item)
             }
         }
         if let list = operations.list {
-            queries[list] = { _, args, _, _ in
+            queries[list] = { _, args, context, _ in
                 let arguments = Self.object(args)
                 let page = try await engine.list(
                     model,
@@ -209,10 +272,10 @@ public final class GraphQLAPI: Sendable {
                     limit: try Self.int(arguments["limit"], "limit"),
                     nextToken: Self.string(arguments["nextToken"])
                 )
-                return Self.output(page)
+                return Self.output(page, capture: context as? ReadCapture)
             }
         }
-        queries[operations.sync] = { _, args, _, _ in
+        queries[operations.sync] = { _, args, context, _ in
             let arguments = Self.object(args)
             let page = try await engine.sync(
                 model,
@@ -221,7 +284,7 @@ public final class GraphQLAPI: Sendable {
                 nextToken: Self.string(arguments["nextToken"]),
                 lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init)
             )
-            return Self.output(page)
+            return Self.output(page, capture: context as? ReadCapture)
         }
         try attach(schema.queryType, queries)
 
@@ -410,6 +473,21 @@ public final class GraphQLAPI: Sendable {
             for (name, member) in members where member != .null { object[name] = output(member) }
             return object
         }
+    }
+
+    /// What a read resolver returns while a ``ReadPlan``'s skeleton runs: the skeleton selects
+    /// only `__typename`, which the executor answers from the type.
+    static let placeholder: [String: any Sendable] = [:]
+
+    /// A page for the executor, or, while a ``ReadPlan``'s skeleton runs, kept in `capture` as a
+    /// connection value (`items`, `nextToken`, `startedAt`).
+    static func output(_ page: ServerEngine.Page, capture: ReadCapture?) -> any Sendable {
+        guard let capture else { return output(page) }
+        var connection: [String: FieldValue] = ["items": .list(page.items)]
+        if let nextToken = page.nextToken { connection["nextToken"] = .string(nextToken) }
+        if let startedAt = page.startedAt { connection["startedAt"] = .int(Int(startedAt)) }
+        capture.keep(.object(connection))
+        return placeholder
     }
 
     static func output(_ page: ServerEngine.Page) -> any Sendable {

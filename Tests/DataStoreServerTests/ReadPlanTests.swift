@@ -1,0 +1,184 @@
+import DataStore
+import DataStoreSchema
+import Synchronization
+import Testing
+
+@testable import DataStoreServer
+
+/// Two APIs over one engine: one answers planned reads itself, the other sends everything through
+/// the GraphQL executor. Every response must be the same.
+private struct APIPair {
+    let planned: GraphQLAPI
+    let executed: GraphQLAPI
+
+    init(engine: ServerEngine) throws {
+        planned = try GraphQLAPI(engine: engine, maximumDepth: 12, documentCacheCapacity: 64, readPlans: true)
+        executed = try GraphQLAPI(engine: engine, maximumDepth: 12, documentCacheCapacity: 64, readPlans: false)
+    }
+
+    /// Sends `query` to both and expects the same response; returns it.
+    @discardableResult
+    func expectSameResponse(
+        _ query: String,
+        variables: FieldValue = .null,
+        operationName: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> FieldValue {
+        var body: [String: FieldValue] = ["query": .string(query), "variables": variables]
+        if let operationName { body["operationName"] = .string(operationName) }
+        let (plannedStatus, plannedResponse) = await planned.execute(.object(body))
+        let (executedStatus, executedResponse) = await executed.execute(.object(body))
+        #expect(plannedStatus == executedStatus, sourceLocation: sourceLocation)
+        #expect(plannedResponse == executedResponse, sourceLocation: sourceLocation)
+        return plannedResponse
+    }
+
+    /// Whether the planned API made a read plan for `query`.
+    func isPlanned(_ query: String) -> Bool {
+        planned.documents.document(for: query)?.readPlan != nil
+    }
+}
+
+private let syncQuery = """
+    query SyncPosts($limit: Int, $nextToken: String, $lastSync: AWSTimestamp, $filter: ModelPostFilterInput) {
+      syncPosts(limit: $limit, nextToken: $nextToken, lastSync: $lastSync, filter: $filter) {
+        items { id title rating status tags publishedAt createdAt updatedAt __typename _version _deleted _lastChangedAt }
+        nextToken
+        startedAt
+      }
+    }
+    """
+
+@Suite("Planned reads answer exactly as the executor does")
+struct ReadPlanTests {
+    private func seeded() async throws -> (ServerEngine, APIPair) {
+        let engine = try makeEngine()
+        for index in 0..<25 {
+            var input: [String: FieldValue] = ["id": .string("p\(index)"), "title": .string("Post \(index) \u{e9}\"")]
+            if index % 2 == 0 { input["rating"] = .int(index) }
+            if index % 3 == 0 { input["status"] = index % 2 == 0 ? "DRAFT" : "PUBLISHED" }
+            if index % 4 == 0 { input["tags"] = ["a", .string("t\(index)")] }
+            if index % 5 == 0 { input["publishedAt"] = "2026-05-01T12:00:00.000Z" }
+            _ = try await engine.create("Post", input: input)
+        }
+        _ = try await engine.delete("Post", input: ["id": "p7", "_version": 1])
+        _ = try await engine.create("Order", input: ["customerEmail": "a@example.com", "number": 1, "total": 12])
+        _ = try await engine.create("Order", input: ["customerEmail": "a@example.com", "number": 2, "total": 3.5])
+        return (engine, try APIPair(engine: engine))
+    }
+
+    @Test("Amplify's sync query pages through every item, tombstones included, with and without a filter")
+    func syncPages() async throws {
+        let (_, apis) = try await seeded()
+        #expect(await apis.planned.execute(["query": .string(syncQuery)]).status == 200)
+        #expect(apis.isPlanned(syncQuery))
+        for filter: FieldValue in [.null, ["rating": ["gt": 4]], ["status": ["eq": "DRAFT"]]] {
+            var token: FieldValue = .null
+            var seen = 0
+            repeat {
+                let response = await apis.expectSameResponse(
+                    syncQuery,
+                    variables: ["limit": 4, "nextToken": token, "filter": filter]
+                )
+                guard case .list(let items)? = response["data"]?["syncPosts"]?["items"] else {
+                    Issue.record("no items: \(response)")
+                    return
+                }
+                seen += items.count
+                token = response["data"]?["syncPosts"]?["nextToken"] ?? .null
+            } while token != .null
+            #expect(seen > 0)
+        }
+        #expect(apis.planned.planOutcomes.withLock { $0 }.handedBack == 0)
+        #expect(apis.planned.planOutcomes.withLock { $0 }.answered > 3)
+    }
+
+    @Test("get, list, aliases, __typename, Float and composite keys")
+    func shapes() async throws {
+        let (_, apis) = try await seeded()
+        let queries = [
+            "query { getPost(id: \"p4\") { id title rating status tags __typename } }",
+            "query { getPost(id: \"missing\") { id title } }",
+            "query G($id: ID!) { post: getPost(id: $id) { key: id name: title _version } }",
+            "{ listPosts(limit: 3) { items { id title } nextToken startedAt __typename } }",
+            "{ all: listPosts(filter: {title: {beginsWith: \"Post 1\"}}) { list: items { id } more: nextToken } }",
+            "{ listOrders { items { customerEmail number total } } }",
+            "{ getOrder(customerEmail: \"a@example.com\", number: 1) { number total __typename } }",
+        ]
+        for query in queries {
+            await apis.expectSameResponse(query, variables: ["id": "p0"])
+            #expect(apis.isPlanned(query), "\(query)")
+        }
+        let total = await apis.expectSameResponse("{ getOrder(customerEmail: \"a@example.com\", number: 1) { total } }")
+        #expect(total["data"]?["getOrder"]?["total"] == .double(12))
+    }
+
+    @Test("errors from variables and resolvers are the executor's own")
+    func errors() async throws {
+        let (_, apis) = try await seeded()
+        let response = await apis.expectSameResponse(syncQuery, variables: ["limit": "many"])
+        #expect(apis.planned.planOutcomes.withLock { $0 } == (answered: 0, handedBack: 1))
+        #expect(response["errors"] != nil)
+        await apis.expectSameResponse(syncQuery, variables: ["nextToken": "tampered"])
+        await apis.expectSameResponse(syncQuery, variables: ["limit": 5_000])
+        await apis.expectSameResponse("query G($id: ID!) { getPost(id: $id) { id } }")
+        await apis.expectSameResponse(syncQuery, variables: ["limit": 2], operationName: "Other")
+    }
+
+    @Test("documents with relations, fragments, directives or several root fields go to the executor")
+    func unplanned() async throws {
+        let (_, apis) = try await seeded()
+        let queries = [
+            "{ getPost(id: \"p1\") { id comments { items { id } } } }",
+            "{ getPost(id: \"p1\") { ...F } } fragment F on Post { id title }",
+            "{ getPost(id: \"p1\") { ... on Post { id } } }",
+            "query Q($all: Boolean!) { getPost(id: \"p1\") { id title @include(if: $all) } }",
+            "{ a: getPost(id: \"p1\") { id } b: getPost(id: \"p2\") { id } }",
+            "{ listPosts { items { id } items { title } } }",
+            "mutation { updatePost(input: {id: \"p1\", title: \"x\", _version: 1}) { id } }",
+        ]
+        for query in queries {
+            _ = await apis.planned.execute(["query": .string(query), "variables": ["all": true]])
+            #expect(!apis.isPlanned(query), "\(query)")
+        }
+        for query in queries.dropLast() { await apis.expectSameResponse(query, variables: ["all": false]) }
+    }
+
+    @Test("stored values that no longer fit the schema get the executor's errors and null propagation")
+    func valuesThatDoNotFit() async throws {
+        // Items written under a looser schema, read under a stricter one on the same store.
+        let store = try SQLiteItemStore(path: nil)
+        let loose = ServerEngine(
+            document: try SchemaParser.parse(
+                """
+                type Post @model {
+                  id: ID!
+                  title: String
+                  rating: Float
+                  status: String
+                  tags: [String]
+                }
+                """
+            ),
+            store: store,
+            configuration: ServerConfiguration()
+        )
+        _ = try await loose.create("Post", input: ["id": "untitled", "rating": 1])
+        _ = try await loose.create("Post", input: ["id": "fraction", "title": "t", "rating": 2.5])
+        _ = try await loose.create("Post", input: ["id": "archived", "title": "t", "status": "ARCHIVED"])
+        _ = try await loose.create("Post", input: ["id": "fine", "title": "t", "rating": 3, "tags": ["x"]])
+        let strict = try makeEngine(store: store)
+        let apis = try APIPair(engine: strict)
+        for id in ["untitled", "fraction", "archived", "fine"] {
+            let query = "{ getPost(id: \"\(id)\") { id title rating status tags } }"
+            let response = await apis.expectSameResponse(query)
+            // The executor refuses a null title and an unknown enum value, and truncates a
+            // fraction stored in an Int field; either way the plan leaves the answer to it.
+            #expect((response["errors"] != nil) == ["untitled", "archived"].contains(id), "\(id): \(response)")
+        }
+        let list = await apis.expectSameResponse("{ listPosts { items { id title rating status } } }")
+        #expect(list["errors"] != nil)
+        #expect(apis.planned.planOutcomes.withLock { $0 } == (answered: 1, handedBack: 4))
+        await store.close()
+    }
+}
