@@ -1,0 +1,494 @@
+import AsyncHTTPClient
+import Benchmark
+import DataStore
+import DataStoreServer
+import DataStoreTesting
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import Synchronization
+
+// datastore-server over loopback, in this process: a server on a SQLite file, HTTP clients from
+// AsyncHTTPClient and WebSocket clients from HummingbirdWSClient. The HTTP benchmarks have a raw
+// SQLite twin doing the storage part of the same work with GRDB on the same kind of file:
+// ratio = raw / server. The fan-out benchmark has no twin: its time is the latency itself.
+
+let schema = """
+    type Post @model {
+      id: ID!
+      title: String!
+      rating: Int
+      content: String
+    }
+    """
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal],
+        warmupIterations: 2,
+        maxDuration: .seconds(10),
+        maxIterations: 200
+    )
+
+    // MARK: Mutations from 8 concurrent HTTP clients
+
+    let clients = 8
+    let mutationsPerIteration = 1_000
+
+    Benchmark(
+        "server 1k mutations from 8 HTTP clients: datastore-server",
+        closure: { benchmark, host in
+            let iteration = host.counter.next()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        for index in stride(from: client, to: mutationsPerIteration, by: clients) {
+                            let answer = try await host.post(
+                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
+                                variables: ["input": Post.input(iteration: iteration, index: index)]
+                            )
+                            precondition(answer.contains("\"_version\":1"), answer)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        },
+        setup: { try await ServerHost.start() },
+        teardown: { await ServerHost.stop() }
+    )
+
+    Benchmark(
+        "server 1k mutations from 8 HTTP clients: raw SQLite",
+        closure: { benchmark, raw in
+            let iteration = raw.counter.next()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        for index in stride(from: client, to: mutationsPerIteration, by: clients) {
+                            try await raw.insert(iteration: iteration, index: index)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        },
+        setup: { try await RawServerDatabase.make() },
+        teardown: { RawServerDatabase.cleanUp() }
+    )
+
+    // MARK: Base sync of 100,000 items
+
+    let syncItems = 100_000
+    let syncConfiguration = Benchmark.Configuration(warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 20)
+
+    Benchmark(
+        "server syncPosts 100k base: datastore-server",
+        configuration: syncConfiguration,
+        closure: { benchmark, host in
+            var token: String?
+            var count = 0
+            repeat {
+                let page = try await host.syncPage(after: token)
+                count += page.items
+                token = page.nextToken
+            } while token != nil
+            precondition(count == syncItems, "synced \(count)")
+        },
+        setup: { try await ServerHost.start(items: syncItems) },
+        teardown: { await ServerHost.stop() }
+    )
+
+    Benchmark(
+        "server syncPosts 100k base: raw SQLite",
+        configuration: syncConfiguration,
+        closure: { benchmark, raw in
+            var after = ""
+            var count = 0
+            while true {
+                let page = try await raw.page(after: after)
+                count += page.count
+                guard page.count == 1_000, let last = page.last else { break }
+                after = last
+            }
+            precondition(count == syncItems, "read \(count)")
+        },
+        setup: { try await RawServerDatabase.make(items: syncItems) },
+        teardown: { RawServerDatabase.cleanUp() }
+    )
+
+    // MARK: Fan-out of one mutation to 1,000 WebSocket subscribers
+
+    // Wall clock: from sending a mutation until the last of 1,000 subscribers has its event.
+    // "delivery latency": from sending the mutation until each subscriber has it, one sample per
+    // subscriber per mutation.
+    let deliveryLatency = BenchmarkMetric.custom("delivery latency (µs)")
+    Benchmark(
+        "server fan-out to 1,000 WebSocket subscribers: datastore-server",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, deliveryLatency],
+            warmupIterations: 5,
+            maxDuration: .seconds(20),
+            maxIterations: 500
+        ),
+        closure: { benchmark, host in
+            let event = host.counter.next()
+            let arrived = host.subscribers.expect(event)
+            _ = try await host.post(
+                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id } }",
+                variables: ["input": ["id": .string("fan-\(event)"), "title": .string("e\(event).")]]
+            )
+            for latency in await arrived() {
+                let (seconds, attoseconds) = latency.components
+                benchmark.measurement(deliveryLatency, Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000))
+            }
+        },
+        setup: { try await ServerHost.start(subscribers: 1_000) },
+        teardown: { await ServerHost.stop() }
+    )
+}
+
+enum Post {
+    static func input(iteration: Int, index: Int) -> FieldValue {
+        [
+            "id": .string("i\(iteration)-\(index)"), "title": .string("Post \(index)"), "rating": .int(index % 5),
+            "content": .string(String(repeating: "text ", count: 20)),
+        ]
+    }
+}
+
+/// Numbers iterations, so that every mutation creates a new item.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+/// A server in this process, started by `setup` and stopped by `teardown` (the benchmark
+/// framework's hooks are not scoped, so the scoped test server runs in a task of its own).
+final class ServerHost: Sendable {
+    let server: TestServer
+    let http: HTTPClient
+    let counter = Counter()
+    let subscribers: Subscribers
+    private let stopSignal: AsyncStream<Void>.Continuation
+    private let running: Task<Void, any Error>
+    private let subscriberTasks: [Task<Void, Never>]
+
+    private static let current = Mutex<ServerHost?>(nil)
+    static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-server-benchmarks")
+
+    private init(
+        server: TestServer,
+        http: HTTPClient,
+        subscribers: Subscribers,
+        stopSignal: AsyncStream<Void>.Continuation,
+        running: Task<Void, any Error>,
+        subscriberTasks: [Task<Void, Never>]
+    ) {
+        self.server = server
+        self.http = http
+        self.subscribers = subscribers
+        self.stopSignal = stopSignal
+        self.running = running
+        self.subscriberTasks = subscriberTasks
+    }
+
+    static func start(items: Int = 0, subscribers count: Int = 0) async throws -> ServerHost {
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
+        // One server, once; the stop signal is finished, not yielded.
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: TestServer.self, bufferingPolicy: .bufferingNewest(1))
+        let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        var options = ServerOptions()
+        options.maximumBodySize = 4 << 20
+        let running = Task {
+            defer { readyContinuation.finish() }
+            try await withTestServer(schema: schema, options: options, store: store) { server in
+                readyContinuation.yield(server)
+                for await _ in stop {}
+            }
+            await store.close()
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let server = await iterator.next() else {
+            try await running.value
+            throw ServerHostError.notStarted
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if items > 0 { try await seed(items, engine: server.engine) }
+        let subscribers = Subscribers(count: count)
+        let tasks = (0..<count).map { number in Task { await subscribers.run(number, server: server) } }
+        await subscribers.allStarted()
+        let started = ServerHost(
+            server: server,
+            http: http,
+            subscribers: subscribers,
+            stopSignal: stopContinuation,
+            running: running,
+            subscriberTasks: tasks
+        )
+        current.withLock { $0 = started }
+        return started
+    }
+
+    static func stop() async {
+        guard let host = current.withLock({ $0.take() }) else { return }
+        for task in host.subscriberTasks { task.cancel() }
+        for task in host.subscriberTasks { await task.value }
+        try? await host.http.shutdown()
+        host.stopSignal.finish()
+        try? await host.running.value
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Creates `count` items through the engine, eight writers at a time.
+    private static func seed(_ count: Int, engine: ServerEngine) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for index in stride(from: writer, to: count, by: 8) {
+                        guard case .object(let input) = Post.input(iteration: 0, index: index) else { continue }
+                        _ = try await engine.create("Post", input: input)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Posts a GraphQL request; returns the response body.
+    func post(_ query: String, variables: FieldValue) async throws -> String {
+        var request = HTTPClientRequest(url: server.endpoint)
+        request.method = .POST
+        request.headers.add(name: "x-api-key", value: server.apiKey)
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(string: FieldValue.object(["query": .string(query), "variables": variables]).jsonText)
+        )
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        guard response.status == .ok else { throw ServerHostError.status(Int(response.status.code)) }
+        return String(buffer: body)
+    }
+
+    /// One page of a base sync: how many items it held, and its token.
+    func syncPage(after token: String?) async throws -> (items: Int, nextToken: String?) {
+        let text = try await post(
+            """
+            query S($token: String) { syncPosts(limit: 1000, nextToken: $token) {
+              items { id title rating content _version _deleted _lastChangedAt } nextToken startedAt } }
+            """,
+            variables: ["token": token.map { .string($0) } ?? .null]
+        )
+        guard case .object(let root) = try FieldValue(jsonText: text), case .object(let data)? = root["data"],
+            case .object(let sync)? = data["syncPosts"], case .list(let items)? = sync["items"]
+        else { throw ServerHostError.unexpected(text) }
+        if case .string(let next)? = sync["nextToken"] { return (items.count, next) }
+        return (items.count, nil)
+    }
+}
+
+enum ServerHostError: Error {
+    case notStarted
+    case status(Int)
+    case unexpected(String)
+}
+
+/// WebSocket clients subscribed to `onCreatePost`, each reporting the events it receives.
+final class Subscribers: Sendable {
+    private struct State {
+        var started = 0
+        var startWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The event being waited for, when its mutation was sent, how long each subscriber took
+        /// to receive it, and who waits.
+        var event = 0
+        var sent = ContinuousClock.now
+        var latencies: [Duration] = []
+        var eventWaiter: CheckedContinuation<[Duration], Never>?
+    }
+
+    let count: Int
+    private let state = Mutex(State())
+
+    init(count: Int) { self.count = count }
+
+    /// Returns once every subscriber has its `start_ack`.
+    func allStarted() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state in
+                if state.started >= count { return true }
+                state.startWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Arms the wait for `event`, whose mutation is sent now; the returned function returns each
+    /// subscriber's latency once every subscriber received it.
+    func expect(_ event: Int) -> @Sendable () async -> [Duration] {
+        state.withLock { state in
+            state.event = event
+            state.latencies = []
+            state.latencies.reserveCapacity(count)
+            state.sent = .now
+        }
+        return { [self] in
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state -> [Duration]? in
+                    if state.latencies.count >= count { return state.latencies }
+                    state.eventWaiter = continuation
+                    return nil
+                }
+                if let done { continuation.resume(returning: done) }
+            }
+        }
+    }
+
+    private func started() {
+        let waiters = state.withLock { state in
+            state.started += 1
+            guard state.started >= count else { return [CheckedContinuation<Void, Never>]() }
+            defer { state.startWaiters = [] }
+            return state.startWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func received(_ event: Int) {
+        let arrival = ContinuousClock.now
+        let (waiter, latencies) = state.withLock { state -> (CheckedContinuation<[Duration], Never>?, [Duration]) in
+            guard event == state.event else { return (nil, []) }
+            state.latencies.append(arrival - state.sent)
+            guard state.latencies.count >= count else { return (nil, []) }
+            defer { state.eventWaiter = nil }
+            return (state.eventWaiter, state.latencies)
+        }
+        waiter?.resume(returning: latencies)
+    }
+
+    /// One subscriber: connects, subscribes, and reports each event until cancelled.
+    func run(_ number: Int, server: TestServer) async {
+        var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
+        configuration.additionalHeaders = [.secWebSocketProtocol: "graphql-ws", HTTPField.Name("x-api-key")!: server.apiKey]
+        configuration.autoPing = .disabled
+        do {
+            _ = try await WebSocketClient.connect(
+                url: server.realtimeEndpoint,
+                configuration: configuration,
+                logger: Logger(label: "benchmark-subscriber")
+            ) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"connection_init"}"#))
+                let start = FieldValue.object([
+                    "id": "1", "type": "start",
+                    "payload": ["data": .string(#"{"query":"subscription { onCreatePost { id title } }","variables":{}}"#)],
+                ])
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                while let message = try await messages.next() {
+                    guard case .text(let text) = message else { continue }
+                    if text.contains(#""type":"connection_ack""#) {
+                        try await outbound.write(.text(start.jsonText))
+                    } else if text.contains(#""type":"start_ack""#) {
+                        self.started()
+                    } else if text.contains(#""type":"data""#), let event = Self.event(in: text) {
+                        self.received(event)
+                    }
+                }
+            }
+        } catch {
+            if !Task.isCancelled { print("subscriber \(number) failed: \(error)") }
+        }
+    }
+
+    /// The number in a title `eN.`, without decoding the whole message.
+    private static func event(in text: String) -> Int? {
+        guard let range = text.range(of: #""title":"e"#) else { return nil }
+        let digits = text[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+}
+
+/// The raw twin: the server's two writes (the item and its delta record) and its page reads, with
+/// GRDB on a SQLite file in WAL mode.
+final class RawServerDatabase: Sendable {
+    let pool: DatabasePool
+    let counter = Counter()
+    static let path = FileManager.default.temporaryDirectory.appending(path: "datastore-server-raw.sqlite").path
+
+    private init(pool: DatabasePool) { self.pool = pool }
+
+    static func make(items: Int = 0) async throws -> RawServerDatabase {
+        cleanUp()
+        let pool = try DatabasePool(path: path)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE items (model TEXT NOT NULL, key TEXT NOT NULL, fields TEXT NOT NULL,
+                      version INTEGER NOT NULL, deleted INTEGER NOT NULL, lastChangedAt INTEGER NOT NULL,
+                      PRIMARY KEY (model, key)) STRICT, WITHOUT ROWID;
+                    CREATE TABLE changes (position INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL,
+                      key TEXT NOT NULL, fields TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,
+                      lastChangedAt INTEGER NOT NULL) STRICT;
+                    """
+            )
+        }
+        let raw = RawServerDatabase(pool: pool)
+        for index in 0..<items { try await raw.insert(iteration: 0, index: index) }
+        return raw
+    }
+
+    static func cleanUp() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    func insert(iteration: Int, index: Int) async throws {
+        guard case .object(var fields) = Post.input(iteration: iteration, index: index) else { return }
+        fields["createdAt"] = "2026-11-25T00:00:00.000Z"
+        fields["updatedAt"] = "2026-11-25T00:00:00.000Z"
+        let key = "i\(iteration)-\(index)"
+        let arguments: StatementArguments = [
+            "Post", key, FieldValue.object(fields).jsonText, 1, false, 1_790_000_000_000,
+        ]
+        try await pool.write { db in
+            let existing = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT version FROM items WHERE model = ? AND key = ?"),
+                arguments: ["Post", key]
+            )
+            precondition(existing == nil)
+            try db.cachedStatement(
+                sql: "INSERT INTO items (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: arguments)
+            try db.cachedStatement(
+                sql: "INSERT INTO changes (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: arguments)
+        }
+    }
+
+    /// The keys of one page of 1,000 items after `key`, with their fields decoded.
+    func page(after key: String) async throws -> [String] {
+        try await pool.read { db in
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT key, fields, version, deleted, lastChangedAt FROM items
+                        WHERE model = 'Post' AND key > ? ORDER BY key LIMIT 1000
+                        """
+                ),
+                arguments: [key]
+            )
+            var keys: [String] = []
+            while let row = try rows.next() {
+                let fields: String = row[1]
+                blackHole(try FieldValue(jsonText: fields))
+                keys.append(row[0])
+            }
+            return keys
+        }
+    }
+}
