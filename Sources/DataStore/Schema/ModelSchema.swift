@@ -170,18 +170,10 @@ public struct ModelSchema: Hashable, Sendable {
         fieldIndexByName[name]
     }
 
-    /// The plural the Amplify transformer uses (`Post` → `Posts`, `Category` → `Categories`).
+    /// The plural the Amplify toolchain uses (`Post` → `Posts`, `Category` → `Categories`,
+    /// `Person` → `People`, `BlogSettings` → `BlogSettings`); see ``Pluralization``.
     static func defaultPlural(of name: String) -> String {
-        let lower = name.lowercased()
-        if lower.hasSuffix("y"), let beforeY = lower.dropLast().last, !"aeiou".contains(beforeY) {
-            return String(name.dropLast()) + "ies"
-        }
-        if lower.hasSuffix("s") || lower.hasSuffix("x") || lower.hasSuffix("z") || lower.hasSuffix("ch")
-            || lower.hasSuffix("sh")
-        {
-            return name + "es"
-        }
-        return name + "s"
+        Pluralization.plural(of: name)
     }
 
     public static func == (lhs: ModelSchema, rhs: ModelSchema) -> Bool {
