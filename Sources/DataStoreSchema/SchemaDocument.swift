@@ -47,10 +47,26 @@ public struct ModelDefinition: Sendable {
     public let storedName: String?
     /// Whether the transformer generates this model (the join model of a `@manyToMany`).
     public let isGenerated: Bool
+    /// Whether `@primaryKey` (or a v1 `@key` without a name) declares the primary key, rather
+    /// than the implicit or plain `id`: the API's `list` query then takes key arguments.
+    public let declaresPrimaryKey: Bool
+    /// The secondary indexes that name a `queryField`, in source order: each becomes a query.
+    public let indexQueries: [IndexQuery]
     /// Where the type is declared (the first `@manyToMany` field, for join models).
     public let position: SourcePosition
     /// Descriptions of the relation fields (which are not stored fields), by relation name.
     public let relationDescriptions: [String: String]
+}
+
+/// A secondary index that the API exposes as a query (`@index(queryField:)`, or a v1 `@key` with
+/// a name and a `queryField`).
+public struct IndexQuery: Hashable, Sendable {
+    /// The index's name.
+    public let name: String
+    /// The query's name.
+    public let queryField: String
+    /// The partition key field, then the sort key fields.
+    public let fields: [String]
 }
 
 /// Where a stored field comes from.

@@ -26,6 +26,10 @@ final class ModelDraft {
     var isGenerated = false
     /// v1 `@key`s with a name, for `@connection(keyName:)`.
     var namedKeys: [String: [String]] = [:]
+    /// Whether `@primaryKey` or a v1 `@key` without a name declares the primary key.
+    var declaresPrimaryKey = false
+    /// The indexes that name a `queryField`, and where each is declared.
+    var indexQueries: [(query: IndexQuery, position: SourcePosition)] = []
 
     init(name: String, position: SourcePosition, description: String?) {
         self.name = name
@@ -122,6 +126,11 @@ extension SchemaReader {
                 if let keyName = use.arguments["name"]?.string {
                     draft.namedKeys[keyName] = fields
                     draft.addIndex(ModelIndex(name: keyName, fields: fields))
+                    if let queryField = use.arguments["queryField"]?.string, !fields.isEmpty {
+                        draft.indexQueries.append(
+                            (IndexQuery(name: keyName, queryField: queryField, fields: fields), use.position)
+                        )
+                    }
                 } else if unnamedKey != nil {
                     error(
                         use.position,
@@ -240,6 +249,14 @@ extension SchemaReader {
                         error(use.position, "\(name) has two indexes named \(indexName)")
                     }
                     draft.indexes.append(ModelIndex(name: indexName, fields: [fieldName] + sortKeys))
+                    if let queryField = use.arguments["queryField"]?.string {
+                        draft.indexQueries.append(
+                            (
+                                IndexQuery(name: indexName, queryField: queryField, fields: [fieldName] + sortKeys),
+                                use.position
+                            )
+                        )
+                    }
                     checkIndexFields(
                         sortKeys,
                         of: name,
@@ -278,6 +295,7 @@ extension SchemaReader {
         }
         if let key = primaryKey ?? unnamedKey {
             draft.primaryKey = key.fields
+            draft.declaresPrimaryKey = true
             for keyField in key.fields {
                 guard let field = draft.field(named: keyField) else {
                     error(key.position, "the primary key of \(name) names \(keyField), which is not a field of \(name)")
@@ -409,6 +427,40 @@ extension SchemaReader {
 
     /// Assembles each model's storage schema and checks it.
     func finishModels() -> [ModelDefinition] {
+        let definitions = assembleModels()
+        checkIndexQueries(definitions)
+        return definitions
+    }
+
+    /// Index queries become fields of the API's `Query` type: each needs a GraphQL name that no
+    /// other query field (a model's get, list or sync, another index's query) has.
+    private func checkIndexQueries(_ definitions: [ModelDefinition]) {
+        var taken: Set<String> = []
+        for definition in definitions {
+            let schema = definition.schema
+            taken.formUnion(["get\(schema.name)", "list\(schema.pluralName)", "sync\(schema.pluralName)"])
+        }
+        for draft in drafts {
+            for (query, position) in draft.indexQueries {
+                let name = query.queryField
+                if !Naming.isGraphQLName(name) {
+                    error(
+                        position,
+                        "the queryField \"\(name)\" of the index \(draft.name).\(query.name) is not a GraphQL name",
+                        hint: "use letters, digits and underscores, not starting with a digit"
+                    )
+                } else if !taken.insert(name).inserted {
+                    error(
+                        position,
+                        "the queryField \(name) of the index \(draft.name).\(query.name) is already a query of the API",
+                        hint: "give the index another queryField"
+                    )
+                }
+            }
+        }
+    }
+
+    private func assembleModels() -> [ModelDefinition] {
         drafts.map { draft in
             let all = draft.allFields
             let schema = ModelSchema(
@@ -433,6 +485,8 @@ extension SchemaReader {
                 authRules: draft.authRules,
                 storedName: draft.storedName,
                 isGenerated: draft.isGenerated,
+                declaresPrimaryKey: draft.declaresPrimaryKey,
+                indexQueries: draft.indexQueries.map(\.query),
                 position: draft.position,
                 relationDescriptions: Dictionary(
                     draft.relationFields.compactMap { field in field.description.map { (field.name, $0) } },

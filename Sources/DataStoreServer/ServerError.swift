@@ -17,6 +17,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         public static let unauthorized = ErrorType(rawValue: "UnauthorizedException")
         /// Input that is not valid for the operation (values, filters, tokens).
         public static let badRequest = ErrorType(rawValue: "BadRequestException")
+        /// Arguments of a key query that do not go together (AppSync's resolvers' error type).
+        public static let invalidArguments = ErrorType(rawValue: "InvalidArgumentsError")
         /// A failure of the server's storage.
         public static let internalFailure = ErrorType(rawValue: "InternalFailureException")
     }
@@ -37,6 +39,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(errorType): \(message)" }
 
     static func badRequest(_ message: String) -> ServerError { ServerError(.badRequest, message) }
+
+    static func invalidArguments(_ message: String) -> ServerError { ServerError(.invalidArguments, message) }
 
     static func storage(_ error: any Error, _ doing: String) -> ServerError {
         storage("\(error)", doing)

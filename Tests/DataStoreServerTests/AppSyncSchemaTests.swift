@@ -108,12 +108,17 @@ struct AppSyncSchemaTests {
         )
     }
 
+    /// The real-world schemas of `../shared/schemas`, as the schema tests' fixtures link them.
+    static let corpusDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "DataStoreSchemaTests/Fixtures/schemas")
+
     @Test("every corpus schema generates a schema a GraphQL engine accepts")
     func corpus() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appending(path: "DataStoreSchemaTests/Fixtures/schemas")
-        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "graphql" }
+        let files = try FileManager.default.contentsOfDirectory(
+            at: Self.corpusDirectory,
+            includingPropertiesForKeys: nil
+        )
+        .filter { $0.pathExtension == "graphql" }
         #expect(files.count >= 40)
         for file in files {
             let document = try SchemaParser.parse(String(contentsOf: file, encoding: .utf8))

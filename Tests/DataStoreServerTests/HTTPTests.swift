@@ -43,12 +43,13 @@ struct LiveServer {
 }
 
 func withLiveServer(
+    schema: String = engineSchema,
     maximumBodySize: Int = 1 << 20,
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (LiveServer) async throws -> Void
 ) async throws {
     let clock = TestClock()
-    let engine = try makeEngine(clock: clock, configure: configure)
+    let engine = try makeEngine(schema: schema, clock: clock, configure: configure)
     var options = ServerOptions()
     options.port = 0
     options.apiKeys = [LiveServer.apiKey]

@@ -113,6 +113,46 @@ struct ReadPlanTests {
         #expect(total["data"]?["getOrder"]?["total"] == .double(12))
     }
 
+    @Test("key queries: list with key arguments and index queries, pages, directions and argument errors")
+    func keyQueries() async throws {
+        let engine = try makeEngine(schema: keyQuerySchema)
+        for at in [9, 10, 100, 2] {
+            _ = try await engine.create(
+                "Reading",
+                input: ["sensor": "s", "at": .int(at), "site": "north", "label": .string(at % 2 == 0 ? "a" : "b")]
+            )
+        }
+        let apis = try APIPair(engine: engine)
+        let byKey = """
+            query Q($key: ModelIntKeyConditionInput, $direction: ModelSortDirection, $token: String) {
+              listReadings(sensor: "s", at: $key, sortDirection: $direction, limit: 2, nextToken: $token) {
+                items { sensor at site __typename _version } nextToken
+              }
+            }
+            """
+        let bySite = """
+            query Q($key: ModelReadingBySiteCompositeKeyConditionInput) {
+              readingsBySite(site: "north", labelAt: $key, sortDirection: DESC) { items { label at } nextToken }
+            }
+            """
+        let cases: [(query: String, variables: [String: FieldValue])] = [
+            (byKey, [:]), (byKey, ["key": ["ge": 9], "direction": "DESC"]), (byKey, ["key": ["between": [2, 10]]]),
+            (bySite, [:]), (bySite, ["key": ["beginsWith": ["label": "a"]]]), (bySite, ["key": ["eq": ["at": 2]]]),
+            (byKey, ["key": ["ge": 1, "le": 3]]),
+        ]
+        for (query, variables) in cases {
+            var members = variables
+            // Every page, until the last.
+            while true {
+                let response = await apis.expectSameResponse(query, variables: .object(members))
+                guard case .string(let token)? = response["data"]?["listReadings"]?["nextToken"] else { break }
+                members["token"] = .string(token)
+            }
+        }
+        #expect(apis.isPlanned(byKey) && apis.isPlanned(bySite))
+        await apis.expectSameResponse("{ listReadings(sortDirection: DESC) { items { at } } }")
+    }
+
     @Test("errors from variables and resolvers are the executor's own")
     func errors() async throws {
         let (_, apis) = try await seeded()

@@ -40,6 +40,7 @@ let engineSchema = """
 /// An engine over `store` (by default a fresh in-memory or file SQLite store), with a clock the
 /// test controls.
 func makeEngine(
+    schema: String = engineSchema,
     path: String? = nil,
     store: (any ItemStore)? = nil,
     clock: TestClock = TestClock(),
@@ -50,7 +51,7 @@ func makeEngine(
     configuration.now = { clock.now }
     configure(&configuration)
     return ServerEngine(
-        document: try SchemaParser.parse(engineSchema),
+        document: try SchemaParser.parse(schema),
         store: try store ?? SQLiteItemStore(path: path),
         configuration: configuration
     )
@@ -368,6 +369,15 @@ final class RacingStore: ItemStore {
         limit: Int
     ) async throws(ServerError) -> [(key: String, item: StoredItem)] {
         try await base.items(model, after: key, limit: limit)
+    }
+
+    func items(
+        _ model: String,
+        in range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+        try await base.items(model, in: range, after: position, limit: limit)
     }
 
     func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {

@@ -47,15 +47,16 @@ func withServerStore<Result>(
     }
 }
 
-/// Runs `body` with an engine for ``engineSchema`` over a fresh store of `kind`, with a clock the
+/// Runs `body` with an engine for `schema` (``engineSchema`` unless given) over a fresh store of `kind`, with a clock the
 /// test controls.
 func withEngine<Result>(
     _ kind: ServerStoreKind,
+    schema: String = engineSchema,
     clock: TestClock = TestClock(),
     configuration: ServerConfiguration = ServerConfiguration(),
     _ body: (ServerEngine) async throws -> Result
 ) async throws -> Result {
     try await withServerStore(kind) { store in
-        try await body(try makeEngine(store: store, clock: clock, configuration: configuration))
+        try await body(try makeEngine(schema: schema, store: store, clock: clock, configuration: configuration))
     }
 }

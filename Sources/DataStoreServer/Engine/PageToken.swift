@@ -6,11 +6,14 @@ import Foundation
 struct PageToken: Hashable, Sendable {
     enum Source: String, Sendable {
         case base, delta, list
+        /// A key range (key queries, relation fields).
+        case range
     }
 
     let model: String
     let source: Source
-    /// The last key read (base, list) or the last delta-log position (delta).
+    /// The last key read (base, list), the last delta-log position (delta), or the JSON of the
+    /// last sort value and key read (range).
     let after: String
     /// `startedAt` of the first page, repeated on every later one.
     let startedAt: Int64

@@ -16,7 +16,7 @@ public final class ServerEngine: Sendable {
     let configuration: ServerConfiguration
     private let models: [String: ServerModel]
     /// The key that signs `nextToken`s.
-    private let tokenSecret: [UInt8]
+    let tokenSecret: [UInt8]
 
     /// The page size when a read asks for none, and the largest page a read may ask for.
     public static let defaultLimit = 100
@@ -419,7 +419,7 @@ public final class ServerEngine: Sendable {
 
     /// The token a read continues from, refused unless it was issued for the same model, filter
     /// and kind of read.
-    private func continuation(
+    func continuation(
         _ nextToken: String,
         of model: String,
         filterDigest: String,
@@ -457,6 +457,9 @@ public final class ServerEngine: Sendable {
                 items.append(model.output(item))
             }
             next = page.count == limit ? page.last?.key : nil
+        case .range:
+            // Range tokens continue `list(_:range:…)`; `continuation` does not hand them here.
+            throw .badRequest("The nextToken belongs to a key query; continue it with the same arguments.")
         case .delta:
             let page = try await store.changes(
                 model.name,
@@ -482,7 +485,7 @@ public final class ServerEngine: Sendable {
         return Page(items: items, nextToken: nextToken, startedAt: token.source == .list ? nil : token.startedAt)
     }
 
-    private static func checkedLimit(_ limit: Int?) throws(ServerError) -> Int {
+    static func checkedLimit(_ limit: Int?) throws(ServerError) -> Int {
         guard let limit else { return defaultLimit }
         guard (1...maximumLimit).contains(limit) else {
             throw .badRequest("limit must be between 1 and \(maximumLimit); it was \(limit).")
@@ -490,7 +493,7 @@ public final class ServerEngine: Sendable {
         return limit
     }
 
-    private static func digest(_ filter: FieldValue?) -> String {
+    static func digest(_ filter: FieldValue?) -> String {
         Base64URL.encode(Array(SHA256.digest(Array((filter ?? .null).jsonText.utf8)).prefix(12)))
     }
 

@@ -54,7 +54,11 @@ public final class GraphQLAPI: Sendable {
         documents = DocumentCache(capacity: documentCacheCapacity)
         readFields =
             readPlans
-            ? Set(engine.api.operations.values.flatMap { [$0.get, $0.list, $0.sync].compactMap(\.self) }) : []
+            ? Set(
+                engine.api.operations.values.flatMap {
+                    [$0.get, $0.list, $0.sync].compactMap(\.self) + $0.indexQueries.map(\.name)
+                }
+            ) : []
         do {
             schema = try buildSchema(source: engine.api.sdl)
         } catch {
@@ -264,10 +268,37 @@ public final class GraphQLAPI: Sendable {
             }
         }
         if let list = operations.list {
+            let key = operations.listKey
             queries[list] = { _, args, context, _ in
                 let arguments = Self.object(args)
-                let page = try await engine.list(
+                let page: ServerEngine.Page
+                if let key, let query = try Self.keyQuery(key, arguments, partitionOptional: true) {
+                    page = try await engine.query(
+                        model,
+                        query,
+                        filter: arguments["filter"],
+                        limit: try Self.int(arguments["limit"], "limit"),
+                        nextToken: Self.string(arguments["nextToken"])
+                    )
+                } else {
+                    page = try await engine.list(
+                        model,
+                        filter: arguments["filter"],
+                        limit: try Self.int(arguments["limit"], "limit"),
+                        nextToken: Self.string(arguments["nextToken"])
+                    )
+                }
+                return Self.output(page, capture: context as? ReadCapture)
+            }
+        }
+        for indexQuery in operations.indexQueries {
+            let key = indexQuery.key
+            queries[indexQuery.name] = { _, args, context, _ in
+                let arguments = Self.object(args)
+                guard let query = try Self.keyQuery(key, arguments, partitionOptional: false) else { return nil }
+                let page = try await engine.query(
                     model,
+                    query,
                     filter: arguments["filter"],
                     limit: try Self.int(arguments["limit"], "limit"),
                     nextToken: Self.string(arguments["nextToken"])
@@ -341,23 +372,42 @@ public final class GraphQLAPI: Sendable {
                     localFields: localFields,
                     targetFields: targetFields,
                     byKey: targetFields == target.primaryKey && relation.kind != .hasMany,
-                    isMany: relation.kind == .hasMany
+                    isMany: relation.kind == .hasMany,
+                    sortKey: Self.relationSortKey(target, matching: targetFields)
                 )
             }
             try attach(schema.getType(name: source.name) as? GraphQLObjectType, resolvers)
         }
     }
 
+    /// What orders a relation's related items: the rest of the key or index whose first fields are
+    /// the ones the relation matches (DynamoDB's order for a Query on it), else the stored key.
+    private static func relationSortKey(_ target: ModelSchema, matching fields: [String]) -> KeyRange.SortKey {
+        let keys = [target.primaryKey] + target.indexes.map(\.fields)
+        guard let key = keys.first(where: { $0.count > fields.count && Array($0.prefix(fields.count)) == fields })
+        else {
+            return .none
+        }
+        let rest = key.dropFirst(fields.count).compactMap { target.field(named: $0) }
+        switch rest.count {
+        case 0: return .none
+        case 1: return .field(rest[0].name, numeric: rest[0].type.isNumber)
+        default: return .composite(rest.map(\.name))
+        }
+    }
+
     /// Resolves a relation field from the parent item's key values: a `get` when they are the
-    /// related model's key, else a filtered `list` (a page for to-many relations, the first item
-    /// for to-one).
+    /// related model's key, else a read of the key range whose fields hold them (a page for
+    /// to-many relations, ordered as the related model's index orders them; the first item for
+    /// to-one).
     private static func relationResolver(
         engine: ServerEngine,
         target: String,
         localFields: [String],
         targetFields: [String],
         byKey: Bool,
-        isMany: Bool
+        isMany: Bool,
+        sortKey: KeyRange.SortKey
     ) -> GraphQLFieldResolve {
         { (parent: any Sendable, args: Map, _: any Sendable, _: GraphQLResolveInfo) async throws -> (any Sendable)? in
             guard let parent = parent as? [String: any Sendable] else { return nil }
@@ -374,20 +424,54 @@ public final class GraphQLAPI: Sendable {
                 return output(item)
             }
             let arguments = object(args)
-            var conditions: [FieldValue] = key.sorted { $0.key < $1.key }.map {
-                .object([$0.key: .object(["eq": $0.value])])
-            }
-            if let filter = arguments["filter"], filter != .null { conditions.append(filter) }
+            let range = KeyRange(
+                equal: key,
+                sortKey: sortKey,
+                descending: isMany && arguments["sortDirection"] == .string("DESC")
+            )
             let page = try await engine.list(
                 target,
-                filter: .object(["and": .list(conditions)]),
-                limit: isMany ? try int(arguments["limit"], "limit") : ServerEngine.maximumLimit,
-                nextToken: string(arguments["nextToken"])
+                range: range,
+                filter: isMany ? arguments["filter"] : nil,
+                limit: isMany ? try int(arguments["limit"], "limit") : 1,
+                nextToken: isMany ? string(arguments["nextToken"]) : nil
             )
             if isMany { return output(page) }
             guard let first = page.items.first else { return nil }
             return output(first)
         }
+    }
+
+    /// The key query a list or index query's arguments ask for, or nil for a `list` without a
+    /// partition key (a plain list), after AppSync's checks of arguments that do not go together.
+    private static func keyQuery(
+        _ key: AppSyncSchema.KeyArguments,
+        _ arguments: [String: FieldValue],
+        partitionOptional: Bool
+    ) throws(ServerError) -> KeyQuery? {
+        let sortCondition = key.sortCondition.flatMap { arguments[$0] }.flatMap { $0 == .null ? nil : $0 }
+        let direction = arguments["sortDirection"].flatMap { $0 == .null ? nil : $0 }
+        if direction != nil, !key.isSorted, key.index == nil {
+            throw .invalidArguments("sortDirection is not supported for a list without a sort key in the primary key.")
+        }
+        guard let partition = arguments[key.partition], partition != .null else {
+            if let name = key.sortCondition, sortCondition != nil {
+                throw .invalidArguments("When giving the argument \(name), give the argument \(key.partition) too.")
+            }
+            if direction != nil {
+                throw .invalidArguments(
+                    "When giving the argument sortDirection, give the argument \(key.partition) too."
+                )
+            }
+            if partitionOptional { return nil }
+            throw .invalidArguments("The argument \(key.partition) needs a value.")
+        }
+        return KeyQuery(
+            index: key.index,
+            partition: partition,
+            sortCondition: sortCondition,
+            descending: direction == .string("DESC")
+        )
     }
 
     // MARK: Values

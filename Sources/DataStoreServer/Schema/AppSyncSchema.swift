@@ -32,6 +32,32 @@ public struct AppSyncSchema: Sendable {
         public let onCreate: String?
         public let onUpdate: String?
         public let onDelete: String?
+        /// The key arguments `list` takes when `@primaryKey` declares the model's key (a DynamoDB
+        /// Query when the partition key is given); nil for a plain list.
+        public let listKey: KeyArguments?
+        /// The queries of the model's indexes that name a `queryField`.
+        public let indexQueries: [IndexQueryField]
+    }
+
+    /// The key arguments of a key query: the partition key's value and a condition on the sort key.
+    public struct KeyArguments: Hashable, Sendable {
+        /// The index read, by name; nil for the primary key.
+        public let index: String?
+        /// The partition key argument (the field's name).
+        public let partition: String
+        /// The sort key condition argument: the sort key field's name, or for a sort key of
+        /// several fields their names in camel case (`cityStreet`); nil when the key has no sort
+        /// key (or one of Booleans, which takes no condition).
+        public let sortCondition: String?
+        /// Whether the key has a sort key, so that `sortDirection` applies.
+        public let isSorted: Bool
+    }
+
+    /// An index's query field (`@index(name: "byCity", queryField: "peopleByCity")`).
+    public struct IndexQueryField: Hashable, Sendable {
+        /// The query field's name.
+        public let name: String
+        public let key: KeyArguments
     }
 
     /// Generates the AppSync schema for `document`.
@@ -51,6 +77,8 @@ struct AppSyncSchemaWriter {
     private var queryFields: [String] = []
     private var mutationFields: [String] = []
     private var subscriptionFields: [String] = []
+    /// Key condition inputs already written (several keys share them).
+    private var writtenInputs: Set<String> = []
 
     init(document: SchemaDocument) {
         self.document = document
@@ -326,15 +354,31 @@ struct AppSyncSchemaWriter {
         let list = Self.enabled(queries, "list") ? "list\(schema.pluralName)" : nil
         let sync = "sync\(schema.pluralName)"
         if let get { queryFields.append("\(get)(\(keyFields(schema).joined(separator: ", "))): \(name)") }
+        var listKey: AppSyncSchema.KeyArguments?
         if let list {
-            queryFields.append(
-                "\(list)(filter: Model\(name)FilterInput, limit: Int, nextToken: String): Model\(name)Connection"
-            )
+            var arguments = ["filter: Model\(name)FilterInput", "limit: Int", "nextToken: String"]
+            if model.declaresPrimaryKey {
+                let key = keyArguments(model, index: nil, fields: schema.primaryKey)
+                listKey = key.arguments
+                arguments = key.declarations(false) + arguments + ["sortDirection: ModelSortDirection"]
+            }
+            queryFields.append("\(list)(\(arguments.joined(separator: ", "))): Model\(name)Connection")
         }
         queryFields.append(
             "\(sync)(filter: Model\(name)FilterInput, limit: Int, nextToken: String, lastSync: AWSTimestamp): "
                 + "Model\(name)Connection"
         )
+        var indexQueries: [AppSyncSchema.IndexQueryField] = []
+        for query in model.indexQueries {
+            let key = keyArguments(model, index: query.name, fields: query.fields)
+            let arguments =
+                key.declarations(true) + [
+                    "sortDirection: ModelSortDirection", "filter: Model\(name)FilterInput", "limit: Int",
+                    "nextToken: String",
+                ]
+            queryFields.append("\(query.queryField)(\(arguments.joined(separator: ", "))): Model\(name)Connection")
+            indexQueries.append(AppSyncSchema.IndexQueryField(name: query.queryField, key: key.arguments))
+        }
         let mutations = model.options.mutations
         let subscriptions = model.options.subscriptions
         let create = Self.enabled(mutations, "create") ? "create\(name)" : nil
@@ -356,8 +400,91 @@ struct AppSyncSchemaWriter {
             delete: delete,
             onCreate: subscribed && create != nil ? "onCreate\(name)" : nil,
             onUpdate: subscribed && update != nil ? "onUpdate\(name)" : nil,
-            onDelete: subscribed && delete != nil ? "onDelete\(name)" : nil
+            onDelete: subscribed && delete != nil ? "onDelete\(name)" : nil,
+            listKey: listKey,
+            indexQueries: indexQueries
         )
+    }
+
+    /// A key's arguments and their declarations: the partition key, then the sort key condition,
+    /// whose input types are written on first use (`ModelStringKeyConditionInput`, or for several
+    /// sort key fields `Model<Model><Index>CompositeKeyConditionInput` with its key input).
+    private mutating func keyArguments(
+        _ model: ModelDefinition,
+        index: String?,
+        fields: [String]
+    ) -> (
+        arguments: AppSyncSchema.KeyArguments, declarations: (_ partitionRequired: Bool) -> [String]
+    ) {
+        let schema = model.schema
+        let keyFields = fields.compactMap { schema.field(named: $0) }
+        guard let partition = keyFields.first else {
+            let arguments = AppSyncSchema.KeyArguments(
+                index: index,
+                partition: fields[0],
+                sortCondition: nil,
+                isSorted: false
+            )
+            return (arguments, { _ in [] })
+        }
+        let sortFields = Array(keyFields.dropFirst())
+        var sortArgument: (name: String, type: String)?
+        if sortFields.count == 1, let type = Self.keyConditionScalar(sortFields[0].type) {
+            let input = "Model\(type)KeyConditionInput"
+            if writtenInputs.insert(input).inserted {
+                let operators =
+                    ["eq", "le", "lt", "ge", "gt", "between"] + (type == "String" || type == "ID" ? ["beginsWith"] : [])
+                block("input \(input)", operators.map { "\($0): \($0 == "between" ? "[\(type)]" : type)" })
+            }
+            sortArgument = (sortFields[0].name, input)
+        } else if sortFields.count > 1 {
+            let keyName = index.map(Naming.upperFirst) ?? "Primary"
+            let condition = "Model\(schema.name)\(keyName)CompositeKeyConditionInput"
+            let keyInput = "Model\(schema.name)\(keyName)CompositeKeyInput"
+            if writtenInputs.insert(condition).inserted {
+                block(
+                    "input \(condition)",
+                    ["eq", "le", "lt", "ge", "gt", "between", "beginsWith"].map {
+                        "\($0): \($0 == "between" ? "[\(keyInput)]" : keyInput)"
+                    }
+                )
+                block(
+                    "input \(keyInput)",
+                    sortFields.enumerated().map { offset, field in
+                        // The last field takes its scalar's base type, as the transformer writes it.
+                        let type =
+                            offset == sortFields.count - 1
+                            ? Self.keyConditionScalar(field.type) ?? field.type.graphQLName : field.type.graphQLName
+                        return "\(field.name): \(type)"
+                    }
+                )
+            }
+            sortArgument = (Naming.camelCase(sortFields.map(\.name)), condition)
+        }
+        let arguments = AppSyncSchema.KeyArguments(
+            index: index,
+            partition: partition.name,
+            sortCondition: sortArgument?.name,
+            isSorted: !sortFields.isEmpty
+        )
+        let partitionArgument = "\(partition.name): \(partition.type.graphQLName)"
+        let sortDeclarations = sortArgument.map { ["\($0.name): \($0.type)"] } ?? []
+        return (
+            arguments,
+            { partitionRequired in [partitionArgument + (partitionRequired ? "!" : "")] + sortDeclarations }
+        )
+    }
+
+    /// The scalar whose key condition input a one-field sort key of `type` takes (AppSync's
+    /// scalars map to String or Int, enums to String); nil for Booleans and non-scalars.
+    static func keyConditionScalar(_ type: FieldType) -> String? {
+        switch type {
+        case .id: "ID"
+        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress, .enumeration: "String"
+        case .int, .timestamp: "Int"
+        case .float: "Float"
+        case .boolean, .embedded, .list: nil
+        }
     }
 
     private mutating func writeMutationInputs(_ model: ModelDefinition) {

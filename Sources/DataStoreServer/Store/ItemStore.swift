@@ -35,6 +35,70 @@ public struct LogRecord: Sendable {
     }
 }
 
+/// The items of one model whose key fields have given values, in the order of a sort key: what a
+/// `listX` with key arguments, an index's query (`@index(queryField:)`) and a relation field read,
+/// as DynamoDB's Query does on a table or index.
+///
+/// An item lacking an `equal` field or a sort key field is not in the range (a DynamoDB index is
+/// sparse in the same way).
+public struct KeyRange: Hashable, Sendable {
+    /// What orders the range.
+    public enum SortKey: Hashable, Sendable {
+        /// Nothing: items in key order.
+        case none
+        /// One field's value: numbers by value when `numeric`, otherwise text by its UTF-8 bytes.
+        case field(String, numeric: Bool)
+        /// Several fields' values as text joined with `#`, compared by UTF-8 bytes (DynamoDB's
+        /// composite sort key).
+        case composite([String])
+    }
+
+    /// A condition on the sort key value, with operands in its form (numbers for a numeric field,
+    /// text otherwise, `#`-joined for a composite key).
+    public enum Condition: Hashable, Sendable {
+        case equal(FieldValue)
+        case less(FieldValue)
+        case lessOrEqual(FieldValue)
+        case greater(FieldValue)
+        case greaterOrEqual(FieldValue)
+        /// Inclusive at both ends.
+        case between(FieldValue, FieldValue)
+        case beginsWith(String)
+    }
+
+    /// The fields that must have these values (stored forms), by name.
+    public var equal: [String: FieldValue]
+    public var sortKey: SortKey
+    public var condition: Condition?
+    /// Whether the largest sort value comes first.
+    public var descending: Bool
+
+    public init(
+        equal: [String: FieldValue],
+        sortKey: SortKey = .none,
+        condition: Condition? = nil,
+        descending: Bool = false
+    ) {
+        self.equal = equal
+        self.sortKey = sortKey
+        self.condition = condition
+        self.descending = descending
+    }
+}
+
+/// Where an item is in a ``KeyRange``: its sort key value, then its key (which orders items with
+/// equal sort values).
+public struct RangePosition: Hashable, Sendable {
+    /// The sort key value as the store computed it (`.null` when the range has no sort key).
+    public var sortValue: FieldValue
+    public var key: String
+
+    public init(sortValue: FieldValue, key: String) {
+        self.sortValue = sortValue
+        self.key = key
+    }
+}
+
 /// Where the server keeps items and the delta log: embedded SQLite or PostgreSQL.
 ///
 /// Writes are optimistic: ``commit(_:key:expecting:item:)`` succeeds only if the stored version is
@@ -64,6 +128,14 @@ public protocol ItemStore: Sendable {
         after key: String?,
         limit: Int
     ) async throws(ServerError) -> [(key: String, item: StoredItem)]
+
+    /// Items of `model` in `range`, in its order, after `position` (exclusive), at most `limit`.
+    func items(
+        _ model: String,
+        in range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)]
 
     /// Delta-log records of `model` changed at or after `since` (ms), in log order, after log
     /// position `position` (exclusive), at most `limit`.

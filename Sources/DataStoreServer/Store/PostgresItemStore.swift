@@ -455,6 +455,48 @@ public final class PostgresItemStore: ItemStore {
         ) { (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1)) }
     }
 
+    public func items(
+        _ model: String,
+        in range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+        let query = KeyRangeQuery(
+            dialect: .postgres,
+            table: items,
+            columns: "fields, version, deleted, last_changed_at",
+            model: model,
+            range: range,
+            after: position,
+            limit: limit
+        )
+        var binds = PostgresBindings()
+        for parameter in query.parameters {
+            switch parameter {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            }
+        }
+        let numeric = range.sortKey.isNumeric
+        return try await rows(
+            PostgresQuery(unsafeSQL: query.sql, binds: binds),
+            doing: "reading a key range of \(model) items"
+        ) { row in
+            let text = try row[0].decode(String?.self)
+            let sortValue: FieldValue =
+                switch text {
+                case nil: .null
+                // A numeric's text is a JSON number.
+                case let text? where numeric: (try? FieldValue(jsonText: text)) ?? .string(text)
+                case let text?: .string(text)
+                }
+            return (
+                RangePosition(sortValue: sortValue, key: try row[1].decode(String.self)),
+                try Self.decode(row, offset: 2)
+            )
+        }
+    }
+
     public func changes(
         _ model: String,
         since: Int64,

@@ -181,6 +181,50 @@ public final class SQLiteItemStore: ItemStore {
         return page.map { (key: $0.0, item: $0.1) }
     }
 
+    public func items(
+        _ model: String,
+        in range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+        let query = KeyRangeQuery(
+            dialect: .sqlite,
+            table: "items",
+            columns: "fields, version, deleted, lastChangedAt",
+            model: model,
+            range: range,
+            after: position,
+            limit: limit
+        )
+        let arguments = StatementArguments(
+            query.parameters.map { parameter -> any DatabaseValueConvertible in
+                switch parameter {
+                case .text(let text): text
+                case .integer(let number): number
+                }
+            }
+        )
+        do {
+            return try await database.read { db in
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: query.sql), arguments: arguments)
+                var page: [(position: RangePosition, item: StoredItem)] = []
+                while let row = try rows.next() {
+                    let sortValue: FieldValue =
+                        switch (row[0] as DatabaseValue).storage {
+                        case .int64(let number): .int(Int(number))
+                        case .double(let number): .double(number)
+                        case .string(let text): .string(text)
+                        case .null, .blob: .null
+                        }
+                    page.append((RangePosition(sortValue: sortValue, key: row[1]), try Self.decode(row, offset: 2)))
+                }
+                return page
+            }
+        } catch {
+            throw .storage(error, "reading a key range of \(model) items")
+        }
+    }
+
     public func changes(
         _ model: String,
         since: Int64,
