@@ -108,6 +108,54 @@ struct AppSyncSchemaTests {
         )
     }
 
+    @Test(
+        "@model's queries, mutations and subscriptions rename operations or turn them off; the rest keep their defaults"
+    )
+    func customOperationNames() async throws {
+        let sdl = """
+            type Rename @model(
+              queries: { get: "rename" }
+              mutations: { create: "makeRename", delete: null }
+              subscriptions: { onCreate: ["renameMade"] }
+            ) {
+              id: ID!
+              name: String
+            }
+            """
+        let generated = try Self.generate(sdl)
+        let operations = try #require(generated.operations["Rename"])
+        #expect(
+            [
+                operations.get, operations.list, operations.sync, operations.create, operations.update,
+                operations.delete, operations.onCreate, operations.onUpdate, operations.onDelete,
+            ] == [
+                "rename", "listRenames", "syncRenames", "makeRename", "updateRename", nil, "renameMade",
+                "onUpdateRename", nil,
+            ]
+        )
+        let types = Self.printedTypes(try buildSchema(source: generated.sdl))
+        #expect(types["Query"]?.contains("rename(id: ID!): Rename") == true)
+        #expect(
+            types["Subscription"]?.contains("renameMade(filter: ModelSubscriptionRenameFilterInput): Rename") == true
+        )
+        #expect(
+            generated.sdl.contains(
+                #"renameMade(filter: ModelSubscriptionRenameFilterInput): Rename @aws_subscribe(mutations: ["makeRename"])"#
+            )
+        )
+
+        let engine = ServerEngine(document: try SchemaParser.parse(sdl), store: try SQLiteItemStore(path: nil))
+        let api = try GraphQLAPI(engine: engine)
+        let created = await api.execute(
+            ["query": #"mutation { makeRename(input: {id: "r1", name: "a"}) { id _version } }"#]
+        )
+        #expect(created.response == ["data": ["makeRename": ["id": "r1", "_version": 1]]])
+        let read = await api.execute(["query": #"{ rename(id: "r1") { name } }"#])
+        #expect(read.response == ["data": ["rename": ["name": "a"]]])
+        let refused = await api.execute(["query": #"mutation { deleteRename(input: {id: "r1"}) { id } }"#])
+        #expect(refused.response["errors"] != nil)
+    }
+
     /// The real-world schemas of `../shared/schemas`, as the schema tests' fixtures link them.
     static let corpusDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "DataStoreSchemaTests/Fixtures/schemas")

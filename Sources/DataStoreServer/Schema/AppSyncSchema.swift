@@ -330,12 +330,20 @@ struct AppSyncSchemaWriter {
         schema.primaryKey.contains(field.name)
     }
 
-    /// Whether the `@model` argument `option` leaves operation `name` on (absent = all on).
-    private static func enabled(_ option: FieldValue?, _ name: String) -> Bool {
+    /// The name of operation `operation` under the `@model` argument `option` (`queries`,
+    /// `mutations`): the argument's name for it when it gives one, nil when it turns it off (the
+    /// argument is null, or gives null for it), and `defaultName` when it leaves it out — the
+    /// transformer merges the argument into its defaults.
+    private static func operationName(_ option: FieldValue?, _ operation: String, _ defaultName: String) -> String? {
         switch option {
-        case nil: true
-        case .object(let values)?: values[name].map { $0 != .null } ?? false
-        default: false
+        case nil: defaultName
+        case .object(let values)?:
+            switch values[operation] {
+            case nil: defaultName
+            case .string(let name)? where Naming.isGraphQLName(name): name
+            default: nil
+            }
+        default: nil
         }
     }
 
@@ -350,9 +358,10 @@ struct AppSyncSchemaWriter {
         let schema = model.schema
         let name = schema.name
         let queries = model.options.queries
-        let get = Self.enabled(queries, "get") ? "get\(name)" : nil
-        let list = Self.enabled(queries, "list") ? "list\(schema.pluralName)" : nil
-        let sync = "sync\(schema.pluralName)"
+        let get = Self.operationName(queries, "get", "get\(name)")
+        let list = Self.operationName(queries, "list", "list\(schema.pluralName)")
+        // DataStore clients need the sync query, so it is kept even when `queries` turns it off.
+        let sync = Self.operationName(queries, "sync", "sync\(schema.pluralName)") ?? "sync\(schema.pluralName)"
         if let get { queryFields.append("\(get)(\(keyFields(schema).joined(separator: ", "))): \(name)") }
         var listKey: AppSyncSchema.KeyArguments?
         if let list {
@@ -381,9 +390,9 @@ struct AppSyncSchemaWriter {
         }
         let mutations = model.options.mutations
         let subscriptions = model.options.subscriptions
-        let create = Self.enabled(mutations, "create") ? "create\(name)" : nil
-        let update = Self.enabled(mutations, "update") ? "update\(name)" : nil
-        let delete = Self.enabled(mutations, "delete") ? "delete\(name)" : nil
+        let create = Self.operationName(mutations, "create", "create\(name)")
+        let update = Self.operationName(mutations, "update", "update\(name)")
+        let delete = Self.operationName(mutations, "delete", "delete\(name)")
         let subscribed: Bool =
             switch subscriptions {
             case nil: true
@@ -391,6 +400,19 @@ struct AppSyncSchemaWriter {
             case .object(let values)?: values["level"] != .string("off")
             default: true
             }
+        /// A subscription's name: the first the argument gives (a name or a list of names).
+        func subscriptionName(_ kind: String, of mutation: String?) -> String? {
+            guard subscribed, mutation != nil else { return nil }
+            let defaultName = "\(kind)\(name)"
+            guard case .object(let values)? = subscriptions, let given = values[kind] else { return defaultName }
+            switch given {
+            case .string(let custom) where Naming.isGraphQLName(custom): return custom
+            case .list(let names):
+                if case .string(let custom)? = names.first, Naming.isGraphQLName(custom) { return custom }
+                return nil
+            default: return nil
+            }
+        }
         operations[name] = AppSyncSchema.ModelOperations(
             get: get,
             list: list,
@@ -398,9 +420,9 @@ struct AppSyncSchemaWriter {
             create: create,
             update: update,
             delete: delete,
-            onCreate: subscribed && create != nil ? "onCreate\(name)" : nil,
-            onUpdate: subscribed && update != nil ? "onUpdate\(name)" : nil,
-            onDelete: subscribed && delete != nil ? "onDelete\(name)" : nil,
+            onCreate: subscriptionName("onCreate", of: create),
+            onUpdate: subscriptionName("onUpdate", of: update),
+            onDelete: subscriptionName("onDelete", of: delete),
             listKey: listKey,
             indexQueries: indexQueries
         )
