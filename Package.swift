@@ -83,6 +83,7 @@ let package = Package(
         .target(
             name: "DataStoreTesting",
             dependencies: [
+                "DataStore",
                 "DataStoreServer",
                 "DataStoreSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),

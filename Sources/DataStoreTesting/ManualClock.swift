@@ -1,4 +1,4 @@
-import Synchronization
+import DataStore
 
 /// A clock that moves only when told to, so timers (keep-alives, deadlines, purges, backoff) run
 /// instantly and deterministically in tests.
@@ -32,7 +32,7 @@ public final class ManualClock: Clock, Sendable {
         var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

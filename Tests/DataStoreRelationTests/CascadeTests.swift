@@ -1,7 +1,6 @@
 import DataStoreTestSupport
 import Foundation
 import RelationModels
-import Synchronization
 import Testing
 
 @testable import DataStore
@@ -55,7 +54,7 @@ struct CascadeTests {
         try await withStore { store in
             let fixture = try await Fixture.make(in: store, posts: 2, comments: 2)
             let hub = store.hub
-            let batches = Mutex<[ChangeBatch]>([])
+            let batches = Locked<[ChangeBatch]>([])
             let id = hub.subscribe(
                 ChangeHub.Subscriber(
                     modelNames: ["Blog", "Post", "Comment", "BlogSettings", "PostTags"],

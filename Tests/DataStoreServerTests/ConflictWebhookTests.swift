@@ -2,14 +2,13 @@ import DataStore
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Synchronization
 import Testing
 
 @testable import DataStoreServer
 
 /// What a test webhook was sent.
 private final class Calls: Sendable {
-    private let calls = Mutex<[FieldValue]>([])
+    private let calls = Locked<[FieldValue]>([])
     func append(_ call: FieldValue) { calls.withLock { $0.append(call) } }
     var last: FieldValue? { calls.withLock { $0.last } }
 }

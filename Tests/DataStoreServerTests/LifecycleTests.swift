@@ -7,7 +7,6 @@ import HTTPTypes
 import Logging
 import NIOWebSocket
 import ServiceLifecycle
-import Synchronization
 import Testing
 import WSCore
 

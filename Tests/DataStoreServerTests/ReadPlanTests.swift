@@ -1,6 +1,5 @@
 import DataStore
 import DataStoreSchema
-import Synchronization
 import Testing
 
 @testable import DataStoreServer

@@ -3,15 +3,14 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOWebSocket
-import Synchronization
 import WSCore
 
 /// A gate tasks pass only while it is open: a test client's reading (so a test can play a
 /// client that stops reading), or one task waiting for another.
 final class Gate: Sendable {
-    private let state: Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>
+    private let state: Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>
 
-    init(open: Bool) { state = Mutex((open, [])) }
+    init(open: Bool) { state = Locked((open, [])) }
 
     func close() { state.withLock { $0.open = false } }
 

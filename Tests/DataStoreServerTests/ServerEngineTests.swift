@@ -2,14 +2,13 @@ import DataStore
 import DataStoreSchema
 import DataStoreTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 @testable import DataStoreServer
 
 /// A clock the tests move by hand.
 final class TestClock: Sendable {
-    private let milliseconds = Mutex<Int64>(1_790_000_000_000)
+    private let milliseconds = Locked<Int64>(1_790_000_000_000)
     var now: Int64 { milliseconds.withLock { $0 } }
     func advance(by duration: Duration) { milliseconds.withLock { $0 += duration.milliseconds } }
 }
@@ -282,10 +281,10 @@ struct ServerEngineTests {
 
     @Test("CUSTOM: a handler resolves, rejects or removes", arguments: ServerStoreKind.available)
     func custom(kind: ServerStoreKind) async throws {
-        let decisions = Mutex<[ConflictResolution]>([
+        let decisions = Locked<[ConflictResolution]>([
             .resolve(["id": "ignored", "title": "Resolved"]), .reject, .remove,
         ])
-        let requests = Mutex<[ConflictRequest]>([])
+        let requests = Locked<[ConflictRequest]>([])
         var configuration = ServerConfiguration()
         configuration.strategies["Post"] = .custom { request in
             requests.withLock { $0.append(request) }
@@ -330,7 +329,7 @@ struct ServerEngineTests {
 /// A store whose next commit loses a race: another write of the same item lands first.
 final class RacingStore: ItemStore {
     let base: SQLiteItemStore
-    private let raced = Mutex(false)
+    private let raced = Locked(false)
 
     init() throws { base = try SQLiteItemStore(path: nil) }
 

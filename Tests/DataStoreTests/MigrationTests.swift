@@ -2,7 +2,6 @@ import BlogModels
 import DataStoreTestSupport
 import Foundation
 import GRDB
-import Synchronization
 import Testing
 
 @testable import DataStore
@@ -218,7 +217,7 @@ struct SchemaVersionTests {
 
 /// Collects errors handed to a configuration's error handler.
 final class Reported: Sendable {
-    private let storage = Mutex<[DataStoreError]>([])
+    private let storage = Locked<[DataStoreError]>([])
     func add(_ error: DataStoreError) { storage.withLock { $0.append(error) } }
     var errors: [DataStoreError] { storage.withLock { $0 } }
 }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Delivers committed changes to observers.
 ///
 /// The storage engine publishes each commit's batch synchronously, on its serial executor, right
@@ -41,7 +39,7 @@ final class ChangeHub: Sendable {
         var isFinished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Registers a subscriber; returns nil (and finishes it) when the hub has already finished.
     func subscribe(_ subscriber: Subscriber) -> UInt64? {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The result of a query at one moment, as delivered by ``DataStore/observeQuery(_:where:sort:)``.
 public struct QuerySnapshot<M: Model>: Sendable {
     /// The matching models, in the query's sort order.
@@ -243,12 +241,12 @@ final class SnapshotInbox: Sendable {
         var overflowed = false
     }
 
-    private let pending = Mutex(Pending())
+    private let pending = Locked(Pending())
     private let limit: Int
     let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private let hub: ChangeHub
-    private let subscription = Mutex<UInt64?>(nil)
+    private let subscription = Locked<UInt64?>(nil)
 
     init(limit: Int, hub: ChangeHub, modelNames: Set<String>) {
         self.limit = limit

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Where a model's relations load from: the store that read or saved the model, and the related
 /// models that were handed to its initializer.
 ///
@@ -80,7 +78,7 @@ final class StoreLink: Sendable {
         weak var store: DataStore?
     }
 
-    private let target = Mutex(Target())
+    private let target = Locked(Target())
 
     func attach(_ store: DataStore) {
         target.withLock { $0.store = store }

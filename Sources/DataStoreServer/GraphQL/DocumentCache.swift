@@ -1,5 +1,5 @@
+import DataStore
 import GraphQL
-import Synchronization
 
 /// A document that passed parsing, validation and the depth limit, and its read plan if it has one.
 struct CheckedDocument: Sendable {
@@ -30,7 +30,7 @@ final class DocumentCache: Sendable {
         var older: [String: CheckedDocument] = [:]
     }
 
-    private let generations = Mutex(Generations())
+    private let generations = Locked(Generations())
 
     init(capacity: Int = 512, maximumQueryLength: Int = 16 << 10) {
         self.capacity = max(capacity, 2)

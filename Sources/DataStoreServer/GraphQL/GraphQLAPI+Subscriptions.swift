@@ -1,6 +1,5 @@
 import DataStore
 import GraphQL
-import Synchronization
 
 /// A subscription a real-time client asked for (`start`), checked against the API.
 struct SubscriptionRequest: Sendable {
@@ -48,7 +47,7 @@ enum SubscriptionSource: Sendable {
 
 /// Where the resolver of a checked subscription leaves its arguments.
 final class SubscriptionProbe: Sendable {
-    let arguments = Mutex<[String: FieldValue]?>(nil)
+    let arguments = Locked<[String: FieldValue]?>(nil)
 }
 
 extension GraphQLAPI {

@@ -2,7 +2,6 @@ public import DataStore
 import DataStoreSchema
 import GraphQL
 import OrderedCollections
-import Synchronization
 
 /// Executes GraphQL requests against the generated AppSync API (PROTOCOL §2): the schema is built
 /// at run time from ``AppSyncSchema/sdl`` and its root fields resolve through a ``ServerEngine``.
@@ -21,7 +20,7 @@ public final class GraphQLAPI: Sendable {
     /// sync); empty when read plans are off.
     let readFields: Set<String>
     /// How many requests a read plan answered, and how many it handed back to the executor.
-    let planOutcomes = Mutex((answered: 0, handedBack: 0))
+    let planOutcomes = Locked((answered: 0, handedBack: 0))
 
     /// Builds the executable schema for `engine`'s API.
     ///

@@ -1,7 +1,6 @@
 import DataStore
 import GraphQL
 import OrderedCollections
-import Synchronization
 
 /// How the server answers a read that selects only stored fields, without walking every item
 /// through the GraphQL executor.
@@ -248,7 +247,7 @@ struct ReadPlan: Sendable {
 
 /// The value a read resolver produced while the executor ran a ``ReadPlan``'s skeleton.
 final class ReadCapture: Sendable {
-    private let captured = Mutex<FieldValue?>(nil)
+    private let captured = Locked<FieldValue?>(nil)
 
     /// Keeps the root field's value.
     func keep(_ value: FieldValue) {

@@ -1,5 +1,5 @@
+import DataStore
 import DequeModule
-import Synchronization
 
 /// The frames waiting to be written to one real-time connection.
 ///
@@ -30,7 +30,7 @@ final class RealtimeOutbox: Sendable {
 
     /// The most bytes of frames that may wait.
     let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Rings when frames were added or the state changed; the writer takes everything then, so
     /// one pending ring is enough.
     let doorbell: AsyncStream<Void>

@@ -1,7 +1,6 @@
 import DataStore
 import Foundation
 import GRDB
-import Synchronization
 
 /// The embedded store: one SQLite file (WAL, so sync queries read while mutations write), or
 /// memory for tests.
@@ -13,7 +12,7 @@ public final class SQLiteItemStore: ItemStore {
     private let path: String?
     public let tokenSecret: [UInt8]
     /// The doorbells of the tasks following commits (``followCommits(_:)``), by number.
-    private let followers = Mutex<(next: Int, bells: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
+    private let followers = Locked<(next: Int, bells: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
