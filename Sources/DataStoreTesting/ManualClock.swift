@@ -9,6 +9,15 @@ import DataStore
 /// await clock.sleepers(atLeast: 1)   // the timer under test is waiting
 /// clock.advance(by: .seconds(60))    // and now it fires
 /// ```
+///
+/// When other timers come and go (a keep-alive that re-arms, a connection that is closing), wait
+/// for the one under test by its deadline instead of counting sleepers:
+///
+/// ```swift
+/// let deadline = clock.now.advanced(by: .seconds(30))
+/// // … start what arms a 30-second timer …
+/// await clock.sleeper(dueAt: deadline)
+/// ```
 public final class ManualClock: Clock, Sendable {
     public struct Instant: InstantProtocol {
         /// Time since the clock was made.
@@ -28,8 +37,20 @@ public final class ManualClock: Clock, Sendable {
         var now = Instant(offset: .zero)
         var sleepers: [Int: Sleeper] = [:]
         var nextID = 0
-        /// Tasks waiting for a number of sleepers.
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Tasks waiting for sleepers: for a number of them, or for one with a given deadline.
+        var watchers: [(until: Watch, continuation: CheckedContinuation<Void, Never>)] = []
+
+        func holds(_ watch: Watch) -> Bool {
+            switch watch {
+            case .count(let count): sleepers.count >= count
+            case .deadline(let deadline): sleepers.values.contains { $0.deadline == deadline }
+            }
+        }
+    }
+
+    private enum Watch {
+        case count(Int)
+        case deadline(Instant)
     }
 
     private let state = Locked(State())
@@ -78,10 +99,24 @@ public final class ManualClock: Clock, Sendable {
 
     /// Returns once at least `count` tasks are sleeping on this clock.
     public func sleepers(atLeast count: Int) async {
+        await wait(until: .count(count))
+    }
+
+    /// Returns once a task sleeps until `deadline`.
+    public func sleeper(dueAt deadline: Instant) async {
+        await wait(until: .deadline(deadline))
+    }
+
+    /// Whether a task sleeps until `deadline`.
+    public func hasSleeper(dueAt deadline: Instant) -> Bool {
+        state.withLock { $0.holds(.deadline(deadline)) }
+    }
+
+    private func wait(until watch: Watch) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count { return true }
-                state.watchers.append((count, continuation))
+                if state.holds(watch) { return true }
+                state.watchers.append((watch, continuation))
                 return false
             }
             if ready { continuation.resume() }
@@ -89,9 +124,10 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private static func wakeWatchers(_ state: inout State) {
-        let count = state.sleepers.count
-        let ready = state.watchers.filter { $0.count <= count }
-        state.watchers.removeAll { $0.count <= count }
-        for watcher in ready { watcher.continuation.resume() }
+        var waiting: [(until: Watch, continuation: CheckedContinuation<Void, Never>)] = []
+        for watcher in state.watchers {
+            if state.holds(watcher.until) { watcher.continuation.resume() } else { waiting.append(watcher) }
+        }
+        state.watchers = waiting
     }
 }

@@ -96,8 +96,8 @@ final class RealtimeClient {
 struct RealtimeClientTimeout: Error {}
 
 /// Connects to `url` with `headers`, runs `body` with the client, then disconnects. If `body`
-/// takes longer than `timeout`, the client's inbox ends, so a test waiting for a message that
-/// never comes fails instead of hanging.
+/// takes longer than `timeout`, the client's inbox and close signal end, so a test waiting for a
+/// message or a close that never comes fails instead of hanging.
 func withRealtimeClient<Result>(
     _ url: String,
     headers: HTTPFields = [.secWebSocketProtocol: "graphql-ws"],
@@ -147,7 +147,9 @@ func withRealtimeClient<Result>(
         }
         group.addTask {
             try await Task.sleep(for: timeout)
+            // A test waiting for a message or for the close then stops waiting.
             inboxContinuation.finish()
+            closeContinuation.finish()
             throw RealtimeClientTimeout()
         }
         let client = RealtimeClient(

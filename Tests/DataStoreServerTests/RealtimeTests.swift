@@ -350,17 +350,24 @@ struct RealtimeTests {
                 // connection_ack is followed by a first ka at once.
                 #expect(try await client.next() == ["type": "ka"])
                 for _ in 0..<3 {
-                    await clock.sleepers(atLeast: 2)  // the purge and this connection's ka timer
+                    await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))  // the ka timer
                     clock.advance(by: .seconds(60))
                     #expect(try await client.next() == ["type": "ka"])
                 }
             }
             await server.application.realtimeConnectionsClosed()
+            // The clock stands still until the deadline is armed, so it is 30 s from now. (The
+            // closed connection's timers may not all be gone yet: counting sleepers could be off.)
+            let initDeadline = clock.now.advanced(by: .seconds(30))
             try await withRealtimeClient(
                 server.realtimeEndpoint + "?"
                     + headerParameter(host: "127.0.0.1:\(server.port)", apiKey: server.apiKey)
             ) { client in
-                await clock.sleepers(atLeast: 2)  // the purge and this connection's init deadline
+                // A round trip first, so the client is reading before the deadline comes: an
+                // unknown message is answered with an error and does not count as connection_init.
+                client.send(["type": "hello"])
+                #expect(try await client.next()?["type"] == "error")
+                await clock.sleeper(dueAt: initDeadline)
                 clock.advance(by: .seconds(29))
                 clock.advance(by: .seconds(1))
                 let answer = try await client.next()
@@ -384,11 +391,11 @@ struct RealtimeTests {
                 var sent = 0
                 try await withConnectedClient(server, timeout: .seconds(300)) { fast in
                     #expect(try await fast.start("1", "subscription { onCreatePost { id } }")?["type"] == "start_ack")
-                    // Asleep: the purge and both connections' ka timers. The slow connection's
-                    // grace period joins them when its queue overflows — after the socket buffers
-                    // and the server's queue filled, while the fast client got every event.
-                    await clock.sleepers(atLeast: 3)
-                    while clock.sleeperCount < 4 {
+                    // The slow connection's grace period starts when its queue overflows — after
+                    // the socket buffers and the server's queue filled, while the fast client got
+                    // every event. The clock stands still, so its deadline is 5 s from now.
+                    let graceDeadline = clock.now.advanced(by: .seconds(5))
+                    while !clock.hasSleeper(dueAt: graceDeadline) {
                         _ = try await server.engine.create("Post", input: ["title": .string("\(sent) \(big)")])
                         sent += 1
                         // A fast client that stopped receiving would end the loop's premise.
@@ -415,10 +422,11 @@ struct RealtimeTests {
             try await withConnectedClient(server, timeout: .seconds(300)) { stalled in
                 #expect(try await stalled.start("1", "subscription { onCreatePost { title } }")?["type"] == "start_ack")
                 stalled.gate.close()
-                // The purge and the ka timer sleep; a third sleeper is the grace period, which
-                // starts when the server gives up on the client (its queue overflowed).
+                // The grace period starts when the server gives up on the client (its queue
+                // overflowed).
+                let graceDeadline = clock.now.advanced(by: .seconds(5))
                 var index = 0
-                while clock.sleeperCount < 3 {
+                while !clock.hasSleeper(dueAt: graceDeadline) {
                     _ = try await server.engine.create("Post", input: ["title": .string("\(index) \(big)")])
                     index += 1
                 }
