@@ -118,6 +118,8 @@ struct KeyQueryTests {
             }
         }
         try await withEngine(kind, schema: keyQuerySchema) { engine in
+            // The reads are the same with or without the indexes; half the runs have them.
+            if random.chance(0.5) { try await engine.prepareIndexes() }
             for reading in readings { _ = try await engine.create("Reading", input: reading.input) }
             for _ in 0..<80 {
                 let key = random.pick(TestKey.allCases)
@@ -223,6 +225,88 @@ struct KeyQueryTests {
         case "le": return (["le": argument], { !precedes(value, $0) })
         case "gt": return (["gt": argument], { precedes(value, $0) })
         default: return (["ge": argument], { !precedes($0, value) })
+        }
+    }
+
+    @Test(
+        "the server indexes what its key reads fix and order by, and the reads seek with the indexes",
+        arguments: ServerStoreKind.available
+    )
+    func indexes(kind: ServerStoreKind) async throws {
+        try await withServerStore(kind) { store in
+            let engine = try makeEngine(schema: keyQuerySchema, store: store)
+            let expected: [KeyIndex] = [
+                KeyIndex(model: "Reading", equal: ["sensor"], sortKey: .field("at", numeric: true)),
+                KeyIndex(model: "Reading", equal: ["site"], sortKey: .composite(["label", "at"])),
+                KeyIndex(model: "Reading", equal: ["label"], sortKey: .field("note", numeric: false)),
+                KeyIndex(model: "Reading", equal: ["level"], sortKey: .none),
+            ]
+            #expect(engine.keyIndexes == expected)
+            try await engine.prepareIndexes()
+            try await engine.prepareIndexes()  // idempotent
+            for _ in 0..<30 {
+                _ = try await engine.create(
+                    "Reading",
+                    input: [
+                        "sensor": "s", "at": .int(Int.random(in: 0..<1_000_000)), "site": "n", "label": "a",
+                        "note": "x",
+                    ]
+                )
+            }
+            let ranges: [(KeyIndex, KeyRange)] = [
+                (
+                    expected[0],
+                    KeyRange(equal: ["sensor": "s"], sortKey: .field("at", numeric: true), condition: .greater(3))
+                ),
+                (
+                    expected[1],
+                    KeyRange(
+                        equal: ["site": "n"],
+                        sortKey: .composite(["label", "at"]),
+                        condition: .beginsWith("a#"),
+                        descending: true
+                    )
+                ),
+                (expected[2], KeyRange(equal: ["label": "a"], sortKey: .field("note", numeric: false))),
+                (expected[3], KeyRange(equal: ["level": 1.5])),
+            ]
+            for (index, range) in ranges {
+                let after = RangePosition(
+                    sortValue: range.sortKey == .none ? .null : range.sortKey.isNumeric ? 5 : "a",
+                    key: "k"
+                )
+                for position in [nil, after] {
+                    let plan: String
+                    switch store {
+                    case let sqlite as SQLiteItemStore:
+                        plan = try await sqlite.plan("Reading", in: range, after: position)
+                    case let postgres as PostgresItemStore:
+                        plan = try await postgres.plan("Reading", in: range, after: position)
+                    default: plan = ""
+                    }
+                    #expect(plan.contains(index.name), "\(index): \(plan)")
+                    // The index gives the order: no sort step.
+                    #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(index): \(plan)")
+                }
+            }
+            // Relation fields: the children's key range, by the index the relation uses.
+            let relations = try makeEngine(
+                schema: """
+                    type Post @model { id: ID! comments: [Comment] @hasMany(indexName: "byPost", fields: ["id"]) }
+                    type Comment @model {
+                      id: ID!
+                      postID: ID! @index(name: "byPost", sortKeyFields: ["rank"])
+                      rank: Int!
+                      post: Post @belongsTo(fields: ["postID"])
+                    }
+                    """,
+                store: store
+            )
+            #expect(
+                relations.keyIndexes == [
+                    KeyIndex(model: "Comment", equal: ["postID"], sortKey: .field("rank", numeric: true))
+                ]
+            )
         }
     }
 

@@ -379,6 +379,10 @@ final class RacingStore: ItemStore {
         try await base.items(model, in: range, after: position, limit: limit)
     }
 
+    func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+        try await base.prepare(indexes)
+    }
+
     func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
         try await base.log(after: position, limit: limit)
     }

@@ -1,4 +1,5 @@
 public import DataStore
+import DataStoreSchema
 
 /// A read by key, as AppSync runs a DynamoDB Query: `listX` with key arguments on a model whose
 /// primary key `@primaryKey` declares, or an index's query field (`@index(queryField:)`).
@@ -57,12 +58,7 @@ extension ServerEngine {
         let sortFields = try fields.dropFirst().map { (name: String) throws(ServerError) in
             try keyField(name, of: model)
         }
-        let sortKey: KeyRange.SortKey =
-            switch sortFields.count {
-            case 0: .none
-            case 1: .field(sortFields[0].name, numeric: sortFields[0].type.isNumber)
-            default: .composite(sortFields.map(\.name))
-            }
+        let sortKey = Self.sortKey(sortFields)
         let condition = try sortKeyCondition(query.sortCondition, fields: sortFields, of: model)
         let range = KeyRange(
             equal: [partitionField.name: partition],
@@ -111,6 +107,83 @@ extension ServerEngine {
             ).encode(secret: tokenSecret)
         }
         return Page(items: items, nextToken: nextToken, startedAt: nil)
+    }
+
+    /// What orders a key's items: its fields after the fixed ones — one field by its value, several
+    /// as their joined text.
+    static func sortKey(_ fields: [ModelField]) -> KeyRange.SortKey {
+        switch fields.count {
+        case 0: .none
+        case 1: .field(fields[0].name, numeric: fields[0].type.isNumber)
+        default: .composite(fields.map(\.name))
+        }
+    }
+
+    /// The fields a relation matches, pairwise: the source model's and the related model's.
+    static func relationFields(
+        _ relation: ModelRelation,
+        of source: ModelSchema,
+        to target: ModelSchema
+    ) -> (local: [String], related: [String]) {
+        let local = relation.localFields.isEmpty ? source.primaryKey : relation.localFields
+        let related = relation.relatedFields.isEmpty ? target.primaryKey : relation.relatedFields
+        return (local, Array(related.prefix(local.count)))
+    }
+
+    /// What orders a relation's related items: the rest of the key or index whose first fields are
+    /// the ones the relation matches (DynamoDB's order for a Query on it), else the stored key.
+    static func relationSortKey(_ target: ModelSchema, matching fields: [String]) -> KeyRange.SortKey {
+        let keys = [target.primaryKey] + target.indexes.map(\.fields)
+        guard let key = keys.first(where: { $0.count > fields.count && Array($0.prefix(fields.count)) == fields })
+        else {
+            return .none
+        }
+        return sortKey(key.dropFirst(fields.count).compactMap { target.field(named: $0) })
+    }
+
+    /// The indexes the API's key reads use: each model's primary key (`listX` with key
+    /// arguments), its index queries, and the ranges its relation fields read.
+    var keyIndexes: [KeyIndex] {
+        var indexes: [KeyIndex] = []
+        for definition in api.document.models {
+            let schema = definition.schema
+            guard let operations = api.operations[schema.name] else { continue }
+            var keys: [[String]] = []
+            if operations.listKey != nil { keys.append(schema.primaryKey) }
+            keys += operations.indexQueries.compactMap { query in
+                schema.indexes.first { $0.name == query.key.index }?.fields
+            }
+            for key in keys where !key.isEmpty {
+                indexes.append(
+                    KeyIndex(
+                        model: schema.name,
+                        equal: [key[0]],
+                        sortKey: Self.sortKey(key.dropFirst().compactMap { schema.field(named: $0) })
+                    )
+                )
+            }
+            for relation in schema.relations {
+                guard let target = api.document.model(named: relation.relatedModel)?.schema else { continue }
+                let fields = Self.relationFields(relation, of: schema, to: target)
+                // Reads by the related model's whole primary key are gets.
+                if fields.related == target.primaryKey && relation.kind != .hasMany { continue }
+                indexes.append(
+                    KeyIndex(
+                        model: target.name,
+                        equal: fields.related,
+                        sortKey: Self.relationSortKey(target, matching: fields.related)
+                    )
+                )
+            }
+        }
+        var seen: Set<KeyIndex> = []
+        return indexes.filter { seen.insert($0).inserted }
+    }
+
+    /// Creates the indexes of ``keyIndexes`` that the store lacks. The server does this before it
+    /// listens; key reads are correct without them, only slower.
+    public func prepareIndexes() async throws(ServerError) {
+        try await store.prepare(keyIndexes)
     }
 
     private func keyField(_ name: String, of model: ServerModel) throws(ServerError) -> ModelField {

@@ -362,36 +362,18 @@ public final class GraphQLAPI: Sendable {
             var resolvers: [String: GraphQLFieldResolve] = [:]
             for relation in source.relations {
                 guard let target = engine.api.document.model(named: relation.relatedModel)?.schema else { continue }
-                let localFields = relation.localFields.isEmpty ? source.primaryKey : relation.localFields
-                var targetFields = relation.relatedFields.isEmpty ? target.primaryKey : relation.relatedFields
-                targetFields = Array(targetFields.prefix(localFields.count))
+                let fields = ServerEngine.relationFields(relation, of: source, to: target)
                 resolvers[relation.name] = Self.relationResolver(
                     engine: engine,
                     target: target.name,
-                    localFields: localFields,
-                    targetFields: targetFields,
-                    byKey: targetFields == target.primaryKey && relation.kind != .hasMany,
+                    localFields: fields.local,
+                    targetFields: fields.related,
+                    byKey: fields.related == target.primaryKey && relation.kind != .hasMany,
                     isMany: relation.kind == .hasMany,
-                    sortKey: Self.relationSortKey(target, matching: targetFields)
+                    sortKey: ServerEngine.relationSortKey(target, matching: fields.related)
                 )
             }
             try attach(schema.getType(name: source.name) as? GraphQLObjectType, resolvers)
-        }
-    }
-
-    /// What orders a relation's related items: the rest of the key or index whose first fields are
-    /// the ones the relation matches (DynamoDB's order for a Query on it), else the stored key.
-    private static func relationSortKey(_ target: ModelSchema, matching fields: [String]) -> KeyRange.SortKey {
-        let keys = [target.primaryKey] + target.indexes.map(\.fields)
-        guard let key = keys.first(where: { $0.count > fields.count && Array($0.prefix(fields.count)) == fields })
-        else {
-            return .none
-        }
-        let rest = key.dropFirst(fields.count).compactMap { target.field(named: $0) }
-        switch rest.count {
-        case 0: return .none
-        case 1: return .field(rest[0].name, numeric: rest[0].type.isNumber)
-        default: return .composite(rest.map(\.name))
         }
     }
 

@@ -184,8 +184,13 @@ public struct ServerApplication: Sendable {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        // Writes committed from here on are published, including those of the first request.
-        application.beforeServerStarts { try await hub.start() }
+        // Key reads seek from the first request on; writes committed from here on are published,
+        // including those of the first request.
+        let engine = api.engine
+        application.beforeServerStarts {
+            try await engine.prepareIndexes()
+            try await hub.start()
+        }
         return application
     }
 

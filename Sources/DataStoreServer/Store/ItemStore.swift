@@ -86,6 +86,43 @@ public struct KeyRange: Hashable, Sendable {
     }
 }
 
+/// An index over a model's items that makes the ``KeyRange`` reads fixing `equal` and ordered by
+/// `sortKey` seek instead of scanning.
+public struct KeyIndex: Hashable, Sendable {
+    public var model: String
+    /// The fields the reads fix, in the index's order.
+    public var equal: [String]
+    public var sortKey: KeyRange.SortKey
+
+    public init(model: String, equal: [String], sortKey: KeyRange.SortKey) {
+        self.model = model
+        self.equal = equal
+        self.sortKey = sortKey
+    }
+
+    /// The index a read of `range` can seek in.
+    init(model: String, range: KeyRange) {
+        self.init(model: model, equal: range.equal.keys.sorted(), sortKey: range.sortKey)
+    }
+
+    /// A name for the index, the same for the same index wherever it is made (the fixed fields'
+    /// order does not matter: the index has them in name order).
+    var name: String {
+        var description = FieldValue.list([.string(model), .list(equal.sorted().map(FieldValue.string))])
+        switch sortKey {
+        case .none: break
+        case .field(let name, let numeric): description = .list([description, .string(name), .bool(numeric)])
+        case .composite(let names): description = .list([description, .list(names.map(FieldValue.string))])
+        }
+        let digest = SHA256.digest(Array(description.jsonText.utf8)).prefix(12)
+        return "items_key_"
+            + digest.map { byte in
+                let hex = String(byte, radix: 16)
+                return hex.count == 1 ? "0" + hex : hex
+            }.joined()
+    }
+}
+
 /// Where an item is in a ``KeyRange``: its sort key value, then its key (which orders items with
 /// equal sort values).
 public struct RangePosition: Hashable, Sendable {
@@ -136,6 +173,10 @@ public protocol ItemStore: Sendable {
         after position: RangePosition?,
         limit: Int
     ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)]
+
+    /// Creates the indexes that are missing (existing ones are kept), so that key range reads
+    /// seek. Reads are correct without them, only slower.
+    func prepare(_ indexes: [KeyIndex]) async throws(ServerError)
 
     /// Delta-log records of `model` changed at or after `since` (ms), in log order, after log
     /// position `position` (exclusive), at most `limit`.

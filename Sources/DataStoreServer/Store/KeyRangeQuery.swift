@@ -1,10 +1,14 @@
 import DataStore
 
-/// The SELECT that reads one page of a ``KeyRange``, for SQLite or PostgreSQL.
+/// The SQL of key range reads (``KeyRange``) and of the indexes that serve them, for SQLite or
+/// PostgreSQL.
 ///
-/// Every value is a bound parameter: field names are bound as JSON paths (SQLite) or keys
-/// (PostgreSQL), and values as JSON text that the database parses with the same function it parses
-/// stored items with, so an operand and a stored value of the same JSON compare equal.
+/// Values are bound parameters, as JSON text that the database parses with the function it
+/// parses stored items with, so an operand and a stored value of the same JSON compare equal.
+/// Field names are written into the SQL as quoted literals (an index on an expression serves
+/// only a query that spells the expression the same way, which a bound parameter does not), and
+/// only names of letters, digits and underscores are: any other name is bound too, and that read
+/// scans instead of using an index.
 struct KeyRangeQuery {
     enum Dialect {
         case sqlite, postgres
@@ -24,10 +28,13 @@ struct KeyRangeQuery {
 
     /// - Parameters:
     ///   - table: The items table, quoted as the store needs it.
+    ///   - index: The index to read with (SQLite's `INDEXED BY`; the store made it), or nil to
+    ///     leave the choice to the database.
     ///   - columns: The item's columns after the key (fields, version, deleted, time of change).
     init(
         dialect: Dialect,
         table: String,
+        index: String? = nil,
         columns: String,
         model: String,
         range: KeyRange,
@@ -47,18 +54,18 @@ struct KeyRangeQuery {
                 conditions.append(self.condition(condition, on: sort, numeric: range.sortKey.isNumeric))
             }
         }
-        let ascending = !range.descending
-        let comparison = ascending ? ">" : "<"
+        let comparison = range.descending ? "<" : ">"
         if let position {
             let key = bind(.text(position.key))
             if let sort {
+                // A row value, which both databases compare in order and seek in an index.
                 let last = operand(position.sortValue, numeric: range.sortKey.isNumeric)
-                conditions.append("(\(sort) \(comparison) \(last) OR (\(sort) = \(last) AND key \(comparison) \(key)))")
+                conditions.append("(\(sort), key) \(comparison) (\(last), \(key))")
             } else {
                 conditions.append("key \(comparison) \(key)")
             }
         }
-        let direction = ascending ? "ASC" : "DESC"
+        let direction = range.descending ? "DESC" : "ASC"
         let selected: String
         switch (dialect, sort) {
         case (.sqlite, let sort?): selected = sort
@@ -66,11 +73,38 @@ struct KeyRangeQuery {
         case (_, nil): selected = "NULL"
         }
         let order = (sort.map { ["\($0) \(direction)"] } ?? []) + ["key \(direction)"]
+        let source = index.map { "\(table) INDEXED BY \($0)" } ?? table
         sql = """
-            SELECT \(selected), key, \(columns) FROM \(table)
+            SELECT \(selected), key, \(columns) FROM \(source)
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY \(order.joined(separator: ", ")) LIMIT \(bind(.integer(limit)))
             """
+    }
+
+    /// The index that serves the reads of `model`'s items with the fields `equal` fixed, in the
+    /// order of `sortKey`: the model, the fixed fields, the sort key and the stored key, as the
+    /// reads spell them. Nil when a name is not one to write into SQL.
+    static func index(
+        dialect: Dialect,
+        table: String,
+        name: String,
+        equal: [String],
+        sortKey: KeyRange.SortKey
+    ) -> String? {
+        var query = KeyRangeQuery(dialect: dialect)
+        var columns = ["model"]
+        for field in equal.sorted() {
+            columns.append(query.equalityExpression(field))
+        }
+        if let sort = query.sortExpression(sortKey) { columns.append(sort) }
+        // A name that had to be bound cannot be part of an index.
+        guard query.parameters.isEmpty else { return nil }
+        columns.append("key")
+        return "CREATE INDEX IF NOT EXISTS \(name) ON \(table) (\(columns.joined(separator: ", ")))"
+    }
+
+    private init(dialect: Dialect) {
+        self.dialect = dialect
     }
 
     /// Adds a parameter and returns its placeholder.
@@ -79,20 +113,45 @@ struct KeyRangeQuery {
         return dialect == .sqlite ? "?\(parameters.count)" : "$\(parameters.count)"
     }
 
+    /// A field name as a quoted SQL literal of `form`, when it is safe to write into SQL; otherwise
+    /// a bound parameter.
+    private mutating func literal(_ name: String, _ form: (String) -> String) -> String {
+        let isSafe =
+            !name.isEmpty && name.utf8.count <= 255
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+                    true
+                default: false
+                }
+            }
+        return isSafe ? "'\(form(name))'" : bind(.text(form(name)))
+    }
+
     /// A stored field's value: the SQL value of its JSON (SQLite), or its text (PostgreSQL).
     private mutating func field(_ name: String) -> String {
         switch dialect {
-        case .sqlite: "json_extract(fields, \(bind(.text("$.\"\(name)\""))))"
-        case .postgres: "(fields::jsonb ->> \(bind(.text(name))))"
+        case .sqlite: "json_extract(fields, \(literal(name) { "$.\"\($0)\"" }))"
+        case .postgres: "(fields::jsonb ->> \(literal(name) { $0 }))"
+        }
+    }
+
+    /// The expression an equality on a field compares.
+    private mutating func equalityExpression(_ name: String) -> String {
+        switch dialect {
+        case .sqlite: field(name)
+        case .postgres: "(fields::jsonb -> \(literal(name) { $0 }))"
         }
     }
 
     private mutating func equality(field name: String, value: FieldValue) -> String {
+        let expression = equalityExpression(name)
         switch dialect {
         case .sqlite:
-            return "\(field(name)) = json_extract(\(bind(.text(value.jsonText))), '$')"
+            return "\(expression) = json_extract(\(bind(.text(value.jsonText))), '$')"
         case .postgres:
-            return "(fields::jsonb -> \(bind(.text(name)))) = \(bind(.text(value.jsonText)))::jsonb"
+            return "\(expression) = \(bind(.text(value.jsonText)))::jsonb"
         }
     }
 
@@ -137,10 +196,12 @@ struct KeyRangeQuery {
         case .between(let low, let high):
             return "\(sort) BETWEEN \(operand(low, numeric: numeric)) AND \(operand(high, numeric: numeric))"
         case .beginsWith(let prefix):
+            // Every text that begins with the prefix sorts at or after it: the lower bound lets an
+            // index seek to the first match.
             let value = operand(.string(prefix), numeric: false)
             switch dialect {
-            case .sqlite: return "substr(\(sort), 1, length(\(value))) = \(value)"
-            case .postgres: return "starts_with(\(sort), \(value))"
+            case .sqlite: return "\(sort) >= \(value) AND substr(\(sort), 1, length(\(value))) = \(value)"
+            case .postgres: return "\(sort) >= \(value) AND starts_with(\(sort), \(value))"
             }
         }
     }

@@ -470,13 +470,7 @@ public final class PostgresItemStore: ItemStore {
             after: position,
             limit: limit
         )
-        var binds = PostgresBindings()
-        for parameter in query.parameters {
-            switch parameter {
-            case .text(let text): binds.append(text)
-            case .integer(let number): binds.append(number)
-            }
-        }
+        let binds = Self.binds(query.parameters)
         let numeric = range.sortKey.isNumeric
         return try await rows(
             PostgresQuery(unsafeSQL: query.sql, binds: binds),
@@ -494,6 +488,69 @@ public final class PostgresItemStore: ItemStore {
                 RangePosition(sortValue: sortValue, key: try row[1].decode(String.self)),
                 try Self.decode(row, offset: 2)
             )
+        }
+    }
+
+    /// PostgreSQL's plan for a page of `range`, with sequential scans discouraged so that a small
+    /// test table shows which index could serve the read (for tests).
+    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
+        let query = KeyRangeQuery(
+            dialect: .postgres,
+            table: items,
+            columns: "fields, version, deleted, last_changed_at",
+            model: model,
+            range: range,
+            after: position,
+            limit: 10
+        )
+        let binds = Self.binds(query.parameters)
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
+            var lines: [String] = []
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: binds),
+                logger: logger
+            )
+            for try await line in rows.decode(String.self) { lines.append(line) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    private static func binds(_ parameters: [KeyRangeQuery.Parameter]) -> PostgresBindings {
+        var binds = PostgresBindings()
+        for parameter in parameters {
+            switch parameter {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            }
+        }
+        return binds
+    }
+
+    public func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+        // PostgreSQL creates an index in its table's schema.
+        let statements = indexes.compactMap { index in
+            KeyRangeQuery.index(
+                dialect: .postgres,
+                table: items,
+                name: Self.quoted(index.name),
+                equal: index.equal,
+                sortKey: index.sortKey
+            )
+        }
+        guard !statements.isEmpty else { return }
+        let (logger, lock) = (self.logger, Self.lockKey("datastore-server migration \(schema)"))
+        do {
+            // Under the migration lock, so that servers starting together do not race.
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+            }
+        } catch {
+            throw failure(error, "creating the indexes of key reads")
         }
     }
 

@@ -11,6 +11,10 @@ public final class SQLiteItemStore: ItemStore {
     private let database: any DatabaseWriter
     private let path: String?
     public let tokenSecret: [UInt8]
+    /// The names of the key read indexes this store made (``prepare(_:)``): reads that fit one
+    /// name it, as SQLite, without statistics, may take the primary key (model, key) for just as
+    /// selective and scan a whole model.
+    private let preparedIndexes = Locked<Set<String>>([])
     /// The doorbells of the tasks following commits (``followCommits(_:)``), by number.
     private let followers = Locked<(next: Int, bells: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
 
@@ -189,20 +193,14 @@ public final class SQLiteItemStore: ItemStore {
         let query = KeyRangeQuery(
             dialect: .sqlite,
             table: "items",
+            index: index(for: model, range),
             columns: "fields, version, deleted, lastChangedAt",
             model: model,
             range: range,
             after: position,
             limit: limit
         )
-        let arguments = StatementArguments(
-            query.parameters.map { parameter -> any DatabaseValueConvertible in
-                switch parameter {
-                case .text(let text): text
-                case .integer(let number): number
-                }
-            }
-        )
+        let arguments = Self.arguments(query.parameters)
         do {
             return try await database.read { db in
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: query.sql), arguments: arguments)
@@ -222,6 +220,63 @@ public final class SQLiteItemStore: ItemStore {
         } catch {
             throw .storage(error, "reading a key range of \(model) items")
         }
+    }
+
+    /// SQLite's plan for a page of `range` (for tests: which index a read uses).
+    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
+        let query = KeyRangeQuery(
+            dialect: .sqlite,
+            table: "items",
+            index: index(for: model, range),
+            columns: "fields, version, deleted, lastChangedAt",
+            model: model,
+            range: range,
+            after: position,
+            limit: 10
+        )
+        let arguments = Self.arguments(query.parameters)
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: arguments)
+                .map { $0["detail"] as String }.joined(separator: "\n")
+        }
+    }
+
+    private static func arguments(_ parameters: [KeyRangeQuery.Parameter]) -> StatementArguments {
+        StatementArguments(
+            parameters.map { parameter -> any DatabaseValueConvertible in
+                switch parameter {
+                case .text(let text): text
+                case .integer(let number): number
+                }
+            }
+        )
+    }
+
+    public func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+        let statements = indexes.compactMap { index in
+            KeyRangeQuery.index(
+                dialect: .sqlite,
+                table: "items",
+                name: "\"\(index.name)\"",
+                equal: index.equal,
+                sortKey: index.sortKey
+            ).map { (index.name, $0) }
+        }
+        guard !statements.isEmpty else { return }
+        do {
+            try await database.write { db in
+                for (_, statement) in statements { try db.execute(sql: statement) }
+            }
+        } catch {
+            throw .storage(error, "creating the indexes of key reads")
+        }
+        preparedIndexes.withLock { $0.formUnion(statements.map(\.0)) }
+    }
+
+    /// The quoted name of the index this store made for reads of `range`, if it made one.
+    private func index(for model: String, _ range: KeyRange) -> String? {
+        let name = KeyIndex(model: model, range: range).name
+        return preparedIndexes.withLock { $0.contains(name) } ? "\"\(name)\"" : nil
     }
 
     public func changes(
