@@ -112,6 +112,25 @@ struct ReadPlanTests {
         #expect(total["data"]?["getOrder"]?["total"] == .double(12))
     }
 
+    @Test("a planned response is JSON text with each object's keys in selection order, escapes included")
+    func selectionOrder() async throws {
+        let (_, apis) = try await seeded()
+        let query = #"{ getPost(id: "p6") { title __typename id rating tags status } }"#
+        let (status, answer) = await apis.planned.answer(["query": .string(query)])
+        #expect(status == 200)
+        guard case .rendered(let text) = answer else {
+            Issue.record("the read was not planned: \(answer)")
+            return
+        }
+        #expect(
+            text == #"{"data":{"getPost":{"title":"Post 6 é\"","__typename":"Post","id":"p6","rating":6,"tags":null,"#
+                + #""status":"DRAFT"}}}"#
+        )
+        // What the HTTP layer sends is the same text.
+        #expect(answer.jsonText == text)
+        await apis.expectSameResponse(query)
+    }
+
     @Test("key queries: list with key arguments and index queries, pages, directions and argument errors")
     func keyQueries() async throws {
         let engine = try makeEngine(schema: keyQuerySchema)

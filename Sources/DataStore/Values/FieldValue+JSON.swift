@@ -23,7 +23,8 @@ extension FieldValue {
         self = try parsed.get()
     }
 
-    func writeJSON(to output: inout String) {
+    /// Appends the value's JSON text (``jsonText``) to `output`.
+    package func writeJSON(to output: inout String) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -64,7 +65,8 @@ extension FieldValue {
         }
     }
 
-    static func writeJSONString(_ value: String, to output: inout String) {
+    /// Appends `value` as a JSON string literal to `output`.
+    package static func writeJSONString(_ value: String, to output: inout String) {
         output += "\""
         var needsEscaping = false
         for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {

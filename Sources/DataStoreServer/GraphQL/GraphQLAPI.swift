@@ -73,16 +73,57 @@ public final class GraphQLAPI: Sendable {
     /// Returns the response body and its HTTP status: 200 for anything GraphQL answers (with
     /// `errors` when it failed), 400 when the body is not a GraphQL request.
     public func execute(_ body: FieldValue) async -> (status: Int, response: FieldValue) {
-        do {
-            return (200, await execute(try OperationRequest(body)))
-        } catch {
-            return (400, Self.failure(error))
-        }
+        let (status, answer) = await answer(body)
+        return (status, answer.value)
     }
 
     /// Executes a request and returns the response body.
     public func execute(_ request: OperationRequest) async -> FieldValue {
-        await execute(
+        await answer(request).value
+    }
+
+    /// A response body: a value, or the JSON text a ``ReadPlan`` rendered.
+    enum Answer {
+        case value(FieldValue)
+        case rendered(String)
+
+        /// The body as JSON text (what goes on the wire).
+        var jsonText: String {
+            switch self {
+            case .value(let value): value.jsonText
+            case .rendered(let text): text
+            }
+        }
+
+        /// The body as a value.
+        var value: FieldValue {
+            switch self {
+            case .value(let value):
+                return value
+            case .rendered(let text):
+                do {
+                    return try FieldValue(jsonText: text)
+                } catch {
+                    return GraphQLAPI.failure(
+                        ServerError(.internalFailure, "A rendered response is not valid JSON: \(error).")
+                    )
+                }
+            }
+        }
+    }
+
+    /// Executes one request body, as the public `execute` does, except that a read plan's answer
+    /// stays JSON text, which the HTTP layer sends as it is.
+    func answer(_ body: FieldValue) async -> (status: Int, answer: Answer) {
+        do {
+            return (200, await answer(try OperationRequest(body)))
+        } catch {
+            return (400, .value(Self.failure(error)))
+        }
+    }
+
+    func answer(_ request: OperationRequest) async -> Answer {
+        await answer(
             query: request.query,
             variables: request.variables.mapValues(Self.map),
             operationName: request.operationName
@@ -90,26 +131,37 @@ public final class GraphQLAPI: Sendable {
     }
 
     func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {
+        await answer(query: query, variables: variables, operationName: operationName).value
+    }
+
+    private func answer(query: String, variables: [String: Map], operationName: String?) async -> Answer {
         let checked: CheckedDocument
         do {
             checked = try checkedDocument(query)
         } catch {
             switch error {
-            case .graphQL(let errors): return Self.response(data: nil, errors: errors)
-            case .server(let problem): return Self.failure(problem)
+            case .graphQL(let errors): return .value(Self.response(data: nil, errors: errors))
+            case .server(let problem): return .value(Self.failure(problem))
             }
         }
         let document = checked.document
         if document.definitions.contains(where: { ($0 as? OperationDefinition)?.operation == .subscription }) {
-            return Self.failure(
-                .badRequest("Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).")
+            return .value(
+                Self.failure(
+                    .badRequest("Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).")
+                )
             )
         }
         if let plan = checked.readPlan, plan.answers(operationName: operationName),
-            let data = await planned(plan, variables: variables, operationName: operationName)
+            let rendered = await planned(plan, variables: variables, operationName: operationName)
         {
-            return .object(["data": data])
+            return .rendered(rendered)
         }
+        return .value(await executed(document, variables: variables, operationName: operationName))
+    }
+
+    /// Runs `document` through the GraphQL executor.
+    private func executed(_ document: Document, variables: [String: Map], operationName: String?) async -> FieldValue {
         do {
             let result = try await GraphQL.execute(
                 schema: schema,
@@ -127,10 +179,11 @@ public final class GraphQLAPI: Sendable {
         }
     }
 
-    /// Runs `plan`'s skeleton and renders the root field's value; nil when the executor should
-    /// run the full document instead (an error, or a value that does not fit its type). Reads have
-    /// no effects, so running the full document after the skeleton changes nothing.
-    private func planned(_ plan: ReadPlan, variables: [String: Map], operationName: String?) async -> FieldValue? {
+    /// Runs `plan`'s skeleton and renders the response body from the root field's value; nil when
+    /// the executor should run the full document instead (an error, or a value that does not fit
+    /// its type). Reads have no effects, so running the full document after the skeleton changes
+    /// nothing.
+    private func planned(_ plan: ReadPlan, variables: [String: Map], operationName: String?) async -> String? {
         let capture = ReadCapture()
         guard
             let result = try? await GraphQL.execute(
@@ -141,13 +194,13 @@ public final class GraphQLAPI: Sendable {
                 variableValues: variables,
                 operationName: operationName
             ),
-            result.errors.isEmpty, let value = capture.value, let data = plan.data(for: value)
+            result.errors.isEmpty, let value = capture.value, let response = plan.response(for: value)
         else {
             planOutcomes.withLock { $0.handedBack += 1 }
             return nil
         }
         planOutcomes.withLock { $0.answered += 1 }
-        return data
+        return response
     }
 
     /// Why a request's document cannot run.

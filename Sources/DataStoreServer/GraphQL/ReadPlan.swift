@@ -169,50 +169,68 @@ struct ReadPlan: Sendable {
         requested == nil || requested == operationName
     }
 
-    /// The response's `data` for the root field's resolved value, or nil when a value does not
-    /// fit its type (the executor then answers, with its errors).
-    func data(for value: FieldValue) -> FieldValue? {
-        Self.render(output, value).map { .object([responseKey: $0]) }
+    /// The response body for the root field's resolved value, as JSON text: `{"data":{…}}` with
+    /// every object's keys in selection order, as GraphQL serializes them. Nil when a value does
+    /// not fit its type (the executor then answers, with its errors).
+    func response(for value: FieldValue) -> String? {
+        var text = #"{"data":{"#
+        FieldValue.writeJSONString(responseKey, to: &text)
+        text += ":"
+        guard Self.render(output, value, to: &text) else { return nil }
+        text += "}}"
+        return text
     }
 
-    private static func render(_ output: Output, _ value: FieldValue) -> FieldValue? {
+    /// Appends `value` rendered as `output` to `text`; false when the value does not fit.
+    private static func render(_ output: Output, _ value: FieldValue, to text: inout String) -> Bool {
         switch output {
         case .nonNull(let inner):
-            if value == .null { return nil }
-            return render(inner, value)
+            if value == .null { return false }
+            return render(inner, value, to: &text)
         case .list(let inner):
             switch value {
-            case .null: return .null
+            case .null:
+                text += "null"
+                return true
             case .list(let values):
-                var rendered: [FieldValue] = []
-                rendered.reserveCapacity(values.count)
-                for element in values {
-                    guard let item = render(inner, element) else { return nil }
-                    rendered.append(item)
+                text += "["
+                for (index, element) in values.enumerated() {
+                    if index > 0 { text += "," }
+                    guard render(inner, element, to: &text) else { return false }
                 }
-                return .list(rendered)
-            default: return nil
+                text += "]"
+                return true
+            default: return false
             }
         case .leaf(let leaf):
-            if value == .null { return .null }
-            return render(leaf, value)
+            if value == .null {
+                text += "null"
+                return true
+            }
+            guard let rendered = render(leaf, value) else { return false }
+            rendered.writeJSON(to: &text)
+            return true
         case .object(let typeName, let fields):
             switch value {
-            case .null: return .null
+            case .null:
+                text += "null"
+                return true
             case .object(let members):
-                var rendered: [String: FieldValue] = [:]
-                rendered.reserveCapacity(fields.count)
-                for (responseKey, field) in fields {
+                text += "{"
+                for (index, (responseKey, field)) in fields.enumerated() {
+                    if index > 0 { text += "," }
+                    FieldValue.writeJSONString(responseKey, to: &text)
+                    text += ":"
                     switch field {
                     case .typeName:
-                        rendered[responseKey] = .string(typeName)
+                        FieldValue.writeJSONString(typeName, to: &text)
                     case .value(let name, let output):
-                        guard let member = render(output, members[name] ?? .null) else { return nil }
-                        rendered[responseKey] = member
+                        guard render(output, members[name] ?? .null, to: &text) else { return false }
                     }
                 }
-                return .object(rendered)
-            default: return nil
+                text += "}"
+                return true
+            default: return false
             }
         }
     }

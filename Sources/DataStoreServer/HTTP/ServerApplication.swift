@@ -77,8 +77,8 @@ public struct ServerApplication: Sendable {
             } catch {
                 return Self.json(.badRequest, GraphQLAPI.failure(.badRequest("The body is not JSON: \(error).")))
             }
-            let (status, response) = await api.execute(parsed)
-            return Self.json(HTTPResponse.Status(code: status), response)
+            let (status, answer) = await api.answer(parsed)
+            return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
         }
         router.get("graphql/schema") { request, _ -> Response in
             if let refusal = Self.refusal(request, options) { return refusal }
@@ -211,10 +211,14 @@ public struct ServerApplication: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: FieldValue) -> Response {
+        json(status, text: body.jsonText)
+    }
+
+    static func json(_ status: HTTPResponse.Status, text: String) -> Response {
         Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body.jsonText))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
         )
     }
 }
