@@ -246,6 +246,7 @@ public struct ModelGenerator: Sendable {
         if !relation.relatedFields.isEmpty {
             arguments.append("relatedFields: \(SwiftSyntax.stringArray(relation.relatedFields))")
         }
+        if let index = relation.index { arguments.append("index: \(SwiftSyntax.stringLiteral(index))") }
         if let inverse = relation.inverse { arguments.append("inverse: \(SwiftSyntax.stringLiteral(inverse))") }
         if relation.isRequired { arguments.append("isRequired: true") }
         return "ModelRelation(" + arguments.joined(separator: ", ") + ")"

@@ -131,6 +131,7 @@ extension SchemaReader {
         let relatedFields: [String]
         // The fields of this model the related models' keys hold; empty means the primary key.
         var localFields: [String] = []
+        var namedIndex: String?
         if let references = directive.arguments["references"]?.stringList {
             guard checkReferences(references, on: related, matching: model, directive, owner) else { return }
             relatedFields = references
@@ -156,6 +157,7 @@ extension SchemaReader {
             else { return }
             relatedFields = matched
             localFields = fields
+            namedIndex = index.name
         } else if let fields = directive.arguments["fields"]?.stringList {
             let key = related.primaryKey
             guard
@@ -185,6 +187,7 @@ extension SchemaReader {
                 relatedModel: related.name,
                 localFields: localFields,
                 relatedFields: relatedFields,
+                index: namedIndex,
                 isRequired: field.reference.isRequired
             )
         )
@@ -351,6 +354,7 @@ extension SchemaReader {
         if let fields = directive.arguments["fields"]?.stringList {
             var target = related.primaryKey
             var targetName = "\(related.name)'s primary key"
+            var indexName: String?
             if isList, let keyName = directive.arguments["keyName"]?.string {
                 guard let key = related.namedKeys[keyName] else {
                     return error(
@@ -361,6 +365,7 @@ extension SchemaReader {
                 }
                 target = key
                 targetName = "the key \(keyName)"
+                indexName = keyName
             }
             guard let matched = matchFields(fields, to: target, named: targetName, model, directive, owner) else {
                 return
@@ -373,6 +378,7 @@ extension SchemaReader {
                     localFields: fields,
                     // A parent's primary key is the default, so a belongsTo leaves it implicit.
                     relatedFields: isList ? matched : [],
+                    index: indexName,
                     isRequired: field.reference.isRequired
                 )
             )
@@ -609,6 +615,7 @@ extension SchemaReader {
                     relatedModel: relation.relatedModel,
                     localFields: relation.localFields,
                     relatedFields: relation.relatedFields,
+                    index: relation.index,
                     inverse: inverse.name,
                     isRequired: relation.isRequired
                 )

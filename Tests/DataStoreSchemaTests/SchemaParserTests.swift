@@ -84,6 +84,7 @@ struct SchemaParserTests {
         )
         // Has many through an index, with the belongs-to side's fields.
         #expect(model("Post4V2").relations.first?.relatedFields == ["postID"])
+        #expect(model("Post4V2").relations.first?.index == "byPost4")
         #expect(
             model("Comment4V2").relations.first
                 == ModelRelation(
@@ -193,6 +194,7 @@ struct SchemaParserTests {
         )
         let post = document.model(named: "Post")!.schema
         #expect(post.relations.map(\.relatedFields) == [["commentPostId"], ["postId"], ["postNotesId"]])
+        #expect(post.relations.map(\.index) == [nil, "byPost", nil])
         let comment = document.model(named: "Comment")!.schema
         #expect(comment.relations.first?.localFields == ["commentPostId"])
         #expect(comment.relations.first?.inverse == "comments")

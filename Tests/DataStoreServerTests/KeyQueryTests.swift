@@ -516,8 +516,11 @@ struct KeyQueryTests {
         }
     }
 
-    @Test("relation fields read the related items' key range: complete, in the index's order, past 1,000 items")
+    @Test(
+        "relation fields read the related items' key range: complete, in the named index's order, past 1,000 items"
+    )
     func relations() async throws {
+        // Two indexes start with postID; the relation names the second, which orders by rank.
         let schema = """
             type Post @model {
               id: ID!
@@ -526,8 +529,9 @@ struct KeyQueryTests {
             }
             type Comment @model {
               id: ID!
-              postID: ID! @index(name: "byPost", sortKeyFields: ["rank"])
+              postID: ID! @index(name: "byPostLabel", sortKeyFields: ["label"]) @index(name: "byPost", sortKeyFields: ["rank"])
               rank: Int!
+              label: String
               post: Post @belongsTo(fields: ["postID"])
             }
             """
@@ -541,10 +545,10 @@ struct KeyQueryTests {
                     input: ["id": .string(String(format: "a%04d", index)), "postID": "other", "rank": .int(index)]
                 )
             }
-            for (id, rank) in [("z1", 10), ("z2", 9), ("z3", 100)] {
+            for (id, rank, label) in [("z1", 10, "c"), ("z2", 9, "a"), ("z3", 100, "b")] {
                 _ = try await engine.create(
                     "Comment",
-                    input: ["id": .string(id), "postID": "z-post", "rank": .int(rank)]
+                    input: ["id": .string(id), "postID": "z-post", "rank": .int(rank), "label": .string(label)]
                 )
             }
             let (_, body) = try await server.graphQL(

@@ -76,6 +76,10 @@ public struct ModelRelation: Hashable, Sendable {
     /// equal and not null; where one side is empty (the primary key), it is shortened to the other
     /// side's length, as a v1 `@connection` may match a key prefix.
     public let relatedFields: [String]
+    /// The related model's index whose leading fields ``relatedFields`` are, when the schema names
+    /// one (`@hasMany(indexName:)`, v1 `@connection(keyName:)`): a server returns the related
+    /// models in that index's order.
+    public let index: String?
     /// The relation field on the related model that points back, when the relation is
     /// bidirectional.
     public let inverse: String?
@@ -88,6 +92,7 @@ public struct ModelRelation: Hashable, Sendable {
         relatedModel: String,
         localFields: [String] = [],
         relatedFields: [String] = [],
+        index: String? = nil,
         inverse: String? = nil,
         isRequired: Bool = false
     ) {
@@ -96,6 +101,7 @@ public struct ModelRelation: Hashable, Sendable {
         self.relatedModel = relatedModel
         self.localFields = localFields
         self.relatedFields = relatedFields
+        self.index = index
         self.inverse = inverse
         self.isRequired = isRequired
     }

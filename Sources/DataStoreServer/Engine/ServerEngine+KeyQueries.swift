@@ -130,10 +130,16 @@ extension ServerEngine {
         return (local, Array(related.prefix(local.count)))
     }
 
-    /// What orders a relation's related items: the rest of the key or index whose first fields are
-    /// the ones the relation matches (DynamoDB's order for a Query on it), else the stored key.
-    static func relationSortKey(_ target: ModelSchema, matching fields: [String]) -> KeyRange.SortKey {
-        let keys = [target.primaryKey] + target.indexes.map(\.fields)
+    /// What orders a relation's related items: the rest of the index the relation names, or else
+    /// of the first key or index whose first fields are the ones the relation matches (DynamoDB's
+    /// order for a Query on it); the stored key when there is none.
+    static func relationSortKey(
+        _ relation: ModelRelation,
+        _ target: ModelSchema,
+        matching fields: [String]
+    ) -> KeyRange.SortKey {
+        let named = relation.index.flatMap { name in target.indexes.first { $0.name == name }?.fields }
+        let keys = (named.map { [$0] } ?? []) + [target.primaryKey] + target.indexes.map(\.fields)
         guard let key = keys.first(where: { $0.count > fields.count && Array($0.prefix(fields.count)) == fields })
         else {
             return .none
@@ -171,7 +177,7 @@ extension ServerEngine {
                     KeyIndex(
                         model: target.name,
                         equal: fields.related,
-                        sortKey: Self.relationSortKey(target, matching: fields.related)
+                        sortKey: Self.relationSortKey(relation, target, matching: fields.related)
                     )
                 )
             }

@@ -431,7 +431,7 @@ public final class GraphQLAPI: Sendable {
                     targetFields: fields.related,
                     byKey: fields.related == target.primaryKey && relation.kind != .hasMany,
                     isMany: relation.kind == .hasMany,
-                    sortKey: ServerEngine.relationSortKey(target, matching: fields.related)
+                    sortKey: ServerEngine.relationSortKey(relation, target, matching: fields.related)
                 )
             }
             try attach(schema.getType(name: source.name) as? GraphQLObjectType, resolvers)

@@ -55,6 +55,7 @@ extension Post {
                 relatedModel: "Comment",
                 localFields: ["id"],
                 relatedFields: ["postID"],
+                index: "byPost",
                 inverse: "post",
             )
         ]
