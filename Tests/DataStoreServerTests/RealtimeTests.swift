@@ -382,6 +382,9 @@ struct RealtimeTests {
     func slowConsumer() async throws {
         var options = ServerOptions()
         options.realtime.outboundBufferSize = 256 * 1024
+        // The clients here stop reading for as long as filling their queues takes (minutes under
+        // ThreadSanitizer); unanswered pings would disconnect them before their queues overflow.
+        options.realtime.pingInterval = nil
         try await withRealtimeServer(options) { server, clock in
             let big = String(repeating: "y", count: 60_000)
             // Generous: megabytes of events take a while under ThreadSanitizer.
@@ -438,6 +441,30 @@ struct RealtimeTests {
             // Still serving.
             let answer = try await withConnectedClient(server) { client in try await client.start("1", onCreatePost) }
             #expect(answer?["type"] == "start_ack")
+        }
+    }
+}
+
+extension RealtimeTests {
+    @Test("a client that stops answering WebSocket pings is disconnected", .timeLimit(.minutes(1)))
+    func pingTimeout() async throws {
+        var options = ServerOptions()
+        options.realtime.pingInterval = .milliseconds(200)
+        try await withRealtimeServer(options) { server, _ in
+            try await withConnectedClient(server) { silent in
+                // The client answers pings while it waits for a message; once the start_ack is
+                // read, the closed gate keeps it from reading (and answering) anything.
+                silent.gate.close()
+                silent.send(
+                    [
+                        "id": "1", "type": "start",
+                        "payload": ["data": .string(#"{"query":"subscription { onCreatePost { id } }"}"#)],
+                    ]
+                )
+                #expect(await server.application.realtimeStatistics().connections == 1)
+                // Pinged after 200 ms, and disconnected when the next ping finds no answer.
+                await server.application.realtimeConnectionsClosed()
+            }
         }
     }
 }

@@ -168,7 +168,10 @@ public struct ServerApplication: Sendable {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: makeWebSocketRouter(),
                 configuration: .init(
-                    ws: WebSocketServerConfiguration(maxFrameSize: options.realtime.maximumMessageSize)
+                    ws: WebSocketServerConfiguration(
+                        maxFrameSize: options.realtime.maximumMessageSize,
+                        autoPing: options.realtime.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled
+                    )
                 )
             ),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "datastore-server"),

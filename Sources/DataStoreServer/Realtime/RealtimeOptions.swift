@@ -5,6 +5,11 @@ public struct RealtimeOptions: Sendable {
     public var connectionTimeout: Duration = .seconds(300)
     /// How often the server sends `ka`. Must be well below ``connectionTimeout``.
     public var keepAliveInterval: Duration = .seconds(60)
+    /// How often the server sends WebSocket pings, to find clients that vanished without closing
+    /// their connection: a client that has not answered one ping when the next is due is
+    /// disconnected. WebSocket clients answer pings by themselves, but only while they read. Nil
+    /// sends none. Pings run on the wall clock, not on the server's injected clock.
+    public var pingInterval: Duration? = .seconds(30)
     /// How long a new connection may take to send `connection_init` before it is closed.
     public var initTimeout: Duration = .seconds(30)
     /// How long a connection the server is closing (after `connection_error`, or a client that
