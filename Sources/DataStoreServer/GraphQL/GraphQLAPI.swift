@@ -138,10 +138,6 @@ public final class GraphQLAPI: Sendable {
         )
     }
 
-    func execute(query: String, variables: [String: Map], operationName: String?) async -> FieldValue {
-        await answer(query: query, variables: variables, operationName: operationName).value
-    }
-
     private func answer(query: String, variables: [String: Map], operationName: String?) async -> Answer {
         let checked: CheckedDocument
         do {

@@ -461,15 +461,7 @@ public final class PostgresItemStore: ItemStore {
         after position: RangePosition?,
         limit: Int
     ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
-        let query = KeyRangeQuery(
-            dialect: .postgres,
-            table: items,
-            columns: "fields, version, deleted, last_changed_at",
-            model: model,
-            range: range,
-            after: position,
-            limit: limit
-        )
+        let query = rangeQuery(model, range, after: position, limit: limit)
         let binds = Self.binds(query.parameters)
         let numeric = range.sortKey.isNumeric
         return try await rows(
@@ -491,18 +483,28 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
-    /// PostgreSQL's plan for a page of `range`, with sequential scans discouraged so that a small
-    /// test table shows which index could serve the read (for tests).
-    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
-        let query = KeyRangeQuery(
+    /// The read of a page of `range`.
+    private func rangeQuery(
+        _ model: String,
+        _ range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) -> KeyRangeQuery {
+        KeyRangeQuery(
             dialect: .postgres,
             table: items,
             columns: "fields, version, deleted, last_changed_at",
             model: model,
             range: range,
             after: position,
-            limit: 10
+            limit: limit
         )
+    }
+
+    /// PostgreSQL's plan for a page of `range`, with sequential scans discouraged so that a small
+    /// test table shows which index could serve the read (for tests).
+    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
+        let query = rangeQuery(model, range, after: position, limit: 10)
         let binds = Self.binds(query.parameters)
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in

@@ -190,16 +190,7 @@ public final class SQLiteItemStore: ItemStore {
         after position: RangePosition?,
         limit: Int
     ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
-        let query = KeyRangeQuery(
-            dialect: .sqlite,
-            table: "items",
-            index: index(for: model, range),
-            columns: "fields, version, deleted, lastChangedAt",
-            model: model,
-            range: range,
-            after: position,
-            limit: limit
-        )
+        let query = rangeQuery(model, range, after: position, limit: limit)
         let arguments = Self.arguments(query.parameters)
         do {
             return try await database.read { db in
@@ -222,9 +213,14 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
-    /// SQLite's plan for a page of `range` (for tests: which index a read uses).
-    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
-        let query = KeyRangeQuery(
+    /// The read of a page of `range`, through the index prepared for its shape, if any.
+    private func rangeQuery(
+        _ model: String,
+        _ range: KeyRange,
+        after position: RangePosition?,
+        limit: Int
+    ) -> KeyRangeQuery {
+        KeyRangeQuery(
             dialect: .sqlite,
             table: "items",
             index: index(for: model, range),
@@ -232,8 +228,13 @@ public final class SQLiteItemStore: ItemStore {
             model: model,
             range: range,
             after: position,
-            limit: 10
+            limit: limit
         )
+    }
+
+    /// SQLite's plan for a page of `range` (for tests: which index a read uses).
+    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
+        let query = rangeQuery(model, range, after: position, limit: 10)
         let arguments = Self.arguments(query.parameters)
         return try await database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: arguments)
