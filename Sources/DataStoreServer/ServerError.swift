@@ -29,11 +29,15 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// The item to report with the error (the server's copy, for `ConflictUnhandled`).
     public let data: FieldValue?
+    /// Details for programs, reported as the error's `errorInfo` (AppSync's member for them): for
+    /// a document over a limit, `{"limit": …, "allowed": …, "found": …}`.
+    public let errorInfo: FieldValue?
 
-    public init(_ errorType: ErrorType, _ message: String, data: FieldValue? = nil) {
+    public init(_ errorType: ErrorType, _ message: String, data: FieldValue? = nil, errorInfo: FieldValue? = nil) {
         self.errorType = errorType
         self.message = message
         self.data = data
+        self.errorInfo = errorInfo
     }
 
     public var description: String { "\(errorType): \(message)" }

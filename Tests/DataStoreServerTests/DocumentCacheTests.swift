@@ -67,7 +67,9 @@ struct DocumentCacheTests {
 
     @Test("documents that fail parsing, validation or the depth limit fail every time and are not kept")
     func failuresAreNotCached() async throws {
-        let api = try GraphQLAPI(engine: try makeEngine(), maximumDepth: 3)
+        var limits = DocumentLimits()
+        limits.maximumSelectionDepth = 3
+        let api = try GraphQLAPI(engine: try makeEngine(), limits: limits)
         let deep = "{ listComments { items { post { comments { items { id } } } } } }"
         for query in ["{ listPosts { items { id ", "{ listPosts { items { nope } } }", deep] {
             for _ in 0..<2 {

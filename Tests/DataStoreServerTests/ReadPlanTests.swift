@@ -11,8 +11,8 @@ private struct APIPair {
     let executed: GraphQLAPI
 
     init(engine: ServerEngine) throws {
-        planned = try GraphQLAPI(engine: engine, maximumDepth: 12, documentCacheCapacity: 64, readPlans: true)
-        executed = try GraphQLAPI(engine: engine, maximumDepth: 12, documentCacheCapacity: 64, readPlans: false)
+        planned = try GraphQLAPI(engine: engine, limits: DocumentLimits(), documentCacheCapacity: 64, readPlans: true)
+        executed = try GraphQLAPI(engine: engine, limits: DocumentLimits(), documentCacheCapacity: 64, readPlans: false)
     }
 
     /// Sends `query` to both and expects the same response; returns it.

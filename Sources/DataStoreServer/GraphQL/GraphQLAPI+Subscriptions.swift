@@ -79,6 +79,9 @@ extension GraphQLAPI {
     /// - Throws: ``SubscriptionRefusal``: `UnsupportedOperation` for queries and mutations,
     ///   `BadRequestException` for invalid documents, variables or filters.
     func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
+        if let problem = Self.variablesProblem(request.variables, limits) {
+            throw SubscriptionRefusal("BadRequestException", problem.message)
+        }
         let document: Document
         do {
             document = try checkedDocument(request.query).document

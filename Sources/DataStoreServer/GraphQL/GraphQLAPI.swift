@@ -11,8 +11,8 @@ import OrderedCollections
 public final class GraphQLAPI: Sendable {
     /// The engine the resolvers call.
     public let engine: ServerEngine
-    /// The deepest selection a request may make (`post { comments { items { post { … } } } }`).
-    public let maximumDepth: Int
+    /// The bounds on a request's document, checked before GraphQL parses it.
+    public let limits: DocumentLimits
     let schema: GraphQLSchema
     /// Queries already parsed and checked.
     let documents: DocumentCache
@@ -26,7 +26,7 @@ public final class GraphQLAPI: Sendable {
     ///
     /// - Parameters:
     ///   - engine: The engine the resolvers call.
-    ///   - maximumDepth: The deepest selection a request may make.
+    ///   - limits: The bounds on a request's document (its length, nesting, selections…).
     ///   - documentCacheCapacity: How many distinct query texts to keep parsed and validated, so
     ///     that a client repeating an operation skips both steps (only queries up to 16 KiB are
     ///     kept).
@@ -34,12 +34,12 @@ public final class GraphQLAPI: Sendable {
     ///   schema the parser accepts should generate a valid API).
     public convenience init(
         engine: ServerEngine,
-        maximumDepth: Int = 12,
+        limits: DocumentLimits = DocumentLimits(),
         documentCacheCapacity: Int = 512
     ) throws(ServerError) {
         try self.init(
             engine: engine,
-            maximumDepth: maximumDepth,
+            limits: limits,
             documentCacheCapacity: documentCacheCapacity,
             readPlans: true
         )
@@ -47,9 +47,10 @@ public final class GraphQLAPI: Sendable {
 
     /// Builds the API; `readPlans: false` sends every request through the executor (tests
     /// compare the two).
-    init(engine: ServerEngine, maximumDepth: Int, documentCacheCapacity: Int, readPlans: Bool) throws(ServerError) {
+    init(engine: ServerEngine, limits: DocumentLimits, documentCacheCapacity: Int, readPlans: Bool) throws(ServerError)
+    {
         self.engine = engine
-        self.maximumDepth = maximumDepth
+        self.limits = limits
         documents = DocumentCache(capacity: documentCacheCapacity)
         readFields =
             readPlans
@@ -131,7 +132,8 @@ public final class GraphQLAPI: Sendable {
     }
 
     func answer(_ request: OperationRequest) async -> Answer {
-        await answer(
+        if let problem = Self.variablesProblem(request.variables, limits) { return .value(Self.failure(problem)) }
+        return await answer(
             query: request.query,
             variables: request.variables.mapValues(Self.map),
             operationName: request.operationName
@@ -215,9 +217,11 @@ public final class GraphQLAPI: Sendable {
         case server(ServerError)
     }
 
-    /// Parses and validates a request's query against the API, and checks the depth limit.
+    /// Checks a request's query against ``limits`` (a linear scan that never recurses), then
+    /// parses and validates it against the API.
     func checkedDocument(_ query: String) throws(DocumentProblem) -> CheckedDocument {
         if let document = documents.document(for: query) { return document }
+        if let problem = Self.limitProblem(DocumentScan(query), limits) { throw .server(problem) }
         let document: Document
         do {
             document = try parse(source: Source(body: query, name: "GraphQL request"))
@@ -226,9 +230,12 @@ public final class GraphQLAPI: Sendable {
         } catch {
             throw .server(.badRequest("The query could not be parsed: \(error)."))
         }
+        // GraphQL's rules print compound literals in their messages, at a cost exponential in
+        // their nesting: such literals are refused first (see CompoundLiteralRule).
+        let literalProblems = validate(schema: schema, ast: document, rules: [CompoundLiteralRule.rule])
+        if !literalProblems.isEmpty { throw .graphQL(literalProblems) }
         let problems = validate(schema: schema, ast: document)
         if !problems.isEmpty { throw .graphQL(problems) }
-        if let problem = depthProblem(document) { throw .server(problem) }
         let checked = CheckedDocument(
             document: document,
             readPlan: readFields.isEmpty
@@ -238,39 +245,56 @@ public final class GraphQLAPI: Sendable {
         return checked
     }
 
-    /// Refuses selections nested deeper than ``maximumDepth`` (fragments included).
-    private func depthProblem(_ document: Document) -> ServerError? {
-        var fragments: [String: FragmentDefinition] = [:]
-        for case let fragment as FragmentDefinition in document.definitions {
-            fragments[fragment.name.value] = fragment
+    /// The refusal of request variables holding lists or objects nested deeper than
+    /// ``DocumentLimits/maximumValueDepth`` (found without recursion).
+    static func variablesProblem(_ variables: [String: FieldValue], _ limits: DocumentLimits) -> ServerError? {
+        var deepest = 0
+        var pending: [(value: FieldValue, depth: Int)] = variables.values.map { ($0, 0) }
+        while let (value, depth) = pending.popLast() {
+            switch value {
+            case .list(let values):
+                deepest = max(deepest, depth + 1)
+                pending.append(contentsOf: values.lazy.map { ($0, depth + 1) })
+            case .object(let members):
+                deepest = max(deepest, depth + 1)
+                pending.append(contentsOf: members.values.lazy.map { ($0, depth + 1) })
+            default:
+                continue
+            }
         }
-        func depth(_ set: SelectionSet?, visiting: Set<String>) -> Int {
-            guard let set else { return 0 }
-            var deepest = 0
-            for selection in set.selections {
-                switch selection {
-                case let field as Field:
-                    deepest = max(deepest, 1 + depth(field.selectionSet, visiting: visiting))
-                case let inline as InlineFragment:
-                    deepest = max(deepest, depth(inline.selectionSet, visiting: visiting))
-                case let spread as FragmentSpread:
-                    let name = spread.name.value
-                    guard !visiting.contains(name), let fragment = fragments[name] else { continue }
-                    deepest = max(deepest, depth(fragment.selectionSet, visiting: visiting.union([name])))
-                default:
-                    continue
+        guard deepest > limits.maximumValueDepth else { return nil }
+        return ServerError(
+            .badRequest,
+            "The request's variables nest a list or object value \(deepest) levels deep; this server allows "
+                + "\(limits.maximumValueDepth) (DocumentLimits.maximumValueDepth).",
+            errorInfo: [
+                "limit": "maximumValueDepth", "allowed": .int(limits.maximumValueDepth), "found": .int(deepest),
+            ]
+        )
+    }
+
+    /// The refusal of a document whose scan exceeds a limit, or spreads a fragment within itself.
+    static func limitProblem(_ scan: DocumentScan, _ limits: DocumentLimits) -> ServerError? {
+        if let (limit, allowed, found) = scan.exceeded(limits) {
+            let what =
+                switch limit {
+                case "maximumLength": "The query is \(found) bytes long"
+                case "maximumTokens": "The query has \(found) tokens"
+                case "maximumNesting": "The query nests brackets \(found) levels deep (fragments included)"
+                case "maximumSelectionDepth": "The query nests selections \(found) levels deep (fragments included)"
+                case "maximumValueDepth": "The query nests a list or object value \(found) levels deep"
+                case "maximumSelections": "The query selects \(found) fields (each fragment counted where it is spread)"
+                case "maximumAliases": "The query has \(found) aliases"
+                default: "The query has \(found) directives"
                 }
-                if deepest > maximumDepth { return deepest }
-            }
-            return deepest
+            return ServerError(
+                .badRequest,
+                "\(what); this server allows \(allowed) (DocumentLimits.\(limit)), \(found - allowed) too many.",
+                errorInfo: ["limit": .string(limit), "allowed": .int(allowed), "found": .int(found)]
+            )
         }
-        for case let operation as OperationDefinition in document.definitions {
-            let found = depth(operation.selectionSet, visiting: [])
-            if found > maximumDepth {
-                return .badRequest(
-                    "The query nests selections \(found) levels deep; this server allows \(maximumDepth)."
-                )
-            }
+        if let fragment = scan.cyclicFragment {
+            return .badRequest("Cannot spread fragment \"\(fragment)\" within itself.")
         }
         return nil
     }
@@ -284,16 +308,7 @@ public final class GraphQLAPI: Sendable {
             }
             try attachRelationResolvers()
             try attachSubscriptionResolvers()
-            if let timestamp = schema.getType(name: "AWSTimestamp") as? GraphQLScalarType {
-                timestamp.parseValue = { value in
-                    guard case .number(let number) = value, number.storageType == .int else {
-                        throw GraphQLError(
-                            message: "AWSTimestamp must be an integer (milliseconds or seconds since 1970)."
-                        )
-                    }
-                    return value
-                }
-            }
+            StrictScalars.install(on: schema)
         } catch let error as ServerError {
             throw error
         } catch {
@@ -630,7 +645,7 @@ public final class GraphQLAPI: Sendable {
             "errorType": .string(error.errorType.rawValue),
             "message": .string(error.message),
             "data": error.data ?? .null,
-            "errorInfo": .null,
+            "errorInfo": error.errorInfo ?? .null,
         ]
         if let path { object["path"] = path }
         if !locations.isEmpty { object["locations"] = .list(locations) }
