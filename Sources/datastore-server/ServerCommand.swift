@@ -3,6 +3,9 @@ import DataStoreSchema
 import DataStoreServer
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `datastore-server`: an AppSync-compatible backend for a GraphQL schema.
 @main
@@ -45,6 +48,25 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
     var maximumBodySize = 1 << 20
 
+    @Option(
+        name: .customLong("limit"),
+        help: ArgumentHelp(
+            "Raise or lower a bound on request documents, as NAME=VALUE (repeatable).",
+            discussion: "Names and defaults: "
+                + DocumentLimits.names.map { "\($0)=\(DocumentLimits()[named: $0]!)" }.joined(separator: ", ") + "."
+        )
+    )
+    var limits: [String] = []
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: """
+            Seconds that requests in flight get to finish after SIGTERM or SIGINT; then they are \
+            cancelled, and the process exits at most 5 seconds later whatever they were doing.
+            """
+    )
+    var shutdownTimeout = 10
+
     @Flag(
         name: .customLong("optimistic-concurrency"),
         help: "Reject every stale write with ConflictUnhandled instead of merging it (AUTOMERGE is the default)."
@@ -57,7 +79,27 @@ struct ServerCommand: AsyncParsableCommand {
     )
     var conflictWebhook: String?
 
+    /// The document limits, defaults changed by `--limit`.
+    func documentLimits() throws -> DocumentLimits {
+        var result = DocumentLimits()
+        for setting in limits {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, result[named: parts[0]] != nil else {
+                throw ValidationError(
+                    "--limit takes NAME=VALUE with NAME one of \(DocumentLimits.names.joined(separator: ", ")); "
+                        + "got \(setting)."
+                )
+            }
+            guard let value = Int(parts[1]), value > 0 else {
+                throw ValidationError("--limit \(parts[0]) needs a positive integer; got \(parts[1]).")
+            }
+            result[named: parts[0]] = value
+        }
+        return result
+    }
+
     func validate() throws {
+        _ = try documentLimits()
         if optimisticConcurrency, conflictWebhook != nil {
             throw ValidationError("Choose one conflict strategy: --optimistic-concurrency or --conflict-webhook.")
         }
@@ -98,7 +140,10 @@ struct ServerCommand: AsyncParsableCommand {
             ? ["da2-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")] : apiKeys
         options.apiKeys = Set(keys)
         let host = self.host
-        let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options).makeApplication {
+        let application = ServerApplication(
+            api: try GraphQLAPI(engine: engine, limits: try documentLimits()),
+            options: options
+        ).makeApplication {
             port in
             // Written unbuffered, so that a log file or a pipe sees the endpoint at once.
             let banner = """
@@ -110,7 +155,26 @@ struct ServerCommand: AsyncParsableCommand {
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
-        try await application.runService()
+        var group = ServiceGroupConfiguration(
+            services: [application],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "datastore-server")
+        )
+        group.maximumGracefulShutdownDuration = .seconds(shutdownTimeout)
+        // Cancellation ends every request that awaits; one busy on a CPU would hold the process.
+        // From the first signal, the process has the grace period and 5 s more, then exits.
+        let deadline = Duration.seconds(shutdownTimeout + 5)
+        let watchdog = Task.detached {
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                try? await Task.sleep(for: deadline)
+                FileHandle.standardError.write(
+                    Data("datastore-server did not stop within \(deadline) of the signal; exiting.\n".utf8)
+                )
+                Foundation.exit(1)
+            }
+        }
+        try await ServiceGroup(configuration: group).run()
+        watchdog.cancel()
         await store.close()
     }
 }

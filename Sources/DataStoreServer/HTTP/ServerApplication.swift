@@ -2,6 +2,7 @@ import DataStore
 import Foundation
 import HTTPTypes
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
@@ -18,6 +19,12 @@ public struct ServerOptions: Sendable {
     public var maximumBodySize: Int = 1 << 20
     /// The real-time endpoint's timers and limits.
     public var realtime = RealtimeOptions()
+    /// How long a new connection may take to send its first request's head before it is answered
+    /// with 408 and closed (slow or silent clients hold no connection for long).
+    public var headerTimeout: Duration = .seconds(30)
+    /// How long an HTTP connection may stay open between requests; nil keeps it open until the
+    /// client closes it.
+    public var idleTimeout: Duration? = .seconds(75)
     /// How often expired tombstones and delta-log records are deleted.
     public var purgeInterval: Duration = .seconds(10 * 60)
     /// The clock of the server's timers (keep-alives, deadlines, purges); tests pass one they
@@ -56,6 +63,12 @@ public struct ServerApplication: Sendable {
         let router = Router()
         let api = self.api
         let options = self.options
+        router.add(
+            middleware: UnroutedRequests(
+                methods: ["/graphql": [.post], "/graphql/schema": [.get]],
+                upgradeOnly: ["/graphql/realtime"]
+            )
+        )
         router.post("graphql") { request, _ -> Response in
             if let refusal = Self.refusal(request, options) { return refusal }
             let body: ByteBuffer
@@ -136,7 +149,7 @@ public struct ServerApplication: Sendable {
                         channel: context.requestContext.channel,
                         logger: logger
                     )
-                    await connection.serve(inbound: inbound, outbound: outbound)
+                    try await connection.serve(inbound: inbound, outbound: outbound)
                 }
             )
         }
@@ -161,19 +174,29 @@ public struct ServerApplication: Sendable {
         -> some ApplicationProtocol
     {
         let hub = self.hub
+        let webSocketResponder = makeWebSocketRouter().buildResponder()
         // A service group shuts its services down in reverse order: the server (added last by
         // Hummingbird) drains first, then the purge and the hub.
         var application = Application(
             router: makeRouter(),
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: makeWebSocketRouter(),
-                configuration: .init(
-                    ws: WebSocketServerConfiguration(
-                        maxFrameSize: options.realtime.maximumMessageSize,
-                        autoPing: options.realtime.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled
-                    )
+            server: HTTPServerBuilder { [options] responder in
+                GuardedHTTPChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        webSocketResponder: webSocketResponder,
+                        configuration: .init(
+                            http1: .init(idleTimeout: options.idleTimeout.map(TimeAmount.init)),
+                            ws: WebSocketServerConfiguration(
+                                maxFrameSize: options.realtime.maximumMessageSize,
+                                autoPing: options.realtime.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+                                // Text frames that are not UTF-8 close the connection with 1007 (RFC 6455 §8.1).
+                                validateUTF8: true
+                            )
+                        )
+                    ),
+                    headerTimeout: options.headerTimeout
                 )
-            ),
+            },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "datastore-server"),
             services: [
                 hub,

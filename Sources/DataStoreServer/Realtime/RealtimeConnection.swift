@@ -24,7 +24,13 @@ struct RealtimeConnection: Sendable {
     let channel: any Channel
     let logger: Logger
 
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Serves the connection until the client leaves or breaks the WebSocket protocol.
+    ///
+    /// - Throws: what reading the client's frames threw (a frame that is not UTF-8 text, a
+    ///   message over the size limit, a protocol violation): the WebSocket layer closes the
+    ///   connection with the close code RFC 6455 gives it (1007, 1009, 1002).
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        var violation: (any Error)?
         let connection = await hub.connect()
         let outbox = RealtimeOutbox(limit: options.outboundBufferSize)
         let initialized = InitFlag()
@@ -77,6 +83,7 @@ struct RealtimeConnection: Sendable {
                 }
             } catch {
                 logger.debug("Real-time connection \(connection) ended: \(error)")
+                violation = error
             }
             // The client left (or broke the protocol at the WebSocket level): nothing more to write.
             deadline.cancel()
@@ -84,6 +91,7 @@ struct RealtimeConnection: Sendable {
             group.cancelAll()
         }
         await hub.disconnect(connection)
+        if let violation { throw violation }
     }
 
     /// Answers one text message. Returns true when the connection was just initialized (the
