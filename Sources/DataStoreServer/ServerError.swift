@@ -19,6 +19,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         public static let badRequest = ErrorType(rawValue: "BadRequestException")
         /// Arguments of a key query that do not go together (AppSync's resolvers' error type).
         public static let invalidArguments = ErrorType(rawValue: "InvalidArgumentsError")
+        /// A request that ran longer than the server's time budget and was cancelled.
+        public static let executionTimeout = ErrorType(rawValue: "ExecutionTimeout")
         /// A failure of the server's storage.
         public static let internalFailure = ErrorType(rawValue: "InternalFailureException")
     }

@@ -22,6 +22,10 @@ public struct ServerOptions: Sendable {
     /// How long a new connection may take to send its first request's head before it is answered
     /// with 408 and closed (slow or silent clients hold no connection for long).
     public var headerTimeout: Duration = .seconds(30)
+    /// How long one request may run before it is cancelled and answered with 504 and an
+    /// `ExecutionTimeout` error (AppSync's limit: 30 seconds); nil lets requests run as long as
+    /// they take. Runs on ``clock``.
+    public var requestTimeout: Duration? = .seconds(30)
     /// How long an HTTP connection may stay open between requests; nil keeps it open until the
     /// client closes it.
     public var idleTimeout: Duration? = .seconds(75)
@@ -90,8 +94,25 @@ public struct ServerApplication: Sendable {
             } catch {
                 return Self.json(.badRequest, GraphQLAPI.failure(.badRequest("The body is not JSON: \(error).")))
             }
-            let (status, answer) = await api.answer(parsed)
-            return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
+            guard let budget = options.requestTimeout else {
+                let (status, answer) = await api.answer(parsed)
+                return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
+            }
+            switch await TimeBudget.run({ await api.answer(parsed) }, within: budget, clock: options.clock) {
+            case .finished(let (status, answer)):
+                return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
+            case .exceeded:
+                return Self.json(
+                    .gatewayTimeout,
+                    GraphQLAPI.failure(
+                        ServerError(
+                            .executionTimeout,
+                            "The request ran longer than this server's budget of \(budget) and was cancelled; "
+                                + "a mutation may or may not have been applied. Retry it: versions make a retry safe."
+                        )
+                    )
+                )
+            }
         }
         router.get("graphql/schema") { request, _ -> Response in
             if let refusal = Self.refusal(request, options) { return refusal }
