@@ -381,6 +381,34 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a frame without a mask closes the real-time connection with 1002")
+    func unmaskedFrame() async throws {
+        try await Self.withServer { server in
+            let exchange = try await RawConnection.exchange(
+                port: server.port,
+                Self.webSocketExchange(payload: Array(#"{"type":"connection_init"}"#.utf8), masked: false),
+                timeout: .seconds(20)
+            )
+            #expect(exchange.text.hasPrefix("HTTP/1.1 101"), "\(exchange.text.prefix(200))")
+            #expect(Self.closeCode(exchange) == 1002, "\(exchange.response.suffix(40))")
+            #expect(exchange.closed)
+        }
+    }
+
+    @Test("a masked frame is served as always")
+    func maskedFrame() async throws {
+        try await Self.withServer { server in
+            let exchange = try await RawConnection.exchange(
+                port: server.port,
+                Self.webSocketExchange(payload: Array(#"{"type":"connection_init"}"#.utf8))
+            ) { received in
+                String(decoding: received, as: UTF8.self).contains("connection_ack")
+            }
+            #expect(exchange.text.contains("connection_ack"), "\(exchange.text.prefix(300))")
+            #expect(Self.closeCode(exchange) == nil)
+        }
+    }
+
     @Test("a real-time start whose query is nested thousands deep is refused with the limit")
     func deepStart() async throws {
         try await Self.withServer { server in

@@ -28,11 +28,13 @@ enum RawConnection {
     }
 
     /// Connects to 127.0.0.1:`port`, sends `chunks` one after the other, and reads until the server
-    /// closes the connection or `timeout` passes (a bound for a failing test, not a wait).
+    /// closes the connection, what arrived satisfies `until`, or `timeout` passes (a bound for a
+    /// failing test, not a wait).
     static func exchange(
         port: Int,
         _ chunks: [[UInt8]],
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(10),
+        until: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
     ) async throws -> Exchange {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -49,7 +51,11 @@ enum RawConnection {
                 group.addTask {
                     do {
                         for try await chunk in inbound {
-                            received.withLock { $0.append(contentsOf: chunk.readableBytesView) }
+                            let enough = received.withLock { received in
+                                received.append(contentsOf: chunk.readableBytesView)
+                                return until(received)
+                            }
+                            if enough { return false }
                         }
                     } catch {
                         // A reset connection is closed too.

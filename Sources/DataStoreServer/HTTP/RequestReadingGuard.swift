@@ -7,7 +7,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1 and WebSocket channel, with the answers RFC 9112 asks for when a request
-/// cannot be read.
+/// cannot be read, and RFC 6455's close of a client that sends unmasked frames.
 ///
 /// Hummingbird turns NIO's protocol error handling off and leaves a connection whose request NIO
 /// could not parse open and silent until the client leaves. Here ``RequestReadingGuard`` sits
@@ -27,6 +27,9 @@ struct GuardedHTTPChannel: ServerChildChannel {
                 RequestReadingGuard(headerTimeout: .init(headerTimeout)),
                 position: .after(decoder)
             )
+            // Behind the upgrade handler: on a WebSocket upgrade it puts the refusal of unmasked
+            // frames in place.
+            try operations.addHandler(WebSocketUpgradeWatcher())
             return value
         }
     }
