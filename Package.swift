@@ -61,10 +61,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // glibc's malloc_trim, for giving memory back after bursts of requests.
+        .target(name: "CMemoryTrim"),
         // The self-hostable AppSync-compatible backend.
         .target(
             name: "DataStoreServer",
             dependencies: [
+                "CMemoryTrim",
                 "DataStore",
                 "DataStoreSchema",
                 .product(name: "GraphQL", package: "GraphQL"),

@@ -31,6 +31,10 @@ public struct ServerOptions: Sendable {
     public var idleTimeout: Duration? = .seconds(75)
     /// How often expired tombstones and delta-log records are deleted.
     public var purgeInterval: Duration = .seconds(10 * 60)
+    /// How often memory freed by requests is given back to the system (glibc keeps it in its
+    /// arenas otherwise, so a burst of large requests would raise the server's memory for good);
+    /// nil never.
+    public var memoryTrimInterval: Duration? = .seconds(10)
     /// The clock of the server's timers (keep-alives, deadlines, purges); tests pass one they
     /// control. The engine's wall-clock time is ``ServerConfiguration/now``.
     public var clock: any Clock<Duration> = ContinuousClock()
@@ -227,7 +231,7 @@ public struct ServerApplication: Sendable {
                     clock: options.clock,
                     logger: logger
                 ),
-            ],
+            ] + (options.memoryTrimInterval.map { [MemoryTrimService(interval: $0, clock: options.clock)] } ?? []),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
