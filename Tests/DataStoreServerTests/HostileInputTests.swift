@@ -173,6 +173,21 @@ struct HostileInputTests {
         }
     }
 
+    @Test(
+        "JSON bodies nested deep are refused: past the parser's 512 levels as not JSON, below as deep variables",
+        arguments: [100_000, 500]
+    )
+    func deepJSON(depth: Int) async throws {
+        try await Self.withServer { server in
+            let variables = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            let body = #"{"query": "{ __typename }", "variables": {"v": "# + variables + "}}"
+            let exchange = try await RawConnection.exchange(port: server.port, [Self.post(body)])
+            #expect(exchange.status == (depth > 512 ? 400 : 200), "\(exchange.text.prefix(300))")
+            let answer = try FieldValue(jsonText: exchange.body)
+            #expect(answer["errors"]?[0]?["errorType"] == "BadRequestException", "\(exchange.text.prefix(300))")
+        }
+    }
+
     @Test("random documents of brackets, names, strings and punctuation always get an answer")
     func randomDocuments() async throws {
         let seed = SeededRandom.seed(named: "hostile random documents")
