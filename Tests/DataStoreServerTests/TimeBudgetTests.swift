@@ -44,6 +44,26 @@ struct TimeBudgetTests {
         release.open()
     }
 
+    @Test("a body that does not arrive within the budget is answered with 408")
+    func slowBody() async throws {
+        let clock = ManualClock()
+        var options = ServerOptions()
+        options.clock = clock
+        options.requestTimeout = .seconds(30)
+        try await withTestServer(schema: engineSchema, options: options) { server in
+            let head =
+                "POST /graphql HTTP/1.1\r\nHost: x\r\nx-api-key: \(server.apiKey)\r\n"
+                + "content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"query\": "
+            async let exchange = RawConnection.exchange(port: server.port, [Array(head.utf8)]) { received in
+                String(decoding: received, as: UTF8.self).contains("\r\n\r\n{")
+            }
+            await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(30)))
+            clock.advance(by: .seconds(30))
+            let answer = try await exchange
+            #expect(answer.status == 408, "\(answer.text.prefix(300))")
+        }
+    }
+
     @Test("a mutation stuck in a conflict handler is answered with 504 ExecutionTimeout when the budget ends")
     func serverAnswersWithinBudget() async throws {
         let clock = ManualClock()

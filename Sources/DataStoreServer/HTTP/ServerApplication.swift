@@ -79,32 +79,24 @@ public struct ServerApplication: Sendable {
         )
         router.post("graphql") { request, _ -> Response in
             if let refusal = Self.refusal(request, options) { return refusal }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: options.maximumBodySize)
-            } catch is NIOTooManyBytesError {
-                return Self.json(
-                    .contentTooLarge,
-                    GraphQLAPI.failure(
-                        .badRequest(
-                            "The request body is larger than this server's limit of \(options.maximumBodySize) bytes."
-                        )
-                    )
-                )
-            }
-            let parsed: FieldValue
-            do {
-                parsed = try FieldValue(jsonText: String(buffer: body))
-            } catch {
-                return Self.json(.badRequest, GraphQLAPI.failure(.badRequest("The body is not JSON: \(error).")))
-            }
             guard let budget = options.requestTimeout else {
-                let (status, answer) = await api.answer(parsed)
-                return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
+                return await Self.answer(request, api: api, options: options, bodyRead: nil)
             }
-            switch await TimeBudget.run({ await api.answer(parsed) }, within: budget, clock: options.clock) {
-            case .finished(let (status, answer)):
-                return Self.json(HTTPResponse.Status(code: status), text: answer.jsonText)
+            // The budget covers reading the body too: a client that sends it slowly holds the
+            // request no longer than one that asks for slow work.
+            let bodyRead = Locked(false)
+            switch await TimeBudget.run(
+                { await Self.answer(request, api: api, options: options, bodyRead: bodyRead) },
+                within: budget,
+                clock: options.clock
+            ) {
+            case .finished(let response):
+                return response
+            case .exceeded where !bodyRead.withLock({ $0 }):
+                return Self.json(
+                    .requestTimeout,
+                    GraphQLAPI.failure(.badRequest("The request's body did not arrive within \(budget)."))
+                )
             case .exceeded:
                 return Self.json(
                     .gatewayTimeout,
@@ -243,6 +235,39 @@ public struct ServerApplication: Sendable {
             try await hub.start()
         }
         return application
+    }
+
+    /// Reads a GraphQL request's body and answers it; sets `bodyRead` once the body is in.
+    static func answer(
+        _ request: Request,
+        api: GraphQLAPI,
+        options: ServerOptions,
+        bodyRead: Locked<Bool>?
+    ) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: options.maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            return json(
+                .contentTooLarge,
+                GraphQLAPI.failure(
+                    .badRequest(
+                        "The request body is larger than this server's limit of \(options.maximumBodySize) bytes."
+                    )
+                )
+            )
+        } catch {
+            return json(.badRequest, GraphQLAPI.failure(.badRequest("The request body could not be read: \(error).")))
+        }
+        bodyRead?.withLock { $0 = true }
+        let parsed: FieldValue
+        do {
+            parsed = try FieldValue(jsonText: String(buffer: body))
+        } catch {
+            return json(.badRequest, GraphQLAPI.failure(.badRequest("The body is not JSON: \(error).")))
+        }
+        let (status, answer) = await api.answer(parsed)
+        return json(HTTPResponse.Status(code: status), text: answer.jsonText)
     }
 
     /// A 401 response unless the request carries one of the API keys.
