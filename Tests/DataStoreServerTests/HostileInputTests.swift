@@ -222,6 +222,36 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a request that reads more items than its budget fails at the field that passes it")
+    func itemBudget() async throws {
+        let engine = try makeEngine()
+        var limits = DocumentLimits()
+        limits.maximumItems = 50
+        let api = try GraphQLAPI(engine: engine, limits: limits)
+        for index in 0..<30 {
+            _ = try await engine.create("Post", input: ["id": .string("p\(index)"), "title": "t"], condition: nil)
+            _ = try await engine.create(
+                "Comment",
+                input: ["content": "c", "postCommentsId": .string("p\(index)")],
+                condition: nil
+            )
+        }
+        let page = "listPosts(limit: 20) { items { id } }"
+        let (_, response) = await api.execute(["query": .string("{ a: \(page) b: \(page) c: \(page) }")])
+        #expect(response["data"]?["a"]?["items"] != nil)
+        #expect(response["data"]?["b"]?["items"] != nil)
+        #expect(response["data"]?["c"] == .null)
+        #expect(response["errors"]?[0]?["errorInfo"]?["limit"] == "maximumItems", "\(response)")
+        // Nested pages count too: 30 posts and their comments, 60 items.
+        let (_, nested) = await api.execute([
+            "query": "{ listPosts(limit: 100) { items { id comments { items { id } } } } }"
+        ])
+        #expect(nested["errors"]?[0]?["errorInfo"]?["limit"] == "maximumItems", "\(nested)")
+        // Within the budget nothing changes.
+        let (_, within) = await api.execute(["query": .string("{ a: \(page) b: \(page) }")])
+        #expect(within["errors"] == nil)
+    }
+
     // MARK: Values
 
     @Test(

@@ -37,13 +37,18 @@ public struct DocumentLimits: Sendable, Equatable {
     public var maximumAliases = 100
     /// The most directives (`@include`, `@skip`, …) in a document.
     public var maximumDirectives = 50
+    /// The most items one request may read, over all the pages its list, sync, key and relation
+    /// fields return (`a: listPosts(limit: 1000) … b: listPosts(limit: 1000) …`, or each post's
+    /// comments): the bound on what one request makes the server hold and send. Counted as the
+    /// fields resolve; the field that passes it fails with a `BadRequestException`.
+    public var maximumItems = 10_000
 
     public init() {}
 
     /// The names of the limits, as ``subscript(named:)`` and error messages spell them.
     public static let names = [
         "maximumLength", "maximumTokens", "maximumSelectionDepth", "maximumValueDepth", "maximumNesting",
-        "maximumSelections", "maximumAliases", "maximumDirectives",
+        "maximumSelections", "maximumAliases", "maximumDirectives", "maximumItems",
     ]
 
     /// A limit by its name (`maximumSelections`), for settings read from a command line or a file;
@@ -59,6 +64,7 @@ public struct DocumentLimits: Sendable, Equatable {
             case "maximumSelections": maximumSelections
             case "maximumAliases": maximumAliases
             case "maximumDirectives": maximumDirectives
+            case "maximumItems": maximumItems
             default: nil
             }
         }
@@ -73,6 +79,7 @@ public struct DocumentLimits: Sendable, Equatable {
             case "maximumSelections": maximumSelections = newValue
             case "maximumAliases": maximumAliases = newValue
             case "maximumDirectives": maximumDirectives = newValue
+            case "maximumItems": maximumItems = newValue
             default: break
             }
         }

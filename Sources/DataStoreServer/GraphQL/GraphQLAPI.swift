@@ -173,7 +173,7 @@ public final class GraphQLAPI: Sendable {
                 schema: schema,
                 documentAST: document,
                 rootValue: (),
-                context: (),
+                context: ItemBudget(limit: limits.maximumItems),
                 variableValues: variables,
                 operationName: operationName
             )
@@ -359,6 +359,7 @@ public final class GraphQLAPI: Sendable {
                         nextToken: Self.string(arguments["nextToken"])
                     )
                 }
+                try (context as? ItemBudget)?.spend(page.items.count)
                 return Self.output(page, capture: context as? ReadCapture)
             }
         }
@@ -374,6 +375,7 @@ public final class GraphQLAPI: Sendable {
                     limit: try Self.int(arguments["limit"], "limit"),
                     nextToken: Self.string(arguments["nextToken"])
                 )
+                try (context as? ItemBudget)?.spend(page.items.count)
                 return Self.output(page, capture: context as? ReadCapture)
             }
         }
@@ -386,6 +388,7 @@ public final class GraphQLAPI: Sendable {
                 nextToken: Self.string(arguments["nextToken"]),
                 lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init)
             )
+            try (context as? ItemBudget)?.spend(page.items.count)
             return Self.output(page, capture: context as? ReadCapture)
         }
         try attach(schema.queryType, queries)
@@ -462,7 +465,13 @@ public final class GraphQLAPI: Sendable {
         isMany: Bool,
         sortKey: KeyRange.SortKey
     ) -> GraphQLFieldResolve {
-        { (parent: any Sendable, args: Map, _: any Sendable, _: GraphQLResolveInfo) async throws -> (any Sendable)? in
+        {
+            (
+                parent: any Sendable,
+                args: Map,
+                context: any Sendable,
+                _: GraphQLResolveInfo
+            ) async throws -> (any Sendable)? in
             guard let parent = parent as? [String: any Sendable] else { return nil }
             var key: [String: FieldValue] = [:]
             for (local, remote) in zip(localFields, targetFields) {
@@ -489,7 +498,10 @@ public final class GraphQLAPI: Sendable {
                 limit: isMany ? try int(arguments["limit"], "limit") : 1,
                 nextToken: isMany ? string(arguments["nextToken"]) : nil
             )
-            if isMany { return output(page) }
+            if isMany {
+                try (context as? ItemBudget)?.spend(page.items.count)
+                return output(page)
+            }
             guard let first = page.items.first else { return nil }
             return output(first)
         }
