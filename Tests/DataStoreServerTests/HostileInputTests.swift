@@ -454,6 +454,43 @@ struct HostileInputTests {
         }
     }
 
+    @Test("random frames after the upgrade: the connection ends when the client closes or breaks the protocol")
+    func randomFrames() async throws {
+        let seed = SeededRandom.seed(named: "hostile random frames")
+        print("HostileInputTests.randomFrames seed: \(seed) (replay with DATASTORE_TEST_SEED=\(seed))")
+        var random = SeededRandom(seed: seed)
+        var connections: [[UInt8]] = []
+        for _ in 0..<12 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...6, using: &random) {
+                // Any opcode, reserved bits or not, fragments or not, masked or not, whole payloads.
+                let opcode = UInt8(random.pick([0, 1, 2, 3, 8, 9, 10, 11, 15]))
+                let first = (random.chance(0.8) ? 0x80 : 0) | (random.chance(0.1) ? 0x70 : 0) | opcode
+                let length = random.pick([0, 1, 2, 5, 125])
+                let masked = random.chance(0.9)
+                bytes += [first, UInt8(length) | (masked ? 0x80 : 0)]
+                if masked { bytes += (0..<4).map { _ in UInt8.random(in: 0...255, using: &random) } }
+                bytes += (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            }
+            if random.chance(0.2) {
+                // A frame that claims 2^62 bytes: over the size limit before any payload.
+                bytes += [0x82, 0xFF, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]
+            }
+            // The client's own close, masked, code 1000.
+            bytes += [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8]
+            connections.append(bytes)
+        }
+        try await Self.withServer { [connections] server in
+            for frames in connections {
+                var exchange = Self.webSocketExchange(payload: Array(#"{"type":"connection_init"}"#.utf8))
+                exchange.append(frames)
+                let answer = try await RawConnection.exchange(port: server.port, exchange, timeout: .seconds(20))
+                #expect(answer.text.hasPrefix("HTTP/1.1 101"), "\(answer.text.prefix(200))")
+                #expect(answer.closed, "\(frames)")
+            }
+        }
+    }
+
     @Test("a real-time start whose query is nested thousands deep is refused with the limit")
     func deepStart() async throws {
         try await Self.withServer { server in
