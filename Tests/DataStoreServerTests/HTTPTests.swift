@@ -54,6 +54,11 @@ func withLiveServer(
     options.port = 0
     options.apiKeys = [LiveServer.apiKey]
     options.maximumBodySize = maximumBodySize
+    // The test client connects when the test starts and keeps one connection for the whole test;
+    // some tests (1,000 items written before the first request, under ThreadSanitizer) leave it
+    // silent or idle for longer than a real server lets a connection be.
+    options.idleTimeout = nil
+    options.headerTimeout = .seconds(3600)
     let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options).makeApplication()
     try await application.test(.live) { client in
         try await body(LiveServer(client: client, engine: engine, clock: clock))

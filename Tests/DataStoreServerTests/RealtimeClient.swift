@@ -101,7 +101,7 @@ struct RealtimeClientTimeout: Error {}
 func withRealtimeClient<Result>(
     _ url: String,
     headers: HTTPFields = [.secWebSocketProtocol: "graphql-ws"],
-    timeout: Duration = .seconds(30),
+    timeout: Duration = .seconds(120),
     _ body: (RealtimeClient) async throws -> Result
 ) async throws -> Result {
     // Test streams: a test sends and receives a bounded handful of messages, and the gate, not

@@ -33,7 +33,7 @@ func headerParameter(host: String, apiKey: String) -> String {
 /// A connection that completed `connection_init` with the server's key.
 func withConnectedClient<Result>(
     _ server: TestServer,
-    timeout: Duration = .seconds(30),
+    timeout: Duration = .seconds(120),
     _ body: (RealtimeClient) async throws -> Result
 ) async throws -> Result {
     try await withRealtimeClient(
