@@ -22,9 +22,10 @@ public struct ServerOptions: Sendable {
     /// How long a new connection may take to send its first request's head before it is answered
     /// with 408 and closed (slow or silent clients hold no connection for long).
     public var headerTimeout: Duration = .seconds(30)
-    /// How long one request may run before it is cancelled and answered with 504 and an
-    /// `ExecutionTimeout` error (AppSync's limit: 30 seconds); nil lets requests run as long as
-    /// they take. Runs on ``clock``.
+    /// How long one request may run, reading its body included, before it is cancelled and
+    /// answered with 504 and an `ExecutionTimeout` error, or 408 when its body has not arrived
+    /// (AppSync's limit: 30 seconds); kept to within a second of ``clock``. Nil lets requests run
+    /// as long as they take.
     public var requestTimeout: Duration? = .seconds(30)
     /// How long an HTTP connection may stay open between requests; nil keeps it open until the
     /// client closes it.
@@ -52,6 +53,8 @@ public struct ServerApplication: Sendable {
     public let options: ServerOptions
     /// Publishes committed writes to subscribers.
     let hub: RealtimeHub
+    /// The requests running under ``ServerOptions/requestTimeout``.
+    let budgets = TimeBudgets()
     let logger: Logger
 
     public init(api: GraphQLAPI, options: ServerOptions, logger: Logger = Logger(label: "datastore-server")) {
@@ -71,6 +74,7 @@ public struct ServerApplication: Sendable {
         let router = Router()
         let api = self.api
         let options = self.options
+        let budgets = self.budgets
         router.add(
             middleware: UnroutedRequests(
                 methods: ["/graphql": [.post], "/graphql/schema": [.get]],
@@ -85,10 +89,9 @@ public struct ServerApplication: Sendable {
             // The budget covers reading the body too: a client that sends it slowly holds the
             // request no longer than one that asks for slow work.
             let bodyRead = Locked(false)
-            switch await TimeBudget.run(
+            switch await budgets.run(
                 { await Self.answer(request, api: api, options: options, bodyRead: bodyRead) },
-                within: budget,
-                clock: options.clock
+                within: budget
             ) {
             case .finished(let response):
                 return response
@@ -223,7 +226,9 @@ public struct ServerApplication: Sendable {
                     clock: options.clock,
                     logger: logger
                 ),
-            ] + (options.memoryTrimInterval.map { [MemoryTrimService(interval: $0, clock: options.clock)] } ?? []),
+            ] + (options.memoryTrimInterval.map { [MemoryTrimService(interval: $0, clock: options.clock)] } ?? [])
+                + (options.requestTimeout == nil
+                    ? [] : [TimeBudgetWatch(budgets: budgets, interval: .seconds(1), clock: options.clock)]),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
