@@ -244,9 +244,10 @@ struct HostileInputTests {
         }
         let page = "listPosts(limit: 20) { items { id } }"
         let (_, response) = await api.execute(["query": .string("{ a: \(page) b: \(page) c: \(page) }")])
-        #expect(response["data"]?["a"]?["items"] != nil)
-        #expect(response["data"]?["b"]?["items"] != nil)
-        #expect(response["data"]?["c"] == .null)
+        // Root query fields resolve concurrently: whichever page came third passed the budget.
+        let pages = ["a", "b", "c"].map { response["data"]?[$0] }
+        #expect(pages.filter { $0?["items"] != nil }.count == 2, "\(response)")
+        #expect(pages.filter { $0 == .null }.count == 1, "\(response)")
         #expect(response["errors"]?[0]?["errorInfo"]?["limit"] == "maximumItems", "\(response)")
         // Nested pages count too: 30 posts and their comments, 60 items.
         let (_, nested) = await api.execute([
