@@ -6,6 +6,16 @@ import Testing
 
 @Suite("Time budget: a request that runs too long is cancelled and answered")
 struct TimeBudgetTests {
+    /// Returns once the calling task is cancelled (or `gate` opens), as work that awaits storage or
+    /// a webhook does.
+    static func untilCancelled(_ gate: Gate = Gate(open: false)) async {
+        await withTaskCancellationHandler {
+            await gate.pass()
+        } onCancel: {
+            gate.open()
+        }
+    }
+
     @Test("work that finishes within the budget is its own answer, and leaves the table")
     func finishes() async {
         let budgets = TimeBudgets()
@@ -24,13 +34,7 @@ struct TimeBudgetTests {
         async let outcome = budgets.run(
             {
                 started.open()
-                // Awaits until cancelled, as storage or a webhook would.
-                let forever = Gate(open: false)
-                await withTaskCancellationHandler {
-                    await forever.pass()
-                } onCancel: {
-                    forever.open()
-                }
+                await Self.untilCancelled()
                 return 1
             },
             within: .seconds(5)
@@ -56,12 +60,7 @@ struct TimeBudgetTests {
         async let outcome = budgets.run(
             {
                 started.open()
-                let forever = Gate(open: false)
-                await withTaskCancellationHandler {
-                    await forever.pass()
-                } onCancel: {
-                    forever.open()
-                }
+                await Self.untilCancelled()
                 return 1
             },
             within: .seconds(30)
@@ -107,12 +106,7 @@ struct TimeBudgetTests {
         var configuration = ServerConfiguration()
         configuration.defaultStrategy = .custom { _ in
             entered.open()
-            // Awaits until cancelled, as a webhook call would.
-            await withTaskCancellationHandler {
-                await release.pass()
-            } onCancel: {
-                release.open()
-            }
+            await Self.untilCancelled(release)
             return .reject
         }
         var options = ServerOptions()
