@@ -166,7 +166,8 @@ struct ServerCommand: AsyncParsableCommand {
         let deadline = Duration.seconds(shutdownTimeout + 5)
         let watchdog = Task.detached {
             for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                try? await Task.sleep(for: deadline)
+                // Cancelled when the server stopped in time: nothing to do.
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
                 FileHandle.standardError.write(
                     Data("datastore-server did not stop within \(deadline) of the signal; exiting.\n".utf8)
                 )
