@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .library(name: "DataStore", targets: ["DataStore"]),
+        .library(name: "DataStoreAppSync", targets: ["DataStoreAppSync"]),
         .library(name: "DataStoreSchema", targets: ["DataStoreSchema"]),
         .library(name: "DataStoreCodegen", targets: ["DataStoreCodegen"]),
         .executable(name: "datastore-modelgen", targets: ["datastore-modelgen"]),
@@ -52,6 +53,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The wire protocol client and server share: network-free, no GraphQL executor.
+        .target(
+            name: "DataStoreAppSync",
+            dependencies: ["DataStore"],
+            swiftSettings: strictSettings
+        ),
         // GraphQL SDL -> ModelSchema, with Amplify's directives, and the schema version hash.
         .target(
             name: "DataStoreSchema",
@@ -69,6 +76,7 @@ let package = Package(
             dependencies: [
                 "CMemoryTrim",
                 "DataStore",
+                "DataStoreAppSync",
                 "DataStoreSchema",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -100,6 +108,7 @@ let package = Package(
         .executableTarget(
             name: "datastore-server",
             dependencies: [
+                "DataStoreAppSync",
                 "DataStoreServer",
                 "DataStoreSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -183,6 +192,7 @@ let package = Package(
         .testTarget(
             name: "DataStoreServerTests",
             dependencies: [
+                "DataStoreAppSync",
                 "DataStoreServer",
                 "DataStoreSchema",
                 "DataStoreTesting",
@@ -197,6 +207,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // The protocol module: round trips, and the client's documents against every corpus schema
+        // (GraphQL's validation runs here, never in the module).
+        .testTarget(
+            name: "DataStoreAppSyncTests",
+            dependencies: [
+                "DataStoreAppSync",
+                "DataStoreSchema",
+                "DataStoreServer",
+                "DataStoreTestSupport",
+                .product(name: "GraphQL", package: "GraphQL"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

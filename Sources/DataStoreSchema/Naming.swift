@@ -11,22 +11,6 @@ public enum Naming {
         return result
     }
 
-    /// Whether `name` is a GraphQL name: ASCII letters, digits and underscores, not starting with
-    /// a digit.
-    public static func isGraphQLName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
-            return false
-        }
-        return name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
-                true
-            default: false
-            }
-        }
-    }
-
     /// The word with its first letter uppercased.
     public static func upperFirst(_ word: String) -> String {
         guard let first = word.first else { return word }

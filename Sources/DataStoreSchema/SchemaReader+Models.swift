@@ -443,7 +443,7 @@ extension SchemaReader {
         for draft in drafts {
             for (query, position) in draft.indexQueries {
                 let name = query.queryField
-                if !Naming.isGraphQLName(name) {
+                if !GraphQLName.isValid(name) {
                     error(
                         position,
                         "the queryField \"\(name)\" of the index \(draft.name).\(query.name) is not a GraphQL name",

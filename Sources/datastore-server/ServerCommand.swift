@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataStoreAppSync
 import DataStoreSchema
 import DataStoreServer
 import Foundation

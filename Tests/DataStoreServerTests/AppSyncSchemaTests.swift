@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreSchema
 import DataStoreServer
 import Foundation

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import Hummingbird
 import HummingbirdTesting
 import NIOCore

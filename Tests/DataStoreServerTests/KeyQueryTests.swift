@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreSchema
 import DataStoreTestSupport
 import Foundation
@@ -410,7 +411,7 @@ struct KeyQueryTests {
                 "between: [ModelReadingBySiteCompositeKeyInput]"
             ) == true
         )
-        let operations = try #require(api.operations["Reading"])
+        let operations = try #require(api.keyQueries["Reading"])
         #expect(operations.indexQueries.map(\.name) == ["readingsBySite", "readingsByLabel", "readingsByLevel"])
         #expect(operations.listKey?.sortCondition == "at")
 

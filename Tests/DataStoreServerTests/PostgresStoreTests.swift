@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreTesting
 import Foundation
 import Logging
@@ -35,7 +36,7 @@ struct PostgresStoreTests {
             #expect {
                 try PostgresItemStore.Configuration(url: url)
             } throws: { error in
-                let message = (error as? ServerError)?.message ?? ""
+                let message = (error as? AppSyncError)?.message ?? ""
                 return message.contains(expected) && !message.contains("secret")
             }
         }
@@ -51,8 +52,8 @@ struct PostgresStoreTests {
             quiet.logLevel = .critical
             _ = try await PostgresItemStore.connect(configuration, timeout: .seconds(3), logger: quiet)
         } throws: { error in
-            (error as? ServerError)?.errorType == .internalFailure
-                && (error as? ServerError)?.message.contains("127.0.0.1:1") == true
+            (error as? AppSyncError)?.errorType == .internalFailure
+                && (error as? AppSyncError)?.message.contains("127.0.0.1:1") == true
         }
     }
 

@@ -58,6 +58,11 @@ final class RealtimeClient {
 
     func send(_ message: FieldValue) { send(message.jsonText) }
 
+    /// The next message's text; nil once the connection has ended.
+    func nextText() async -> String? {
+        await inbox.next()
+    }
+
     /// The next message; nil once the connection has ended.
     func next() async throws -> FieldValue? {
         guard let text = await inbox.next() else { return nil }

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreSchema
 import DataStoreTestSupport
 import Foundation
@@ -56,15 +57,15 @@ func makeEngine(
     )
 }
 
-/// Runs `body`, expecting a ``ServerError`` of `type`; returns it.
+/// Runs `body`, expecting a ``AppSyncError`` of `type`; returns it.
 @discardableResult
 func expectServerError(
-    _ type: ServerError.ErrorType,
+    _ type: AppSyncErrorType,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> Void
-) async -> ServerError? {
+) async -> AppSyncError? {
     await expectError(
-        ServerError.self,
+        AppSyncError.self,
         "\(type)",
         sourceLocation: sourceLocation,
         matching: { $0.errorType == type },
@@ -335,7 +336,7 @@ final class RacingStore: ItemStore {
 
     var tokenSecret: [UInt8] { base.tokenSecret }
 
-    func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+    func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
         try await base.item(model, key: key)
     }
 
@@ -344,7 +345,7 @@ final class RacingStore: ItemStore {
         key: String,
         expecting expected: Int?,
         item: StoredItem
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> Bool
     {
         // Only writes over a stored version can lose this race; the first of them does.
@@ -366,7 +367,7 @@ final class RacingStore: ItemStore {
         _ model: String,
         after key: String?,
         limit: Int
-    ) async throws(ServerError) -> [(key: String, item: StoredItem)] {
+    ) async throws(AppSyncError) -> [(key: String, item: StoredItem)] {
         try await base.items(model, after: key, limit: limit)
     }
 
@@ -375,36 +376,36 @@ final class RacingStore: ItemStore {
         in range: KeyRange,
         after position: RangePosition?,
         limit: Int
-    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+    ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
         try await base.items(model, in: range, after: position, limit: limit)
     }
 
-    func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+    func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         try await base.prepare(indexes)
     }
 
-    func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+    func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         try await base.log(after: position, limit: limit)
     }
 
-    func lastPosition() async throws(ServerError) -> Int64 { try await base.lastPosition() }
+    func lastPosition() async throws(AppSyncError) -> Int64 { try await base.lastPosition() }
 
     func changes(
         _ model: String,
         since: Int64,
         after position: Int64,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(position: Int64, item: StoredItem)]
     {
         try await base.changes(model, since: since, after: position, limit: limit)
     }
 
-    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
         try await base.followCommits(ring)
     }
 
-    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
         try await base.purge(tombstonesBefore: tombstonesBefore, changesBefore: changesBefore)
     }
 

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreTestSupport
 import Foundation
 import Testing

@@ -2,6 +2,7 @@
 // body (into an OperationRequest) and the pre-check of its query (DocumentScan). Scripts/fuzz
 // builds it with the sources it covers and runs it; it is not part of the package's targets.
 import DataStore
+import DataStoreAppSync
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import Foundation
 
 /// Where a paged read resumes: an opaque `nextToken` for clients, authenticated with an HMAC so
@@ -34,9 +35,9 @@ struct PageToken: Hashable, Sendable {
 
     /// Decodes a token made by ``encode(secret:)`` with the same secret.
     ///
-    /// - Throws: ``ServerError`` (`BadRequestException`) for anything else.
-    init(decoding token: String, secret: [UInt8]) throws(ServerError) {
-        let invalid = ServerError.badRequest(
+    /// - Throws: ``AppSyncError`` (`BadRequestException`) for anything else.
+    init(decoding token: String, secret: [UInt8]) throws(AppSyncError) {
+        let invalid = AppSyncError.badRequest(
             "The nextToken is not one this server issued, or was altered. Start again without nextToken."
         )
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -63,21 +64,6 @@ struct PageToken: Hashable, Sendable {
         self.startedAt = startedAt
         self.lastSync = lastSync
         self.filterDigest = filterDigest
-    }
-}
-
-/// base64url (RFC 4648 §5) without padding, as tokens carry it; decoding also takes the standard
-/// alphabet and padding, as WebSocket handshakes send them.
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map { Array($0) }
     }
 }
 

@@ -1,4 +1,5 @@
 public import DataStore
+public import DataStoreAppSync
 import DataStoreSchema
 
 /// A read by key, as AppSync runs a DynamoDB Query: `listX` with key arguments on a model whose
@@ -26,7 +27,7 @@ public struct KeyQuery: Sendable {
 
 extension ServerEngine {
     /// The fields of a key: the primary key (`index` nil) or the named index's.
-    func keyFields(_ model: ServerModel, index: String?) throws(ServerError) -> [String] {
+    func keyFields(_ model: ServerModel, index: String?) throws(AppSyncError) -> [String] {
         guard let index else { return model.schema.primaryKey }
         guard let found = model.schema.indexes.first(where: { $0.name == index }) else {
             throw .badRequest("\(model.name) has no index named \(index).")
@@ -47,7 +48,7 @@ extension ServerEngine {
         filter: FieldValue? = nil,
         limit: Int? = nil,
         nextToken: String? = nil
-    ) async throws(ServerError) -> Page {
+    ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
         let fields = try keyFields(model, index: query.index)
         let partitionField = try keyField(fields[0], of: model)
@@ -55,7 +56,7 @@ extension ServerEngine {
         if partition == .null {
             throw .invalidArguments("The partition key \(partitionField.name) of \(modelName) needs a value.")
         }
-        let sortFields = try fields.dropFirst().map { (name: String) throws(ServerError) in
+        let sortFields = try fields.dropFirst().map { (name: String) throws(AppSyncError) in
             try keyField(name, of: model)
         }
         let sortKey = Self.sortKey(sortFields)
@@ -76,7 +77,7 @@ extension ServerEngine {
         filter: FieldValue? = nil,
         limit: Int? = nil,
         nextToken: String? = nil
-    ) async throws(ServerError) -> Page {
+    ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
@@ -153,7 +154,7 @@ extension ServerEngine {
         var indexes: [KeyIndex] = []
         for definition in api.document.models {
             let schema = definition.schema
-            guard let operations = api.operations[schema.name] else { continue }
+            guard let operations = api.keyQueries[schema.name] else { continue }
             var keys: [[String]] = []
             if operations.listKey != nil { keys.append(schema.primaryKey) }
             keys += operations.indexQueries.compactMap { query in
@@ -188,13 +189,13 @@ extension ServerEngine {
 
     /// Creates the indexes of ``keyIndexes`` that the store lacks. The server does this before it
     /// listens; key reads are correct without them, only slower.
-    public func prepareIndexes() async throws(ServerError) {
+    public func prepareIndexes() async throws(AppSyncError) {
         try await store.prepare(keyIndexes)
     }
 
-    private func keyField(_ name: String, of model: ServerModel) throws(ServerError) -> ModelField {
+    private func keyField(_ name: String, of model: ServerModel) throws(AppSyncError) -> ModelField {
         guard let field = model.schema.field(named: name) else {
-            throw ServerError(.internalFailure, "The key field \(model.name).\(name) is not a field of the model.")
+            throw AppSyncError(.internalFailure, "The key field \(model.name).\(name) is not a field of the model.")
         }
         return field
     }
@@ -204,7 +205,7 @@ extension ServerEngine {
         _ argument: FieldValue?,
         fields: [ModelField],
         of model: ServerModel
-    ) throws(ServerError) -> KeyRange.Condition? {
+    ) throws(AppSyncError) -> KeyRange.Condition? {
         guard let argument, argument != .null else { return nil }
         guard case .object(let members) = argument else {
             throw .invalidArguments("The sort key condition of \(model.name) must be an object such as {eq: …}.")
@@ -220,7 +221,7 @@ extension ServerEngine {
             )
         }
         guard let (name, operand) = given.first else { return nil }
-        func value(_ operand: FieldValue) throws(ServerError) -> FieldValue {
+        func value(_ operand: FieldValue) throws(AppSyncError) -> FieldValue {
             try sortValue(operand, fields: fields, of: model)
         }
         switch name {
@@ -254,7 +255,7 @@ extension ServerEngine {
         _ operand: FieldValue,
         fields: [ModelField],
         of model: ServerModel
-    ) throws(ServerError)
+    ) throws(AppSyncError)
         -> FieldValue
     {
         if fields.count == 1 {

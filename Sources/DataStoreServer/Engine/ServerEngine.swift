@@ -1,4 +1,5 @@
 public import DataStore
+public import DataStoreAppSync
 public import DataStoreSchema
 import Foundation
 
@@ -7,7 +8,7 @@ import Foundation
 /// `list` and base/delta `sync` reads with opaque tokens, and expiry of tombstones and deltas.
 ///
 /// The GraphQL layer turns requests into these calls; each returns items in the API's shape
-/// (fields, `_version`, `_deleted`, `_lastChangedAt`, `__typename`) or throws a ``ServerError``
+/// (fields, `_version`, `_deleted`, `_lastChangedAt`, `__typename`) or throws a ``AppSyncError``
 /// with AppSync's error type.
 public final class ServerEngine: Sendable {
     /// The generated API.
@@ -32,7 +33,7 @@ public final class ServerEngine: Sendable {
         tokenSecret = configuration.tokenSecret ?? store.tokenSecret
     }
 
-    func model(_ name: String) throws(ServerError) -> ServerModel {
+    func model(_ name: String) throws(AppSyncError) -> ServerModel {
         guard let model = models[name] else {
             throw .badRequest("\(name) is not a model of this API.")
         }
@@ -51,7 +52,7 @@ public final class ServerEngine: Sendable {
         input: [String: FieldValue],
         condition: FieldValue? = nil
     )
-        async throws(ServerError) -> FieldValue
+        async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
         let now = configuration.now()
@@ -89,7 +90,7 @@ public final class ServerEngine: Sendable {
         input: [String: FieldValue],
         condition: FieldValue? = nil
     )
-        async throws(ServerError) -> FieldValue
+        async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
         let key = try model.key(of: input)
@@ -132,7 +133,7 @@ public final class ServerEngine: Sendable {
                 return written
             }
         }
-        throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be updated; try again.")
+        throw AppSyncError(.internalFailure, "\(modelName) \(key) changed too often to be updated; try again.")
     }
 
     /// `deleteX`: turns the item into a tombstone when `input._version` is the stored version.
@@ -141,7 +142,7 @@ public final class ServerEngine: Sendable {
         input: [String: FieldValue],
         condition: FieldValue? = nil
     )
-        async throws(ServerError) -> FieldValue
+        async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
         let key = try model.key(of: input)
@@ -176,11 +177,11 @@ public final class ServerEngine: Sendable {
             }
             if let deleted = try await commitTombstone(model, key, over: current, now: now) { return deleted }
         }
-        throw ServerError(.internalFailure, "\(modelName) \(key) changed too often to be deleted; try again.")
+        throw AppSyncError(.internalFailure, "\(modelName) \(key) changed too often to be deleted; try again.")
     }
 
     /// The stored item (tombstones included) an update or delete starts from.
-    private func storedItem(_ model: ServerModel, _ key: String) async throws(ServerError) -> StoredItem {
+    private func storedItem(_ model: ServerModel, _ key: String) async throws(AppSyncError) -> StoredItem {
         guard let current = try await store.item(model.name, key: key) else {
             throw .conditionalCheckFailed("no \(model.name) with key \(key) exists")
         }
@@ -197,7 +198,7 @@ public final class ServerEngine: Sendable {
         deleted: Bool,
         now: Int64,
         stampingUpdatedAt: Bool = true
-    ) async throws(ServerError) -> FieldValue? {
+    ) async throws(AppSyncError) -> FieldValue? {
         var fields = fields
         if stampingUpdatedAt, let updatedAt = model.updatedAtField { fields[updatedAt] = Self.timestamp(now) }
         let next = StoredItem(fields: fields, version: current.version + 1, isDeleted: deleted, lastChangedAt: now)
@@ -211,7 +212,7 @@ public final class ServerEngine: Sendable {
         _ key: String,
         over current: StoredItem,
         now: Int64
-    ) async throws(ServerError) -> FieldValue? {
+    ) async throws(AppSyncError) -> FieldValue? {
         try await commitNext(model, key, over: current, fields: current.fields, deleted: true, now: now)
     }
 
@@ -233,7 +234,7 @@ public final class ServerEngine: Sendable {
         _ condition: FieldValue?,
         _ current: StoredItem,
         applying changes: [String: FieldValue]
-    ) async throws(ServerError) -> Settlement {
+    ) async throws(AppSyncError) -> Settlement {
         switch configuration.strategy(for: model.name) {
         case .optimisticConcurrency:
             throw conflict(model, current)
@@ -254,7 +255,7 @@ public final class ServerEngine: Sendable {
             do {
                 resolution = try await handler(request)
             } catch {
-                throw ServerError(
+                throw AppSyncError(
                     .conflictUnhandled,
                     "The conflict handler of \(model.name) failed: \(error).",
                     data: model.output(current)
@@ -267,7 +268,7 @@ public final class ServerEngine: Sendable {
                 return .remove
             case .resolve(let item):
                 guard case .object(var fields) = item else {
-                    throw ServerError(
+                    throw AppSyncError(
                         .conflictUnhandled,
                         "The conflict handler of \(model.name) resolved to something that is not an item.",
                         data: model.output(current)
@@ -280,8 +281,8 @@ public final class ServerEngine: Sendable {
         }
     }
 
-    private func conflict(_ model: ServerModel, _ current: StoredItem) -> ServerError {
-        ServerError(.conflictUnhandled, "Conflict resolver rejects mutation.", data: model.output(current))
+    private func conflict(_ model: ServerModel, _ current: StoredItem) -> AppSyncError {
+        AppSyncError(.conflictUnhandled, "Conflict resolver rejects mutation.", data: model.output(current))
     }
 
     /// AppSync's AUTOMERGE (PROTOCOL §4.2): the server keeps its scalar values; values it lacks
@@ -317,7 +318,7 @@ public final class ServerEngine: Sendable {
         of model: ServerModel,
         requireAll: Bool
     )
-        throws(ServerError) -> [String: FieldValue]
+        throws(AppSyncError) -> [String: FieldValue]
     {
         var fields: [String: FieldValue] = [:]
         for name in input.keys.sorted() where model.schema.field(named: name) == nil {
@@ -341,7 +342,7 @@ public final class ServerEngine: Sendable {
     // MARK: Queries
 
     /// `getX`: the item with the given key, tombstones included (clients filter on `_deleted`).
-    public func get(_ modelName: String, key: [String: FieldValue]) async throws(ServerError) -> FieldValue? {
+    public func get(_ modelName: String, key: [String: FieldValue]) async throws(AppSyncError) -> FieldValue? {
         let model = try model(modelName)
         return try await store.item(modelName, key: model.key(of: key)).map(model.output)
     }
@@ -361,7 +362,7 @@ public final class ServerEngine: Sendable {
         limit: Int? = nil,
         nextToken: String? = nil,
         lastSync: Int64? = nil
-    ) async throws(ServerError) -> Page {
+    ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
@@ -399,7 +400,7 @@ public final class ServerEngine: Sendable {
         limit: Int? = nil,
         nextToken: String? = nil
     )
-        async throws(ServerError) -> Page
+        async throws(AppSyncError) -> Page
     {
         let model = try model(modelName)
         let limit = try Self.checkedLimit(limit)
@@ -424,7 +425,7 @@ public final class ServerEngine: Sendable {
         of model: String,
         filterDigest: String,
         from sources: Set<PageToken.Source>
-    ) throws(ServerError) -> PageToken {
+    ) throws(AppSyncError) -> PageToken {
         let token = try PageToken(decoding: nextToken, secret: tokenSecret)
         guard token.model == model, token.filterDigest == filterDigest, sources.contains(token.source) else {
             throw .badRequest(
@@ -443,7 +444,7 @@ public final class ServerEngine: Sendable {
         predicate: PredicateEvaluator?,
         now: Int64
     )
-        async throws(ServerError) -> Page
+        async throws(AppSyncError) -> Page
     {
         var items: [FieldValue] = []
         let next: String?
@@ -485,7 +486,7 @@ public final class ServerEngine: Sendable {
         return Page(items: items, nextToken: nextToken, startedAt: token.source == .list ? nil : token.startedAt)
     }
 
-    static func checkedLimit(_ limit: Int?) throws(ServerError) -> Int {
+    static func checkedLimit(_ limit: Int?) throws(AppSyncError) -> Int {
         guard let limit else { return defaultLimit }
         guard (1...maximumLimit).contains(limit) else {
             throw .badRequest("limit must be between 1 and \(maximumLimit); it was \(limit).")
@@ -499,16 +500,11 @@ public final class ServerEngine: Sendable {
 
     // MARK: Changes, for subscriptions
 
-    /// What a write did, as subscriptions tell it apart (`onCreateX`, `onUpdateX`, `onDeleteX`).
-    public enum ChangeKind: String, Sendable, CaseIterable {
-        case create, update, delete
-    }
-
     /// A committed write, ready to be matched against subscriptions.
     struct Change: Sendable {
         let position: Int64
         let model: String
-        let kind: ChangeKind
+        let kind: MutationKind
         /// The item's values in the order its model's filters read them.
         let filterValues: [FieldValue]
         /// The item as the API returns it.
@@ -516,20 +512,20 @@ public final class ServerEngine: Sendable {
     }
 
     /// The delta log's newest position: where a reader that starts now begins.
-    func lastPosition() async throws(ServerError) -> Int64 {
+    func lastPosition() async throws(AppSyncError) -> Int64 {
         try await store.lastPosition()
     }
 
     /// The writes committed after log position `position`, in commit order. Records of models
     /// this API no longer has are skipped (their positions still count as read).
-    func changes(after position: Int64, limit: Int) async throws(ServerError) -> (changes: [Change], last: Int64) {
+    func changes(after position: Int64, limit: Int) async throws(AppSyncError) -> (changes: [Change], last: Int64) {
         let records = try await store.log(after: position, limit: limit)
         var changes: [Change] = []
         changes.reserveCapacity(records.count)
         for record in records {
             guard let model = models[record.model] else { continue }
             let item = record.item
-            let kind: ChangeKind = item.isDeleted ? .delete : item.version == 1 ? .create : .update
+            let kind: MutationKind = item.isDeleted ? .deleted : item.version == 1 ? .created : .updated
             changes.append(
                 Change(
                     position: record.position,
@@ -544,14 +540,14 @@ public final class ServerEngine: Sendable {
     }
 
     /// The evaluator of a subscription's `filter` argument for `modelName`.
-    func subscriptionFilter(_ modelName: String, _ filter: FieldValue?) throws(ServerError) -> PredicateEvaluator? {
+    func subscriptionFilter(_ modelName: String, _ filter: FieldValue?) throws(AppSyncError) -> PredicateEvaluator? {
         try model(modelName).predicate(filter, "filter")
     }
 
     // MARK: Expiry
 
     /// Deletes tombstones older than the tombstone TTL and delta records older than the delta TTL.
-    public func purgeExpired() async throws(ServerError) {
+    public func purgeExpired() async throws(AppSyncError) {
         let now = configuration.now()
         try await store.purge(
             tombstonesBefore: now - configuration.tombstoneTTL.milliseconds,

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import DataStoreSchema
 import Foundation
 
@@ -29,7 +30,7 @@ struct ServerModel: Sendable {
 
     /// The stored key of an item: the key field's value for single-field keys, else the JSON
     /// array of the key values.
-    func key(of fields: [String: FieldValue]) throws(ServerError) -> String {
+    func key(of fields: [String: FieldValue]) throws(AppSyncError) -> String {
         var values: [FieldValue] = []
         for name in schema.primaryKey {
             guard let value = fields[name], value != .null else {
@@ -62,7 +63,7 @@ struct ServerModel: Sendable {
     }
 
     /// Checks one input value for `field`, in the stored form the client compares by.
-    func normalize(_ value: FieldValue, for field: ModelField) throws(ServerError) -> FieldValue {
+    func normalize(_ value: FieldValue, for field: ModelField) throws(AppSyncError) -> FieldValue {
         let converted = field.type.storedForm(of: value)
         if let problem = field.type.problem(with: converted, isRequired: field.isRequired) {
             throw .badRequest("The value of \(name).\(field.name) is not valid: \(problem).")
@@ -71,7 +72,7 @@ struct ServerModel: Sendable {
     }
 
     /// The predicate of a `filter` or `condition` argument, checked against the model.
-    func predicate(_ argument: FieldValue?, _ name: String) throws(ServerError) -> PredicateEvaluator? {
+    func predicate(_ argument: FieldValue?, _ name: String) throws(AppSyncError) -> PredicateEvaluator? {
         guard let argument, argument != .null else { return nil }
         do {
             return try PredicateEvaluator(ModelPredicate(graphQLFilter: argument, path: name), schema: filterSchema)

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import GraphQL
 
 /// Checking a request's document: the limits, parsing, validation and the document cache.
@@ -8,7 +9,7 @@ extension GraphQLAPI {
         /// Syntax or validation errors, as GraphQL reports them.
         case graphQL([GraphQLError])
         /// A limit of this server (the depth limit) or an unreadable query.
-        case server(ServerError)
+        case server(AppSyncError)
     }
 
     /// Checks a request's query against ``limits`` (a linear scan that never recurses), then
@@ -41,7 +42,7 @@ extension GraphQLAPI {
 
     /// The refusal of request variables holding lists or objects nested deeper than
     /// ``DocumentLimits/maximumValueDepth`` (found without recursion).
-    static func variablesProblem(_ variables: [String: FieldValue], _ limits: DocumentLimits) -> ServerError? {
+    static func variablesProblem(_ variables: [String: FieldValue], _ limits: DocumentLimits) -> AppSyncError? {
         var deepest = 0
         var pending: [(value: FieldValue, depth: Int)] = variables.values.map { ($0, 0) }
         while let (value, depth) = pending.popLast() {
@@ -57,7 +58,7 @@ extension GraphQLAPI {
             }
         }
         guard deepest > limits.maximumValueDepth else { return nil }
-        return ServerError(
+        return AppSyncError(
             .badRequest,
             "The request's variables nest a list or object value \(deepest) levels deep; this server allows "
                 + "\(limits.maximumValueDepth) (DocumentLimits.maximumValueDepth).",
@@ -68,7 +69,7 @@ extension GraphQLAPI {
     }
 
     /// The refusal of a document whose scan exceeds a limit, or spreads a fragment within itself.
-    static func limitProblem(_ scan: DocumentScan, _ limits: DocumentLimits) -> ServerError? {
+    static func limitProblem(_ scan: DocumentScan, _ limits: DocumentLimits) -> AppSyncError? {
         if let (limit, allowed, found) = scan.exceeded(limits) {
             let what =
                 switch limit {
@@ -81,7 +82,7 @@ extension GraphQLAPI {
                 case "maximumAliases": "The query has \(found) aliases"
                 default: "The query has \(found) directives"
                 }
-            return ServerError(
+            return AppSyncError(
                 .badRequest,
                 "\(what); this server allows \(allowed) (DocumentLimits.\(limit)), \(found - allowed) too many.",
                 errorInfo: ["limit": .string(limit), "allowed": .int(allowed), "found": .int(found)]

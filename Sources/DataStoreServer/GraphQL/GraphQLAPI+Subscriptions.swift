@@ -1,11 +1,12 @@
 import DataStore
+import DataStoreAppSync
 import GraphQL
 
 /// A subscription a real-time client asked for (`start`), checked against the API.
 struct SubscriptionRequest: Sendable {
     /// The subscribed model and the kind of write (`onUpdatePost` → Post, update).
     let model: String
-    let kind: ServerEngine.ChangeKind
+    let kind: MutationKind
     /// The root field, as the event's data names it.
     let field: String
     /// The `filter` argument, when given.
@@ -18,22 +19,19 @@ struct SubscriptionRequest: Sendable {
     let operationName: String?
 }
 
-/// Why a `start` was refused: AppSync's error type and the GraphQL errors to report.
+/// Why a `start` was refused: the GraphQL errors to report, each with AppSync's error type.
 struct SubscriptionRefusal: Error, Sendable {
-    let errorType: String
-    let errors: [FieldValue]
+    let errors: [AppSyncError]
 
-    init(_ errorType: String, _ message: String) {
-        self.errorType = errorType
-        errors = [.object(["errorType": .string(errorType), "message": .string(message)])]
+    init(_ errorType: AppSyncErrorType, _ message: String) {
+        errors = [AppSyncError(errorType, message)]
     }
 
-    init(_ errorType: String, graphQLErrors: [GraphQLError]) {
-        self.errorType = errorType
-        errors = GraphQLAPI.errorObjects(graphQLErrors).map { error in
-            guard case .object(var object) = error else { return error }
-            if object["errorType"] == nil { object["errorType"] = .string(errorType) }
-            return .object(object)
+    init(_ errorType: AppSyncErrorType, graphQLErrors: [GraphQLError]) {
+        errors = GraphQLAPI.appSyncErrors(graphQLErrors).map { error in
+            var typed = error
+            if typed.errorType == nil { typed.errorType = errorType }
+            return typed
         }
     }
 }
@@ -80,15 +78,15 @@ extension GraphQLAPI {
     ///   `BadRequestException` for invalid documents, variables or filters.
     func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
         if let problem = Self.variablesProblem(request.variables, limits) {
-            throw SubscriptionRefusal("BadRequestException", problem.message)
+            throw SubscriptionRefusal(.badRequest, problem.message)
         }
         let document: Document
         do {
             document = try checkedDocument(request.query).document
         } catch {
             switch error {
-            case .graphQL(let errors): throw SubscriptionRefusal("BadRequestException", graphQLErrors: errors)
-            case .server(let problem): throw SubscriptionRefusal("BadRequestException", problem.message)
+            case .graphQL(let errors): throw SubscriptionRefusal(.badRequest, graphQLErrors: errors)
+            case .server(let problem): throw SubscriptionRefusal(.badRequest, problem.message)
             }
         }
 
@@ -101,14 +99,14 @@ extension GraphQLAPI {
         }
         guard let operation else {
             throw SubscriptionRefusal(
-                "BadRequestException",
+                .badRequest,
                 request.operationName.map { "The document has no operation named \($0)." }
                     ?? "The document has several operations; name one in operationName."
             )
         }
         guard operation.operation == .subscription else {
             throw SubscriptionRefusal(
-                "UnsupportedOperation",
+                .unsupportedOperation,
                 "\(operation.operation.rawValue) operations are not supported through the real-time channel; "
                     + "send them to POST /graphql."
             )
@@ -117,7 +115,7 @@ extension GraphQLAPI {
             .filter { $0.name.value != "__typename" }
         guard fields.count == 1, operation.selectionSet.selections.allSatisfy({ $0 is Field }) else {
             throw SubscriptionRefusal(
-                "BadRequestException",
+                .badRequest,
                 "A subscription selects exactly one field of the Subscription type (onCreatePost, …)."
             )
         }
@@ -125,14 +123,14 @@ extension GraphQLAPI {
         guard
             let (model, kind) = engine.api.operations.lazy.compactMap({ model, operations in
                 switch fieldName {
-                case operations.onCreate: (model, ServerEngine.ChangeKind.create)
-                case operations.onUpdate: (model, .update)
-                case operations.onDelete: (model, .delete)
+                case operations.onCreate: (model, MutationKind.created)
+                case operations.onUpdate: (model, .updated)
+                case operations.onDelete: (model, .deleted)
                 default: nil
                 }
             }).first
         else {
-            throw SubscriptionRefusal("BadRequestException", "\(fieldName) is not a subscription of this API.")
+            throw SubscriptionRefusal(.badRequest, "\(fieldName) is not a subscription of this API.")
         }
 
         // Executing against a probe coerces the variables and arguments as GraphQL defines.
@@ -148,21 +146,21 @@ extension GraphQLAPI {
                 operationName: request.operationName
             )
             if !result.errors.isEmpty {
-                throw SubscriptionRefusal("BadRequestException", graphQLErrors: result.errors)
+                throw SubscriptionRefusal(.badRequest, graphQLErrors: result.errors)
             }
         } catch let refusal as SubscriptionRefusal {
             throw refusal
         } catch let error as GraphQLError {
-            throw SubscriptionRefusal("BadRequestException", graphQLErrors: [error])
+            throw SubscriptionRefusal(.badRequest, graphQLErrors: [error])
         } catch {
-            throw SubscriptionRefusal("BadRequestException", "The subscription could not be checked: \(error).")
+            throw SubscriptionRefusal(.badRequest, "The subscription could not be checked: \(error).")
         }
         let arguments = probe.arguments.withLock { $0 } ?? [:]
         let filter: PredicateEvaluator?
         do {
             filter = try engine.subscriptionFilter(model, arguments["filter"])
         } catch {
-            throw SubscriptionRefusal("BadRequestException", error.message)
+            throw SubscriptionRefusal(.badRequest, error.message)
         }
         var shape: [String: FieldValue] = ["query": .string(request.query), "variables": .object(request.variables)]
         if let name = request.operationName { shape["operationName"] = .string(name) }
@@ -194,7 +192,7 @@ extension GraphQLAPI {
         } catch let error as GraphQLError {
             return Self.response(data: nil, errors: [error])
         } catch {
-            return Self.failure(ServerError(.internalFailure, "The event could not be rendered: \(error)."))
+            return Self.failure(AppSyncError(.internalFailure, "The event could not be rendered: \(error)."))
         }
     }
 }

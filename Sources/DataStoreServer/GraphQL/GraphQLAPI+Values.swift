@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import GraphQL
 import OrderedCollections
 
@@ -10,7 +11,7 @@ extension GraphQLAPI {
         return [:]
     }
 
-    static func int(_ value: FieldValue?, _ name: String) throws(ServerError) -> Int? {
+    static func int(_ value: FieldValue?, _ name: String) throws(AppSyncError) -> Int? {
         switch value {
         case nil, .null?: return nil
         case .int(let number)?: return number
@@ -112,53 +113,45 @@ extension GraphQLAPI {
 
     // MARK: Responses
 
-    static func failure(_ error: ServerError) -> FieldValue {
-        .object(["data": .null, "errors": .list([errorObject(error, path: nil, locations: [])])])
+    static func failure(_ error: AppSyncError) -> FieldValue {
+        .object(["data": .null, "errors": .list([responseObject(error)])])
     }
 
-    static func errorObject(_ error: ServerError, path: FieldValue?, locations: [FieldValue]) -> FieldValue {
-        var object: [String: FieldValue] = [
-            "errorType": .string(error.errorType.rawValue),
-            "message": .string(error.message),
-            "data": error.data ?? .null,
-            "errorInfo": error.errorInfo ?? .null,
-        ]
-        if let path { object["path"] = path }
-        if !locations.isEmpty { object["locations"] = .list(locations) }
+    /// An error object as HTTP responses carry it: one with an error type always has `data` and
+    /// `errorInfo`, null when empty, as AppSync's have.
+    static func responseObject(_ error: AppSyncError) -> FieldValue {
+        guard error.errorType != nil, case .object(var object) = error.jsonValue else { return error.jsonValue }
+        if object["data"] == nil { object["data"] = .null }
+        if object["errorInfo"] == nil { object["errorInfo"] = .null }
         return .object(object)
     }
 
     static func response(data: Map?, errors: [GraphQLError]) -> FieldValue {
         var response: [String: FieldValue] = ["data": data.map(fieldValue) ?? .null]
-        if !errors.isEmpty { response["errors"] = .list(errorObjects(errors)) }
+        if !errors.isEmpty { response["errors"] = .list(appSyncErrors(errors).map(responseObject)) }
         return .object(response)
     }
 
-    /// GraphQL errors as AppSync's error objects (a ``ServerError`` behind one gives its
+    /// GraphQL errors as AppSync's error objects (an ``AppSyncError`` behind one gives its
     /// `errorType` and `data`).
-    static func errorObjects(_ errors: [GraphQLError]) -> [FieldValue] {
+    static func appSyncErrors(_ errors: [GraphQLError]) -> [AppSyncError] {
         errors.map { error in
-            let locations = error.locations.map { location -> FieldValue in
-                .object(["line": .int(location.line), "column": .int(location.column)])
-            }
-            let path: FieldValue? =
+            let locations = error.locations.map { AppSyncError.Location(line: $0.line, column: $0.column) }
+            let path: [FieldValue]? =
                 error.path.elements.isEmpty
                 ? nil
-                : FieldValue.list(
-                    error.path.elements.map { element in
-                        switch element {
-                        case .index(let index): .int(index)
-                        case .key(let key): .string(key)
-                        }
+                : error.path.elements.map { element in
+                    switch element {
+                    case .index(let index): .int(index)
+                    case .key(let key): .string(key)
                     }
-                )
-            if let original = error.originalError as? ServerError {
-                return errorObject(original, path: path, locations: locations)
+                }
+            guard var original = error.originalError as? AppSyncError else {
+                return AppSyncError(nil, error.message, path: path, locations: locations)
             }
-            var object: [String: FieldValue] = ["message": .string(error.message)]
-            if !locations.isEmpty { object["locations"] = .list(locations) }
-            if let path { object["path"] = path }
-            return .object(object)
+            original.path = path
+            original.locations = locations
+            return original
         }
     }
 }

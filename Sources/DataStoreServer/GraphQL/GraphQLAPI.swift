@@ -1,4 +1,5 @@
 public import DataStore
+public import DataStoreAppSync
 import DataStoreSchema
 import GraphQL
 import OrderedCollections
@@ -30,13 +31,13 @@ public final class GraphQLAPI: Sendable {
     ///   - documentCacheCapacity: How many distinct query texts to keep parsed and validated, so
     ///     that a client repeating an operation skips both steps (only queries up to 16 KiB are
     ///     kept).
-    /// - Throws: ``ServerError`` when the generated schema is not valid GraphQL (a bug: every
+    /// - Throws: ``AppSyncError`` when the generated schema is not valid GraphQL (a bug: every
     ///   schema the parser accepts should generate a valid API).
     public convenience init(
         engine: ServerEngine,
         limits: DocumentLimits = DocumentLimits(),
         documentCacheCapacity: Int = 512
-    ) throws(ServerError) {
+    ) throws(AppSyncError) {
         try self.init(
             engine: engine,
             limits: limits,
@@ -47,7 +48,7 @@ public final class GraphQLAPI: Sendable {
 
     /// Builds the API; `readPlans: false` sends every request through the executor (tests
     /// compare the two).
-    init(engine: ServerEngine, limits: DocumentLimits, documentCacheCapacity: Int, readPlans: Bool) throws(ServerError)
+    init(engine: ServerEngine, limits: DocumentLimits, documentCacheCapacity: Int, readPlans: Bool) throws(AppSyncError)
     {
         self.engine = engine
         self.limits = limits
@@ -55,9 +56,8 @@ public final class GraphQLAPI: Sendable {
         readFields =
             readPlans
             ? Set(
-                engine.api.operations.values.flatMap {
-                    [$0.get, $0.list, $0.sync].compactMap(\.self) + $0.indexQueries.map(\.name)
-                }
+                engine.api.operations.values.flatMap { [$0.get, $0.list, $0.sync].compactMap(\.self) }
+                    + engine.api.keyQueries.values.flatMap { $0.indexQueries.map(\.name) }
             ) : []
         do {
             schema = try buildSchema(source: engine.api.sdl)
@@ -70,7 +70,7 @@ public final class GraphQLAPI: Sendable {
                 input.fields = { fields }
             }
         } catch {
-            throw ServerError(.internalFailure, "The generated AppSync schema is not valid GraphQL: \(error).")
+            throw AppSyncError(.internalFailure, "The generated AppSync schema is not valid GraphQL: \(error).")
         }
         try attachResolvers()
     }
@@ -114,7 +114,7 @@ public final class GraphQLAPI: Sendable {
                     return try FieldValue(jsonText: text)
                 } catch {
                     return GraphQLAPI.failure(
-                        ServerError(.internalFailure, "A rendered response is not valid JSON: \(error).")
+                        AppSyncError(.internalFailure, "A rendered response is not valid JSON: \(error).")
                     )
                 }
             }
@@ -181,7 +181,7 @@ public final class GraphQLAPI: Sendable {
         } catch let error as GraphQLError {
             return Self.response(data: nil, errors: [error])
         } catch {
-            return Self.failure(ServerError(.internalFailure, "The request failed: \(error)."))
+            return Self.failure(AppSyncError(.internalFailure, "The request failed: \(error)."))
         }
     }
 
@@ -211,7 +211,7 @@ public final class GraphQLAPI: Sendable {
 
     // MARK: Resolvers
 
-    private func attachResolvers() throws(ServerError) {
+    private func attachResolvers() throws(AppSyncError) {
         do {
             for (modelName, operations) in engine.api.operations {
                 try attachModelResolvers(modelName, operations)
@@ -219,10 +219,10 @@ public final class GraphQLAPI: Sendable {
             try attachRelationResolvers()
             try attachSubscriptionResolvers()
             StrictScalars.install(on: schema)
-        } catch let error as ServerError {
+        } catch let error as AppSyncError {
             throw error
         } catch {
-            throw ServerError(.internalFailure, "Could not attach the API's resolvers: \(error).")
+            throw AppSyncError(.internalFailure, "Could not attach the API's resolvers: \(error).")
         }
     }
 
@@ -234,7 +234,7 @@ public final class GraphQLAPI: Sendable {
         type.fields = { fields }
     }
 
-    private func attachModelResolvers(_ model: String, _ operations: AppSyncSchema.ModelOperations) throws {
+    private func attachModelResolvers(_ model: String, _ operations: ModelOperationNames) throws {
         let engine = self.engine
         var queries: [String: GraphQLFieldResolve] = [:]
         if let get = operations.get {
@@ -249,7 +249,7 @@ public final class GraphQLAPI: Sendable {
             }
         }
         if let list = operations.list {
-            let key = operations.listKey
+            let key = engine.api.keyQueries[model]?.listKey
             queries[list] = { _, args, context, _ in
                 let arguments = Self.object(args)
                 let page: ServerEngine.Page
@@ -273,7 +273,7 @@ public final class GraphQLAPI: Sendable {
                 return Self.output(page, capture: context as? ReadCapture)
             }
         }
-        for indexQuery in operations.indexQueries {
+        for indexQuery in engine.api.keyQueries[model]?.indexQueries ?? [] {
             let key = indexQuery.key
             queries[indexQuery.name] = { _, args, context, _ in
                 let arguments = Self.object(args)
@@ -305,24 +305,24 @@ public final class GraphQLAPI: Sendable {
 
         var mutations: [String: GraphQLFieldResolve] = [:]
         typealias Write =
-            @Sendable (ServerEngine, String, [String: FieldValue], FieldValue?) async throws(ServerError) ->
+            @Sendable (ServerEngine, String, [String: FieldValue], FieldValue?) async throws(AppSyncError) ->
             FieldValue
         let writes: [(String?, Write)] = [
             (
                 operations.create,
-                { engine, model, input, condition throws(ServerError) in
+                { engine, model, input, condition throws(AppSyncError) in
                     try await engine.create(model, input: input, condition: condition)
                 }
             ),
             (
                 operations.update,
-                { engine, model, input, condition throws(ServerError) in
+                { engine, model, input, condition throws(AppSyncError) in
                     try await engine.update(model, input: input, condition: condition)
                 }
             ),
             (
                 operations.delete,
-                { engine, model, input, condition throws(ServerError) in
+                { engine, model, input, condition throws(AppSyncError) in
                     try await engine.delete(model, input: input, condition: condition)
                 }
             ),
@@ -331,7 +331,7 @@ public final class GraphQLAPI: Sendable {
             mutations[name] = { _, args, _, _ in
                 let arguments = Self.object(args)
                 guard case .object(let input)? = arguments["input"] else {
-                    throw ServerError.badRequest("\(name) needs an input object.")
+                    throw AppSyncError.badRequest("\(name) needs an input object.")
                 }
                 return Self.output(try await write(engine, model, input, arguments["condition"]))
             }
@@ -423,7 +423,7 @@ public final class GraphQLAPI: Sendable {
         _ key: AppSyncSchema.KeyArguments,
         _ arguments: [String: FieldValue],
         partitionOptional: Bool
-    ) throws(ServerError) -> KeyQuery? {
+    ) throws(AppSyncError) -> KeyQuery? {
         let sortCondition = key.sortCondition.flatMap { arguments[$0] }.flatMap { $0 == .null ? nil : $0 }
         let direction = arguments["sortDirection"].flatMap { $0 == .null ? nil : $0 }
         if direction != nil, !key.isSorted, key.index == nil {

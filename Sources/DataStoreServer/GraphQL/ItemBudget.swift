@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import Synchronization
 
 /// The items one request may still read (``DocumentLimits/maximumItems``): the executor's context,
@@ -18,12 +19,12 @@ final class ItemBudget: Sendable {
 
     /// Takes `count` items from the budget.
     ///
-    /// - Throws: ``ServerError`` (`BadRequestException`, with `errorInfo`) when the request has
+    /// - Throws: ``AppSyncError`` (`BadRequestException`, with `errorInfo`) when the request has
     ///   read more than ``limit`` items with these.
-    func spend(_ count: Int) throws(ServerError) {
+    func spend(_ count: Int) throws(AppSyncError) {
         let total = spent.add(count, ordering: .relaxed).newValue
         guard total > limit else { return }
-        throw ServerError(
+        throw AppSyncError(
             .badRequest,
             "The request reads more than \(limit) items (DocumentLimits.maximumItems); ask for fewer fields or "
                 + "smaller pages, and page on with nextToken.",

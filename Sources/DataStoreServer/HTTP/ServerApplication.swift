@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -104,7 +105,7 @@ public struct ServerApplication: Sendable {
                 return Self.json(
                     .gatewayTimeout,
                     GraphQLAPI.failure(
-                        ServerError(
+                        AppSyncError(
                             .executionTimeout,
                             "The request ran longer than this server's budget of \(budget) and was cancelled; "
                                 + "a mutation may or may not have been applied. Retry it: versions make a retry safe."
@@ -280,14 +281,7 @@ public struct ServerApplication: Sendable {
         if let key = request.headers[HTTPField.Name("x-api-key")!], options.apiKeys.contains(key) { return nil }
         return json(
             .unauthorized,
-            .object([
-                "errors": .list([
-                    .object([
-                        "errorType": "UnauthorizedException",
-                        "message": "You are not authorized to make this call.",
-                    ])
-                ])
-            ])
+            .object(["errors": [AppSyncError(.unauthorized, "You are not authorized to make this call.").jsonValue]])
         )
     }
 

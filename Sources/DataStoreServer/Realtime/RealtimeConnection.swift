@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -38,11 +39,13 @@ struct RealtimeConnection: Sendable {
         let deadline = Task { [clock, options] in
             guard (try? await clock.sleep(for: options.initTimeout)) != nil, !initialized.isSet else { return }
             outbox.send(
-                RealtimeServerMessage.connectionError(
-                    errorType: "ConnectionTimeout",
-                    message: "No connection_init arrived within \(options.initTimeout); the connection is closed.",
-                    errorCode: 408
-                ).text
+                RealtimeServerMessage.connectionError([
+                    AppSyncError(
+                        .connectionTimeout,
+                        "No connection_init arrived within \(options.initTimeout); the connection is closed.",
+                        errorCode: 408
+                    )
+                ]).text
             )
             outbox.finish()
         }
@@ -65,7 +68,7 @@ struct RealtimeConnection: Sendable {
                         outbox.send(
                             Self.error(
                                 nil,
-                                "BadRequestException",
+                                .badRequest,
                                 "Messages are JSON text frames; binary frames are not read."
                             )
                         )
@@ -107,20 +110,22 @@ struct RealtimeConnection: Sendable {
         do {
             message = try RealtimeClientMessage(text: text)
         } catch {
-            outbox.send(Self.error(error.id, "BadRequestException", error.message))
+            outbox.send(Self.error(error.id, .badRequest, error.message))
             return false
         }
         switch message {
         case .connectionInit:
             guard isAuthorized else {
                 outbox.send(
-                    RealtimeServerMessage.connectionError(
-                        errorType: "UnauthorizedException",
-                        message: "You are not authorized to make this call: the connection request carries no "
-                            + "valid API key (send it as x-api-key in the header query parameter, a header- "
-                            + "subprotocol or a request header).",
-                        errorCode: 401
-                    ).text
+                    RealtimeServerMessage.connectionError([
+                        AppSyncError(
+                            .unauthorized,
+                            "You are not authorized to make this call: the connection request carries no "
+                                + "valid API key (send it as x-api-key in the header query parameter, a header- "
+                                + "subprotocol or a request header).",
+                            errorCode: 401
+                        )
+                    ]).text
                 )
                 outbox.finish()
                 return false
@@ -138,14 +143,14 @@ struct RealtimeConnection: Sendable {
                 outbox.send(
                     Self.error(
                         id,
-                        "UnsupportedOperation",
+                        .unsupportedOperation,
                         "Send connection_init and wait for connection_ack before starting a subscription."
                     )
                 )
                 return false
             }
             if authorization != nil, RealtimeHandshake.apiKey(authorization).map(apiKeys.contains) != true {
-                outbox.send(Self.error(id, "UnauthorizedException", "The start message's authorization is not valid."))
+                outbox.send(Self.error(id, .unauthorized, "The start message's authorization is not valid."))
                 return false
             }
             let subscriber = RealtimeHub.Subscriber(connection: connection, id: id)
@@ -154,14 +159,14 @@ struct RealtimeConnection: Sendable {
                 break
             case .duplicate:
                 outbox.send(
-                    Self.error(id, "DuplicatedOperationError", "A subscription with id \(id) is already running.")
+                    Self.error(id, .duplicatedOperation, "A subscription with id \(id) is already running.")
                 )
                 return false
             case .full:
                 outbox.send(
                     Self.error(
                         id,
-                        "MaxSubscriptionsReachedError",
+                        .maxSubscriptionsReached,
                         "This connection holds \(options.maximumSubscriptionsPerConnection) subscriptions, the "
                             + "most it may; stop one or open another connection."
                     )
@@ -172,7 +177,7 @@ struct RealtimeConnection: Sendable {
             do {
                 checked = try await hub.api.subscription(request)
             } catch {
-                outbox.send(RealtimeServerMessage.errorFrame(id: id, errors: error.errors))
+                outbox.send(RealtimeServerMessage.error(id: id, errors: error.errors).text)
                 return false
             }
             // Registered before start_ack: every write committed after the ack reaches the client.
@@ -189,7 +194,7 @@ struct RealtimeConnection: Sendable {
             outbox.send(
                 Self.error(
                     id,
-                    "UnsupportedOperation",
+                    .unsupportedOperation,
                     "\(type) is not a message type of this protocol (connection_init, start, stop)."
                 )
             )
@@ -229,7 +234,7 @@ struct RealtimeConnection: Sendable {
                         [
                             Self.error(
                                 nil,
-                                "LimitExceededError",
+                                .limitExceeded,
                                 "More than \(options.outboundBufferSize) bytes of messages waited for this client; "
                                     + "it reads too slowly and is disconnected. Reconnect and sync to catch up."
                             )
@@ -248,8 +253,8 @@ struct RealtimeConnection: Sendable {
         try? await outbound.close(ending.code, reason: ending.reason.isEmpty ? nil : ending.reason)
     }
 
-    private static func error(_ id: String?, _ errorType: String, _ message: String) -> String {
-        RealtimeServerMessage.error(id: id, errorType: errorType, message: message).text
+    private static func error(_ id: String?, _ errorType: AppSyncErrorType, _ message: String) -> String {
+        RealtimeServerMessage.error(id: id, errorType, message).text
     }
 }
 

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreAppSync
 import Logging
 import ServiceLifecycle
 
@@ -24,7 +25,7 @@ actor RealtimeHub: Service {
 
     private struct Topic: Hashable {
         let model: String
-        let kind: ServerEngine.ChangeKind
+        let kind: MutationKind
     }
 
     let api: GraphQLAPI
@@ -55,7 +56,7 @@ actor RealtimeHub: Service {
     }
 
     /// Starts publishing at the log's current end: writes committed from now on are published.
-    func start() async throws(ServerError) {
+    func start() async throws(AppSyncError) {
         position = try await api.engine.lastPosition()
     }
 
@@ -187,8 +188,8 @@ actor RealtimeHub: Service {
                     outbox.send(
                         RealtimeServerMessage.error(
                             id: subscriber.id,
-                            errorType: "LimitExceededError",
-                            message: "An event of \(payload.utf8.count) bytes for \(request.field) exceeds this "
+                            .limitExceeded,
+                            "An event of \(payload.utf8.count) bytes for \(request.field) exceeds this "
                                 + "server's limit of \(maximumPayloadSize) bytes and was not sent; the write is "
                                 + "stored, so sync \(change.model) to read it."
                         ).text

@@ -1,4 +1,5 @@
 import DataStore
+public import DataStoreAppSync
 public import DataStoreSchema
 
 /// The AppSync API the Amplify GraphQL transformer (v2, conflict detection on) generates for a
@@ -13,25 +14,13 @@ public struct AppSyncSchema: Sendable {
     public let document: SchemaDocument
     /// The generated schema, as GraphQL SDL.
     public let sdl: String
-    /// The operations generated for each model, by model name.
-    public let operations: [String: ModelOperations]
+    /// The root fields generated for each model, by model name.
+    public let operations: [String: ModelOperationNames]
+    /// The key queries generated for each model, by model name.
+    public let keyQueries: [String: ModelKeyQueries]
 
-    /// The names of the root fields generated for one model.
-    public struct ModelOperations: Hashable, Sendable {
-        /// `getPost`, or nil when the model's `@model(queries:)` disables it.
-        public let get: String?
-        /// `listPosts`, or nil when disabled.
-        public let list: String?
-        /// `syncPosts`: always present, since DataStore clients need it.
-        public let sync: String
-        /// `createPost`, `updatePost`, `deletePost`, or nil when disabled.
-        public let create: String?
-        public let update: String?
-        public let delete: String?
-        /// `onCreatePost`, `onUpdatePost`, `onDeletePost`, or nil when disabled.
-        public let onCreate: String?
-        public let onUpdate: String?
-        public let onDelete: String?
+    /// The queries that read a model by key (DynamoDB Queries).
+    public struct ModelKeyQueries: Hashable, Sendable {
         /// The key arguments `list` takes when `@primaryKey` declares the model's key (a DynamoDB
         /// Query when the partition key is given); nil for a plain list.
         public let listKey: KeyArguments?
@@ -66,13 +55,15 @@ public struct AppSyncSchema: Sendable {
         var writer = AppSyncSchemaWriter(document: document)
         sdl = writer.write()
         operations = writer.operations
+        keyQueries = writer.keyQueries
     }
 }
 
 /// Writes the SDL of an ``AppSyncSchema``, in the order the transformer emits its types.
 struct AppSyncSchemaWriter {
     let document: SchemaDocument
-    private(set) var operations: [String: AppSyncSchema.ModelOperations] = [:]
+    private(set) var operations: [String: ModelOperationNames] = [:]
+    private(set) var keyQueries: [String: AppSyncSchema.ModelKeyQueries] = [:]
     private var output = ""
     private var queryFields: [String] = []
     private var mutationFields: [String] = []
@@ -330,23 +321,6 @@ struct AppSyncSchemaWriter {
         schema.primaryKey.contains(field.name)
     }
 
-    /// The name of operation `operation` under the `@model` argument `option` (`queries`,
-    /// `mutations`): the argument's name for it when it gives one, nil when it turns it off (the
-    /// argument is null, or gives null for it), and `defaultName` when it leaves it out — the
-    /// transformer merges the argument into its defaults.
-    private static func operationName(_ option: FieldValue?, _ operation: String, _ defaultName: String) -> String? {
-        switch option {
-        case nil: defaultName
-        case .object(let values)?:
-            switch values[operation] {
-            case nil: defaultName
-            case .string(let name)? where Naming.isGraphQLName(name): name
-            default: nil
-            }
-        default: nil
-        }
-    }
-
     /// The key fields as required arguments or input fields (`id: ID!`).
     private func keyFields(_ schema: ModelSchema) -> [String] {
         schema.primaryKey.compactMap { key in
@@ -357,14 +331,16 @@ struct AppSyncSchemaWriter {
     private mutating func collectQueries(_ model: ModelDefinition) {
         let schema = model.schema
         let name = schema.name
-        let queries = model.options.queries
-        let get = Self.operationName(queries, "get", "get\(name)")
-        let list = Self.operationName(queries, "list", "list\(schema.pluralName)")
-        // DataStore clients need the sync query, so it is kept even when `queries` turns it off.
-        let sync = Self.operationName(queries, "sync", "sync\(schema.pluralName)") ?? "sync\(schema.pluralName)"
-        if let get { queryFields.append("\(get)(\(keyFields(schema).joined(separator: ", "))): \(name)") }
+        let names = ModelOperationNames(
+            schema: schema,
+            queries: model.options.queries,
+            mutations: model.options.mutations,
+            subscriptions: model.options.subscriptions
+        )
+        operations[name] = names
+        if let get = names.get { queryFields.append("\(get)(\(keyFields(schema).joined(separator: ", "))): \(name)") }
         var listKey: AppSyncSchema.KeyArguments?
-        if let list {
+        if let list = names.list {
             var arguments = ["filter: Model\(name)FilterInput", "limit: Int", "nextToken: String"]
             if model.declaresPrimaryKey {
                 let key = keyArguments(model, index: nil, fields: schema.primaryKey)
@@ -374,7 +350,7 @@ struct AppSyncSchemaWriter {
             queryFields.append("\(list)(\(arguments.joined(separator: ", "))): Model\(name)Connection")
         }
         queryFields.append(
-            "\(sync)(filter: Model\(name)FilterInput, limit: Int, nextToken: String, lastSync: AWSTimestamp): "
+            "\(names.sync)(filter: Model\(name)FilterInput, limit: Int, nextToken: String, lastSync: AWSTimestamp): "
                 + "Model\(name)Connection"
         )
         var indexQueries: [AppSyncSchema.IndexQueryField] = []
@@ -388,44 +364,7 @@ struct AppSyncSchemaWriter {
             queryFields.append("\(query.queryField)(\(arguments.joined(separator: ", "))): Model\(name)Connection")
             indexQueries.append(AppSyncSchema.IndexQueryField(name: query.queryField, key: key.arguments))
         }
-        let mutations = model.options.mutations
-        let subscriptions = model.options.subscriptions
-        let create = Self.operationName(mutations, "create", "create\(name)")
-        let update = Self.operationName(mutations, "update", "update\(name)")
-        let delete = Self.operationName(mutations, "delete", "delete\(name)")
-        let subscribed: Bool =
-            switch subscriptions {
-            case nil: true
-            case .null?: false
-            case .object(let values)?: values["level"] != .string("off")
-            default: true
-            }
-        /// A subscription's name: the first the argument gives (a name or a list of names).
-        func subscriptionName(_ kind: String, of mutation: String?) -> String? {
-            guard subscribed, mutation != nil else { return nil }
-            let defaultName = "\(kind)\(name)"
-            guard case .object(let values)? = subscriptions, let given = values[kind] else { return defaultName }
-            switch given {
-            case .string(let custom) where Naming.isGraphQLName(custom): return custom
-            case .list(let names):
-                if case .string(let custom)? = names.first, Naming.isGraphQLName(custom) { return custom }
-                return nil
-            default: return nil
-            }
-        }
-        operations[name] = AppSyncSchema.ModelOperations(
-            get: get,
-            list: list,
-            sync: sync,
-            create: create,
-            update: update,
-            delete: delete,
-            onCreate: subscriptionName("onCreate", of: create),
-            onUpdate: subscriptionName("onUpdate", of: update),
-            onDelete: subscriptionName("onDelete", of: delete),
-            listKey: listKey,
-            indexQueries: indexQueries
-        )
+        keyQueries[name] = AppSyncSchema.ModelKeyQueries(listKey: listKey, indexQueries: indexQueries)
     }
 
     /// A key's arguments and their declarations: the partition key, then the sort key condition,

@@ -1,4 +1,5 @@
 public import DataStore
+public import DataStoreAppSync
 
 /// One stored item of a model: its fields and its sync metadata (PROTOCOL §3.4).
 public struct StoredItem: Hashable, Sendable {
@@ -146,7 +147,7 @@ public protocol ItemStore: Sendable {
     var tokenSecret: [UInt8] { get }
 
     /// The item of `model` stored under `key`, tombstones included.
-    func item(_ model: String, key: String) async throws(ServerError) -> StoredItem?
+    func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem?
 
     /// Stores `item` under `key` if the stored version is `expected` (nil: nothing is stored), and
     /// appends it to the delta log, in one transaction. Returns false, writing nothing, when
@@ -156,7 +157,7 @@ public protocol ItemStore: Sendable {
         key: String,
         expecting expected: Int?,
         item: StoredItem
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> Bool
 
     /// Items of `model` in key order, after `key` (exclusive), at most `limit`.
@@ -164,7 +165,7 @@ public protocol ItemStore: Sendable {
         _ model: String,
         after key: String?,
         limit: Int
-    ) async throws(ServerError) -> [(key: String, item: StoredItem)]
+    ) async throws(AppSyncError) -> [(key: String, item: StoredItem)]
 
     /// Items of `model` in `range`, in its order, after `position` (exclusive), at most `limit`.
     func items(
@@ -172,11 +173,11 @@ public protocol ItemStore: Sendable {
         in range: KeyRange,
         after position: RangePosition?,
         limit: Int
-    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)]
+    ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)]
 
     /// Creates the indexes that are missing (existing ones are kept), so that key range reads
     /// seek. Reads are correct without them, only slower.
-    func prepare(_ indexes: [KeyIndex]) async throws(ServerError)
+    func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError)
 
     /// Delta-log records of `model` changed at or after `since` (ms), in log order, after log
     /// position `position` (exclusive), at most `limit`.
@@ -185,7 +186,7 @@ public protocol ItemStore: Sendable {
         since: Int64,
         after position: Int64,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(position: Int64, item: StoredItem)]
 
     /// Delta-log records of every model after log position `position` (exclusive), in log order,
@@ -194,21 +195,21 @@ public protocol ItemStore: Sendable {
     /// A record never becomes visible behind one already read (a store whose writers commit
     /// concurrently waits for the writes in flight), so a reader that remembers the last position
     /// it saw misses nothing.
-    func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord]
+    func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord]
 
     /// The newest position of the delta log (0 when it is empty): where a reader that starts now
     /// begins.
-    func lastPosition() async throws(ServerError) -> Int64
+    func lastPosition() async throws(AppSyncError) -> Int64
 
     /// Calls `ring` after every write committed to this store — by this process and, when the
     /// database is shared, by every other — and once when it starts following, as writes may
     /// have been committed since the caller last read the log. Runs until cancelled; throws when
     /// the store's connection is lost, so the caller can follow again after a pause.
-    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError)
+    func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError)
 
     /// Deletes tombstones last changed before `tombstonesBefore` and delta records before
     /// `changesBefore` (both in ms).
-    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError)
+    func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError)
 
     /// Releases the store's connections.
     func close() async

@@ -1,4 +1,5 @@
 import DataStore
+public import DataStoreAppSync
 import Foundation
 public import Logging
 import PostgresNIO
@@ -62,8 +63,8 @@ public final class PostgresItemStore: ItemStore {
         /// Reads a connection URL: `postgres://user:password@host:port/database?schema=name&sslmode=require`
         /// (`postgresql://` too; user names and passwords percent-encoded).
         ///
-        /// - Throws: ``ServerError`` (`BadRequestException`) naming what is wrong with the URL.
-        public init(url: String) throws(ServerError) {
+        /// - Throws: ``AppSyncError`` (`BadRequestException`) naming what is wrong with the URL.
+        public init(url: String) throws(AppSyncError) {
             guard let components = URLComponents(string: url),
                 let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
             else {
@@ -105,7 +106,7 @@ public final class PostgresItemStore: ItemStore {
             return components.string ?? "the URL"
         }
 
-        func validate() throws(ServerError) {
+        func validate() throws(AppSyncError) {
             guard Self.isIdentifier(schema) else {
                 throw .badRequest(
                     "The PostgreSQL schema name \(schema) is not valid; use letters, digits and underscores, "
@@ -200,26 +201,26 @@ public final class PostgresItemStore: ItemStore {
     /// Connects to the database `url` names (see ``Configuration/init(url:)``), creating the
     /// server's tables when they are missing.
     ///
-    /// - Throws: ``ServerError`` when the URL is not valid, or the database cannot be reached or
+    /// - Throws: ``AppSyncError`` when the URL is not valid, or the database cannot be reached or
     ///   prepared (within `timeout`); the message says which.
     public static func connect(
         url: String,
         timeout: Duration = .seconds(15),
         logger: Logger = Logger(label: "datastore-server.postgres")
-    ) async throws(ServerError) -> PostgresItemStore {
+    ) async throws(AppSyncError) -> PostgresItemStore {
         try await connect(Configuration(url: url), timeout: timeout, logger: logger)
     }
 
     /// Connects to the database `configuration` names, creating the server's tables when they
     /// are missing.
     ///
-    /// - Throws: ``ServerError`` when the database cannot be reached or prepared within
+    /// - Throws: ``AppSyncError`` when the database cannot be reached or prepared within
     ///   `timeout`; the message says which.
     public static func connect(
         _ configuration: Configuration,
         timeout: Duration = .seconds(15),
         logger: Logger = Logger(label: "datastore-server.postgres")
-    ) async throws(ServerError) -> PostgresItemStore {
+    ) async throws(AppSyncError) -> PostgresItemStore {
         try configuration.validate()
         let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
         let runner = Task { await client.run() }
@@ -235,7 +236,7 @@ public final class PostgresItemStore: ItemStore {
                 }
                 defer { group.cancelAll() }
                 guard let secret = try await group.next() ?? nil else {
-                    throw ServerError(
+                    throw AppSyncError(
                         .internalFailure,
                         "Could not reach PostgreSQL at \(target) within \(timeout). Check that the server runs "
                             + "and accepts connections from here."
@@ -253,8 +254,8 @@ public final class PostgresItemStore: ItemStore {
         } catch {
             runner.cancel()
             await runner.value
-            if let error = error as? ServerError { throw error }
-            throw ServerError(
+            if let error = error as? AppSyncError { throw error }
+            throw AppSyncError(
                 .internalFailure,
                 "Could not prepare the server's tables in PostgreSQL at \(target), schema \(schema): "
                     + "\(describe(error)). Check the URL, the role's password and its right to create tables."
@@ -315,7 +316,7 @@ public final class PostgresItemStore: ItemStore {
             for try await stored in rows.decode(Data.self) where stored.count == 32 {
                 return Array(stored)
             }
-            throw ServerError(
+            throw AppSyncError(
                 .internalFailure,
                 "The database's token key (schema \(schema), table settings) is damaged."
             )
@@ -331,7 +332,7 @@ public final class PostgresItemStore: ItemStore {
         return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
     }
 
-    private func failure(_ error: any Error, _ doing: String) -> ServerError {
+    private func failure(_ error: any Error, _ doing: String) -> AppSyncError {
         .storage(Self.describe(error), doing)
     }
 
@@ -345,7 +346,7 @@ public final class PostgresItemStore: ItemStore {
         doing: String,
         waitingForWrites: Bool = false,
         _ transform: @escaping @Sendable (PostgresRandomAccessRow) throws -> Value
-    ) async throws(ServerError) -> [Value] {
+    ) async throws(AppSyncError) -> [Value] {
         let (logger, logLock) = (self.logger, self.logLock)
         do {
             guard waitingForWrites else {
@@ -372,7 +373,7 @@ public final class PostgresItemStore: ItemStore {
     /// Decodes an item from the columns fields, version, deleted, last_changed_at starting at `offset`.
     private static func decode(_ row: PostgresRandomAccessRow, offset: Int) throws -> StoredItem {
         guard case .object(let fields) = try FieldValue(jsonText: try row[offset].decode(String.self)) else {
-            throw ServerError(.internalFailure, "A stored item is not a JSON object.")
+            throw AppSyncError(.internalFailure, "A stored item is not a JSON object.")
         }
         return StoredItem(
             fields: fields,
@@ -382,7 +383,7 @@ public final class PostgresItemStore: ItemStore {
         )
     }
 
-    public func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+    public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
         try await rows(
             "SELECT fields, version, deleted, last_changed_at FROM \(unescaped: items) WHERE model = \(model) AND key = \(key)",
             doing: "reading \(model) \(key)"
@@ -394,7 +395,7 @@ public final class PostgresItemStore: ItemStore {
         key: String,
         expecting expected: Int?,
         item: StoredItem
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> Bool
     {
         let fields = FieldValue.object(item.fields).jsonText
@@ -443,7 +444,7 @@ public final class PostgresItemStore: ItemStore {
         _ model: String,
         after key: String?,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(key: String, item: StoredItem)]
     {
         try await rows(
@@ -460,7 +461,7 @@ public final class PostgresItemStore: ItemStore {
         in range: KeyRange,
         after position: RangePosition?,
         limit: Int
-    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+    ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
         let query = rangeQuery(model, range, after: position, limit: limit)
         let binds = Self.binds(query.parameters)
         let numeric = range.sortKey.isNumeric
@@ -530,7 +531,7 @@ public final class PostgresItemStore: ItemStore {
         return binds
     }
 
-    public func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+    public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         // PostgreSQL creates an index in its table's schema.
         let statements = indexes.compactMap { index in
             KeyRangeQuery.index(
@@ -561,7 +562,7 @@ public final class PostgresItemStore: ItemStore {
         since: Int64,
         after position: Int64,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(position: Int64, item: StoredItem)]
     {
         try await rows(
@@ -575,7 +576,7 @@ public final class PostgresItemStore: ItemStore {
         ) { (position: try $0[0].decode(Int64.self), item: try Self.decode($0, offset: 1)) }
     }
 
-    public func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+    public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         try await rows(
             """
             SELECT position, model, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
@@ -592,7 +593,7 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
-    public func lastPosition() async throws(ServerError) -> Int64 {
+    public func lastPosition() async throws(AppSyncError) -> Int64 {
         // The sequence, not MAX(position): a purged log keeps counting from it.
         let last = try await rows(
             PostgresQuery(
@@ -604,7 +605,7 @@ public final class PostgresItemStore: ItemStore {
         return last.first ?? 0
     }
 
-    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
         let channel = self.channel
         do {
             try await client.withConnection { connection in
@@ -620,7 +621,7 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
-    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
         do {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
@@ -643,7 +644,7 @@ public final class PostgresItemStore: ItemStore {
     }
 
     /// Removes the store's schema and everything in it: for tests that made one of their own.
-    public func dropSchema() async throws(ServerError) {
+    public func dropSchema() async throws(AppSyncError) {
         do {
             try await client.query(
                 PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(Self.quoted(schema)) CASCADE"),

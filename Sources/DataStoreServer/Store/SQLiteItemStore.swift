@@ -1,4 +1,5 @@
 import DataStore
+public import DataStoreAppSync
 import Foundation
 import GRDB
 
@@ -20,8 +21,8 @@ public final class SQLiteItemStore: ItemStore {
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
-    /// - Throws: ``ServerError`` when the file cannot be opened or is not a store of this server.
-    public init(path: String?) throws(ServerError) {
+    /// - Throws: ``AppSyncError`` when the file cannot be opened or is not a store of this server.
+    public init(path: String?) throws(AppSyncError) {
         self.path = path
         do {
             var configuration = Configuration()
@@ -42,12 +43,12 @@ public final class SQLiteItemStore: ItemStore {
                 guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'tokenSecret'"),
                     stored.count == 32
                 else {
-                    throw ServerError(.internalFailure, "The database's token key is damaged.")
+                    throw AppSyncError(.internalFailure, "The database's token key is damaged.")
                 }
                 return Array(stored)
             }
         } catch {
-            throw ServerError(
+            throw AppSyncError(
                 .internalFailure,
                 "Could not open the server database at \(path ?? "memory"): \(error). Check that the path is a "
                     + "writable SQLite file created by datastore-server, or a new path."
@@ -87,7 +88,7 @@ public final class SQLiteItemStore: ItemStore {
     private static func decode(_ row: Row, offset: Int = 0) throws -> StoredItem {
         let text: String = row[offset]
         guard case .object(let fields) = try FieldValue(jsonText: text) else {
-            throw ServerError(.internalFailure, "A stored item is not a JSON object.")
+            throw AppSyncError(.internalFailure, "A stored item is not a JSON object.")
         }
         return StoredItem(
             fields: fields,
@@ -97,7 +98,7 @@ public final class SQLiteItemStore: ItemStore {
         )
     }
 
-    public func item(_ model: String, key: String) async throws(ServerError) -> StoredItem? {
+    public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
         do {
             return try await database.read { db in
                 try Row.fetchOne(
@@ -117,7 +118,7 @@ public final class SQLiteItemStore: ItemStore {
         key: String,
         expecting expected: Int?,
         item: StoredItem
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> Bool
     {
         let fields = FieldValue.object(item.fields).jsonText
@@ -153,7 +154,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
-    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(ServerError) {
+    public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
         // A doorbell per follower: one pending ring stands for any number of commits.
         let (bell, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let number = followers.withLock { followers in
@@ -170,7 +171,7 @@ public final class SQLiteItemStore: ItemStore {
         _ model: String,
         after key: String?,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(key: String, item: StoredItem)]
     {
         let page: [(String, StoredItem)] = try await read(
@@ -189,7 +190,7 @@ public final class SQLiteItemStore: ItemStore {
         in range: KeyRange,
         after position: RangePosition?,
         limit: Int
-    ) async throws(ServerError) -> [(position: RangePosition, item: StoredItem)] {
+    ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
         let query = rangeQuery(model, range, after: position, limit: limit)
         let arguments = Self.arguments(query.parameters)
         do {
@@ -253,7 +254,7 @@ public final class SQLiteItemStore: ItemStore {
         )
     }
 
-    public func prepare(_ indexes: [KeyIndex]) async throws(ServerError) {
+    public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         let statements = indexes.compactMap { index in
             KeyRangeQuery.index(
                 dialect: .sqlite,
@@ -285,7 +286,7 @@ public final class SQLiteItemStore: ItemStore {
         since: Int64,
         after position: Int64,
         limit: Int
-    ) async throws(ServerError)
+    ) async throws(AppSyncError)
         -> [(position: Int64, item: StoredItem)]
     {
         let page: [(Int64, StoredItem)] = try await read(
@@ -299,7 +300,7 @@ public final class SQLiteItemStore: ItemStore {
         return page.map { (position: $0.0, item: $0.1) }
     }
 
-    public func log(after position: Int64, limit: Int) async throws(ServerError) -> [LogRecord] {
+    public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         do {
             return try await database.read { db in
                 let rows = try Row.fetchCursor(
@@ -322,7 +323,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
-    public func lastPosition() async throws(ServerError) -> Int64 {
+    public func lastPosition() async throws(AppSyncError) -> Int64 {
         do {
             // The AUTOINCREMENT counter, not MAX(position): a purged log keeps counting from it.
             return try await database.read { db in
@@ -338,7 +339,7 @@ public final class SQLiteItemStore: ItemStore {
         _ sql: String,
         _ arguments: StatementArguments,
         doing: String
-    ) async throws(ServerError) -> [(Position, StoredItem)] {
+    ) async throws(AppSyncError) -> [(Position, StoredItem)] {
         do {
             return try await database.read { db in
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
@@ -351,7 +352,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
-    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(ServerError) {
+    public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
         do {
             try await database.write { db in
                 try db.execute(

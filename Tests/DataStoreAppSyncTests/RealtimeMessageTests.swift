@@ -1,7 +1,7 @@
 import DataStore
+import DataStoreAppSync
 import Testing
 
-@testable import DataStoreServer
 
 @Suite("Real-time protocol messages")
 struct RealtimeMessageTests {
@@ -82,11 +82,11 @@ struct RealtimeMessageTests {
                 == ["id": "1", "type": "data", "payload": ["data": ["onCreatePost": ["id": "p"]]]]
         )
         #expect(
-            try object(.error(id: nil, errorType: "UnsupportedOperation", message: "m"))
+            try object(.error(id: nil, .unsupportedOperation, "m"))
                 == ["type": "error", "payload": ["errors": [["errorType": "UnsupportedOperation", "message": "m"]]]]
         )
         #expect(
-            try object(.connectionError(errorType: "UnauthorizedException", message: "m", errorCode: 401))
+            try object(.connectionError([AppSyncError(.unauthorized, "m", errorCode: 401)]))
                 == [
                     "type": "connection_error",
                     "payload": ["errors": [["errorType": "UnauthorizedException", "message": "m", "errorCode": 401]]],

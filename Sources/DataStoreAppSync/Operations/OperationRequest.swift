@@ -2,7 +2,7 @@ public import DataStore
 
 /// A GraphQL request, `{"query": …, "variables": {…}, "operationName": …}`: the body of
 /// `POST /graphql`, and the `data` of a real-time `start` message.
-public struct OperationRequest: Equatable, Sendable {
+public struct OperationRequest: Hashable, Sendable {
     public let query: String
     public let variables: [String: FieldValue]
     public let operationName: String?
@@ -15,23 +15,31 @@ public struct OperationRequest: Equatable, Sendable {
 
     /// Reads a request object.
     ///
-    /// - Throws: ``ServerError`` (`BadRequestException`) saying which member is wrong.
-    public init(_ value: FieldValue) throws(ServerError) {
+    /// - Throws: ``AppSyncError`` (`BadRequestException`) saying which member is wrong.
+    public init(_ value: FieldValue) throws(AppSyncError) {
         guard case .object(let members) = value, case .string(let query)? = members["query"] else {
-            throw .badRequest("A GraphQL request must be a JSON object with a \"query\" string.")
+            throw AppSyncError(.badRequest, "A GraphQL request must be a JSON object with a \"query\" string.")
         }
         var variables: [String: FieldValue] = [:]
         switch members["variables"] {
         case nil, .null?: break
         case .object(let values)?: variables = values
-        default: throw .badRequest("A request's \"variables\" must be a JSON object.")
+        default: throw AppSyncError(.badRequest, "A request's \"variables\" must be a JSON object.")
         }
         var operationName: String?
         switch members["operationName"] {
         case nil, .null?: break
         case .string(let name)?: operationName = name
-        default: throw .badRequest("A request's \"operationName\" must be a string.")
+        default: throw AppSyncError(.badRequest, "A request's \"operationName\" must be a string.")
         }
         self.init(query: query, variables: variables, operationName: operationName)
+    }
+
+    /// The request object: `variables` always (AppSync wants the member), `operationName` when
+    /// set.
+    public var jsonValue: FieldValue {
+        var object: [String: FieldValue] = ["query": .string(query), "variables": .object(variables)]
+        if let operationName { object["operationName"] = .string(operationName) }
+        return .object(object)
     }
 }

@@ -1,0 +1,157 @@
+public import DataStore
+
+/// The GraphQL documents a DataStore client sends for one model (PROTOCOL §3.1, §6), and the
+/// variables that go with them.
+///
+/// Every document selects the same fields: the model's stored fields (foreign keys of its
+/// relations included; the related models themselves are synced as their own models),
+/// non-model values field by field, and the sync metadata `_version`, `_deleted`,
+/// `_lastChangedAt`, then `__typename`.
+public struct ModelDocuments: Hashable, Sendable {
+    /// The model.
+    public let schema: ModelSchema
+    /// Its root fields.
+    public let names: ModelOperationNames
+    /// The fields every document selects, as a selection set (`{ id title … }`).
+    public let selectionSet: String
+    /// The sync query: `filter`, `limit`, `nextToken` and `lastSync` as variables.
+    public let syncQuery: String
+    private let mutations: [MutationKind: String]
+    private let subscriptions: [MutationKind: String]
+
+    /// The documents for `schema` under its operation names.
+    public init(schema: ModelSchema, names: ModelOperationNames? = nil) {
+        let names = names ?? ModelOperationNames(schema: schema)
+        self.schema = schema
+        self.names = names
+        let selection = Self.selectionSet(of: schema.fields, indent: "    ", extra: Self.metadataFields)
+        selectionSet = selection
+        let model = schema.name
+        syncQuery = """
+            query \(Self.operationName(names.sync))($filter: Model\(model)FilterInput, $limit: Int, \
+            $nextToken: String, $lastSync: AWSTimestamp) {
+              \(names.sync)(filter: $filter, limit: $limit, nextToken: $nextToken, lastSync: $lastSync) {
+                items \(Self.selectionSet(of: schema.fields, indent: "      ", extra: Self.metadataFields))
+                nextToken
+                startedAt
+              }
+            }
+            """
+        var mutations: [MutationKind: String] = [:]
+        var subscriptions: [MutationKind: String] = [:]
+        for kind in [MutationKind.created, .updated, .deleted] {
+            if let field = names.mutation(kind) {
+                mutations[kind] = """
+                    mutation \(Self.operationName(field))($input: \(kind.inputPrefix)\(model)Input!, \
+                    $condition: Model\(model)ConditionInput) {
+                      \(field)(input: $input, condition: $condition) \(selection)
+                    }
+                    """
+            }
+            if let field = names.subscription(kind) {
+                subscriptions[kind] = """
+                    subscription \(Self.operationName(field))($filter: ModelSubscription\(model)FilterInput) {
+                      \(field)(filter: $filter) \(selection)
+                    }
+                    """
+            }
+        }
+        self.mutations = mutations
+        self.subscriptions = subscriptions
+    }
+
+    /// The mutation document of a kind of write, or nil when the model turns it off.
+    public func mutation(_ kind: MutationKind) -> String? { mutations[kind] }
+
+    /// The subscription document of a kind of write, or nil when the model turns it off.
+    public func subscription(_ kind: MutationKind) -> String? { subscriptions[kind] }
+
+    /// The request for one page of a base sync (`lastSync` nil) or delta sync.
+    public func syncRequest(
+        limit: Int? = nil,
+        nextToken: String? = nil,
+        lastSync: Int64? = nil,
+        filter: FieldValue? = nil
+    ) -> OperationRequest {
+        var variables: [String: FieldValue] = [:]
+        if let limit { variables["limit"] = .int(limit) }
+        if let nextToken { variables["nextToken"] = .string(nextToken) }
+        if let lastSync { variables["lastSync"] = .int(Int(lastSync)) }
+        if let filter { variables["filter"] = filter }
+        return OperationRequest(query: syncQuery, variables: variables)
+    }
+
+    /// The request that sends one local write, or nil when the model turns that mutation off.
+    ///
+    /// - Parameters:
+    ///   - values: the model's stored values by field name; for a delete, only the key is sent.
+    ///     Fields only the backend sets (`createdAt`, `updatedAt`) are left out.
+    ///   - version: the `_version` the write is based on (nil for a create).
+    ///   - condition: a `Model<Name>ConditionInput` value, when the write is conditional.
+    public func mutationRequest(
+        _ kind: MutationKind,
+        values: [String: FieldValue],
+        version: Int?,
+        condition: FieldValue? = nil
+    ) -> OperationRequest? {
+        guard let document = mutations[kind] else { return nil }
+        var input: [String: FieldValue] = [:]
+        if kind == .deleted {
+            for name in schema.primaryKey { input[name] = values[name] ?? .null }
+        } else {
+            for field in schema.fields where !field.isReadOnly { input[field.name] = values[field.name] ?? .null }
+        }
+        if let version { input["_version"] = .int(version) }
+        var variables: [String: FieldValue] = ["input": .object(input)]
+        if let condition { variables["condition"] = condition }
+        return OperationRequest(query: document, variables: variables)
+    }
+
+    /// The request that subscribes to a kind of write, or nil when the model turns it off.
+    public func subscriptionRequest(_ kind: MutationKind, filter: FieldValue? = nil) -> OperationRequest? {
+        guard let document = subscriptions[kind] else { return nil }
+        return OperationRequest(query: document, variables: filter.map { ["filter": $0] } ?? [:])
+    }
+
+    /// The sync metadata every document selects after the model's fields.
+    static let metadataFields = ["_version", "_deleted", "_lastChangedAt", "__typename"]
+
+    /// `createPost` → `CreatePost`: operations are named after their root field.
+    private static func operationName(_ field: String) -> String {
+        guard let first = field.first else { return field }
+        return first.uppercased() + field.dropFirst()
+    }
+
+    /// A selection set of `fields`, each non-model value with its own fields.
+    private static func selectionSet(of fields: [ModelField], indent: String, extra: [String] = []) -> String {
+        var text = "{\n"
+        for field in fields {
+            text += indent + field.name
+            if case .embedded(let embedded) = field.type.element {
+                text += " " + selectionSet(of: embedded.fields, indent: indent + "  ")
+            }
+            text += "\n"
+        }
+        for name in extra { text += indent + name + "\n" }
+        return text + indent.dropLast(2) + "}"
+    }
+}
+
+extension MutationKind {
+    /// `Create`, `Update`, `Delete`: the prefix of the mutation's input type.
+    var inputPrefix: String {
+        switch self {
+        case .created: "Create"
+        case .updated: "Update"
+        case .deleted: "Delete"
+        }
+    }
+}
+
+extension FieldType {
+    /// The type of a list's elements (of a list of lists, the innermost); the type itself otherwise.
+    var element: FieldType {
+        if case .list(let element, _) = self { return element.element }
+        return self
+    }
+}
