@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "DataStoreServer", targets: ["DataStoreServer"]),
         .executable(name: "datastore-server", targets: ["datastore-server"]),
         .library(name: "DataStoreTesting", targets: ["DataStoreTesting"]),
+        .library(name: "DataStoreServerTesting", targets: ["DataStoreServerTesting"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [
@@ -92,9 +93,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A server in the test process, in one line.
+        // Client-side test support: a manual clock, temporary stores, seeded randomness. No server
+        // and no networking in its dependency closure.
         .target(
             name: "DataStoreTesting",
+            dependencies: ["DataStore"],
+            swiftSettings: strictSettings
+        ),
+        // Server-side test support: a datastore-server in the test process, in one line.
+        .target(
+            name: "DataStoreServerTesting",
             dependencies: [
                 "DataStore",
                 "DataStoreServer",
@@ -157,7 +165,8 @@ let package = Package(
         .testTarget(
             name: "DataStoreTests",
             dependencies: [
-                "DataStore", "BlogModels", "DataStoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DataStore", "BlogModels", "DataStoreTestSupport", "DataStoreTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -173,20 +182,22 @@ let package = Package(
         // errors, seeded randomness.
         .target(
             name: "DataStoreTestSupport",
-            dependencies: ["DataStore"],
+            dependencies: ["DataStore", "DataStoreTesting"],
             path: "Tests/DataStoreTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "DataStoreRelationTests",
             dependencies: [
-                "DataStore", "RelationModels", "DataStoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DataStore", "RelationModels", "DataStoreTestSupport", "DataStoreTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "DataStoreCorpusTests",
-            dependencies: ["DataStore", "DataStoreTestSupport"] + corpusModels.map { .target(name: "Corpus\($0)") },
+            dependencies: ["DataStore", "DataStoreTestSupport", "DataStoreTesting"]
+                + corpusModels.map { .target(name: "Corpus\($0)") },
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -195,6 +206,7 @@ let package = Package(
                 "DataStoreAppSync",
                 "DataStoreServer",
                 "DataStoreSchema",
+                "DataStoreServerTesting",
                 "DataStoreTesting",
                 "DataStoreTestSupport",
                 .product(name: "GraphQL", package: "GraphQL"),
@@ -217,7 +229,7 @@ let package = Package(
                 "DataStoreAppSync",
                 "DataStoreSchema",
                 "DataStoreServer",
-                "DataStoreTestSupport",
+                "DataStoreTesting",
                 .product(name: "GraphQL", package: "GraphQL"),
             ],
             swiftSettings: strictSettings

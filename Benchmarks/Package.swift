@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DataStore", package: rootPackage),
                 .product(name: "DataStoreServer", package: rootPackage),
-                .product(name: "DataStoreTesting", package: rootPackage),
+                .product(name: "DataStoreServerTesting", package: rootPackage),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,6 +1,6 @@
 import DataStore
 import DataStoreAppSync
-import DataStoreTestSupport
+import DataStoreTesting
 import Testing
 
 @Suite("Protocol messages round-trip")

@@ -2,7 +2,6 @@ import DataStore
 import DataStoreAppSync
 import Testing
 
-
 @Suite("Real-time protocol messages")
 struct RealtimeMessageTests {
     @Test("the start message gql sends (captured in PROTOCOL §6.3) is read with its request and authorization")

@@ -8,6 +8,7 @@ import CorpusV1Connections
 import CorpusV1Keys
 import DataStore
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import CorpusV1Connections
 import DataStore
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import RelationModels
 import Testing
@@ -9,9 +10,9 @@ import Testing
 struct CascadeTests {
     @Test(
         "a three-level cascade: blog → posts → comments, plus the blog's hasOne settings",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func threeLevels(kind: StorageKind) async throws {
+    func threeLevels(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let settings = try await store.save(BlogSettings(theme: "dark"))
             let blog = try await store.save(Blog(name: "doomed", settings: settings))
@@ -92,8 +93,8 @@ struct CascadeTests {
         }
     }
 
-    @Test("many-to-many: deleting a post deletes its join rows, not the tags", arguments: StorageKind.allCases)
-    func manyToMany(kind: StorageKind) async throws {
+    @Test("many-to-many: deleting a post deletes its join rows, not the tags", arguments: TemporaryStorage.allCases)
+    func manyToMany(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 2, comments: 0)
             let swift = try await store.save(Tag(label: "swift"))
@@ -122,8 +123,8 @@ struct CascadeTests {
         }
     }
 
-    @Test("deleting by predicate cascades, and returns the models that matched", arguments: StorageKind.allCases)
-    func byPredicate(kind: StorageKind) async throws {
+    @Test("deleting by predicate cascades, and returns the models that matched", arguments: TemporaryStorage.allCases)
+    func byPredicate(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 4, comments: 2)
             let deleted = try await store.delete(Post.self, where: \.rating <= 2)
@@ -133,8 +134,8 @@ struct CascadeTests {
         }
     }
 
-    @Test("a tree deletes its subtree, and cyclic data ends", arguments: StorageKind.allCases)
-    func tree(kind: StorageKind) async throws {
+    @Test("a tree deletes its subtree, and cyclic data ends", arguments: TemporaryStorage.allCases)
+    func tree(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let root = try await store.save(Folder(name: "root"))
             var level = [root]
@@ -174,8 +175,8 @@ struct CascadeTests {
         }
     }
 
-    @Test("composite keys cascade: customer → orders → lines", arguments: StorageKind.allCases)
-    func composite(kind: StorageKind) async throws {
+    @Test("composite keys cascade: customer → orders → lines", arguments: TemporaryStorage.allCases)
+    func composite(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
             let other = try await store.save(Customer(email: "d@example.com", name: "D"))

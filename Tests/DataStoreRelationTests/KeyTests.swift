@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import GRDB
 import RelationModels
@@ -10,9 +11,9 @@ import Testing
 struct KeyTests {
     @Test(
         "a composite-key model round-trips through save, query, update, observe and delete",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func compositeLifecycle(kind: StorageKind) async throws {
+    func compositeLifecycle(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
             var order = Order(customer: customer, number: 7, total: 10)
@@ -54,8 +55,8 @@ struct KeyTests {
         }
     }
 
-    @Test("the outbox names a composite-key model by its full key", arguments: StorageKind.allCases)
-    func compositeOutbox(kind: StorageKind) async throws {
+    @Test("the outbox names a composite-key model by its full key", arguments: TemporaryStorage.allCases)
+    func compositeOutbox(kind: TemporaryStorage) async throws {
         try await withStore(kind, outboxEnabled: true) { store in
             let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
             var order = try await store.save(Order(customer: customer, number: 7, total: 10))

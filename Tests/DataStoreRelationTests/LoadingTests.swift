@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import GRDB
 import RelationModels
@@ -8,8 +9,8 @@ import Testing
 
 @Suite("Relations save as keys and load lazily")
 struct LoadingTests {
-    @Test("a model built from its parent stores the parent's key", arguments: StorageKind.allCases)
-    func savesKeys(kind: StorageKind) async throws {
+    @Test("a model built from its parent stores the parent's key", arguments: TemporaryStorage.allCases)
+    func savesKeys(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 1, comments: 1)
             let comment = fixture.comments[0]
@@ -20,8 +21,8 @@ struct LoadingTests {
         }
     }
 
-    @Test("to-one relations load from the store the model came from", arguments: StorageKind.allCases)
-    func loadsToOne(kind: StorageKind) async throws {
+    @Test("to-one relations load from the store the model came from", arguments: TemporaryStorage.allCases)
+    func loadsToOne(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 2, comments: 1)
             let queried = try #require(try await store.query(Comment.self, byID: fixture.comments[1].id))
@@ -105,8 +106,8 @@ struct LoadingTests {
         await expectDataStoreError(.storeClosed) { _ = try await blog.posts.count() }
     }
 
-    @Test("a to-many relation fetches, filters, sorts, pages and counts", arguments: StorageKind.allCases)
-    func toMany(kind: StorageKind) async throws {
+    @Test("a to-many relation fetches, filters, sorts, pages and counts", arguments: TemporaryStorage.allCases)
+    func toMany(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 5, comments: 0)
             let other = try await Fixture.make(in: store, name: "other", posts: 2, comments: 0)
@@ -142,8 +143,8 @@ struct LoadingTests {
         }
     }
 
-    @Test("composite keys: a relation keyed by two fields loads both ways", arguments: StorageKind.allCases)
-    func compositeRelations(kind: StorageKind) async throws {
+    @Test("composite keys: a relation keyed by two fields loads both ways", arguments: TemporaryStorage.allCases)
+    func compositeRelations(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
             let first = try await store.save(Order(customer: customer, number: 1, total: 5))

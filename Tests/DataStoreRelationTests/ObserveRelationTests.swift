@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import RelationModels
 import Testing
@@ -9,9 +10,9 @@ import Testing
 struct ObserveRelationTests {
     @Test(
         "observe(Comment.self, where: its post's rating) sees saves and deletes as of each commit",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func observeByParent(kind: StorageKind) async throws {
+    func observeByParent(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 2, comments: 0)
             let (low, high) = (fixture.posts[0], fixture.posts[1])
@@ -58,9 +59,9 @@ struct ObserveRelationTests {
 
     @Test(
         "observeQuery with a relation predicate follows changes to the related models",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func snapshots(kind: StorageKind) async throws {
+    func snapshots(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 2, comments: 2)
             var snapshots = store.observeQuery(

@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import RelationModels
 import Testing
@@ -7,8 +8,8 @@ import Testing
 
 @Suite("Bad relation input gets a typed error and writes nothing")
 struct RelationBadInputTests {
-    @Test("a child whose required parent is not stored is refused", arguments: StorageKind.allCases)
-    func missingParent(kind: StorageKind) async throws {
+    @Test("a child whose required parent is not stored is refused", arguments: TemporaryStorage.allCases)
+    func missingParent(kind: TemporaryStorage) async throws {
         try await withStore(kind, outboxEnabled: true) { store in
             let fixture = try await Fixture.make(in: store, posts: 1, comments: 0)
             let outbox = try await store.engine.outboxEntries().count
@@ -83,8 +84,8 @@ struct RelationBadInputTests {
         #expect(error?.message.contains("Egg.chicken") == true && error?.message.contains("Chicken.egg") == true)
     }
 
-    @Test("a key field left empty is refused", arguments: StorageKind.allCases)
-    func emptyKey(kind: StorageKind) async throws {
+    @Test("a key field left empty is refused", arguments: TemporaryStorage.allCases)
+    func emptyKey(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             var error = await expectDataStoreError(.invalidValue) {
                 try await store.save(Customer(email: "", name: "nobody"))
@@ -101,8 +102,8 @@ struct RelationBadInputTests {
         }
     }
 
-    @Test("two models with the same composite key in one batch are refused", arguments: StorageKind.allCases)
-    func duplicateKeys(kind: StorageKind) async throws {
+    @Test("two models with the same composite key in one batch are refused", arguments: TemporaryStorage.allCases)
+    func duplicateKeys(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let customer = try await store.save(Customer(email: "c@example.com", name: "C"))
             let error = await expectDataStoreError(.duplicateIdentifier) {

@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import RelationModels
 import Testing
@@ -7,8 +8,8 @@ import Testing
 
 @Suite("Predicates across relations")
 struct RelationPredicateTests {
-    @Test("selecting children by their parent, and parents by their children", arguments: StorageKind.allCases)
-    func bothDirections(kind: StorageKind) async throws {
+    @Test("selecting children by their parent, and parents by their children", arguments: TemporaryStorage.allCases)
+    func bothDirections(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 5, comments: 2)
             let good = try await store.query(Comment.self, where: Comment.post.matching(\.rating > 3))
@@ -35,8 +36,8 @@ struct RelationPredicateTests {
         }
     }
 
-    @Test("relations nest: comments of posts of a named blog", arguments: StorageKind.allCases)
-    func nested(kind: StorageKind) async throws {
+    @Test("relations nest: comments of posts of a named blog", arguments: TemporaryStorage.allCases)
+    func nested(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let first = try await Fixture.make(in: store, name: "first", posts: 2, comments: 2)
             _ = try await Fixture.make(in: store, name: "second", posts: 2, comments: 2)
@@ -53,9 +54,9 @@ struct RelationPredicateTests {
 
     @Test(
         "null keys and missing targets relate to nothing; negation is the exact complement",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func nullsAndNegation(kind: StorageKind) async throws {
+    func nullsAndNegation(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let root = try await store.save(Folder(name: "root"))
             let child = try await store.save(Folder(name: "child", parent: root))
@@ -68,8 +69,8 @@ struct RelationPredicateTests {
         }
     }
 
-    @Test("deleting by a predicate across relations", arguments: StorageKind.allCases)
-    func deleteByRelation(kind: StorageKind) async throws {
+    @Test("deleting by a predicate across relations", arguments: TemporaryStorage.allCases)
+    func deleteByRelation(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let fixture = try await Fixture.make(in: store, posts: 3, comments: 2)
             let deleted = try await store.delete(Comment.self, where: Comment.post.matching(\.rating == 1))

@@ -1,4 +1,5 @@
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import RelationModels
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// Opens a store of the relation models for one test and closes it afterwards.
 @discardableResult
 func withStore<T>(
-    _ kind: StorageKind = .sqliteFile,
+    _ kind: TemporaryStorage = .sqliteFile,
     models: [any Model.Type] = AppModels.models,
     outboxEnabled: Bool = false,
     _ body: (DataStore) async throws -> T

@@ -1,6 +1,7 @@
 import DataStore
 import DataStoreAppSync
 import DataStoreTestSupport
+import DataStoreTesting
 import Testing
 
 @testable import DataStoreServer

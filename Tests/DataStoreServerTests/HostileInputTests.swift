@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreServerTesting
 import DataStoreTestSupport
 import DataStoreTesting
 import Foundation

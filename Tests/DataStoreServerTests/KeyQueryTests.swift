@@ -2,6 +2,7 @@ import DataStore
 import DataStoreAppSync
 import DataStoreSchema
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import GraphQL
 import HTTPTypes

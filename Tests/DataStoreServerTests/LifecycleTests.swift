@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreSchema
+import DataStoreServerTesting
 import DataStoreTestSupport
 import DataStoreTesting
 import Foundation

@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreAppSync
+import DataStoreServerTesting
 import DataStoreTesting
 import Foundation
 import Logging

@@ -2,6 +2,7 @@ import DataStore
 import DataStoreAppSync
 import DataStoreSchema
 import DataStoreServer
+import DataStoreServerTesting
 import DataStoreTesting
 import Foundation
 import HTTPTypes

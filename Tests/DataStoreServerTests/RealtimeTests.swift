@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreServer
+import DataStoreServerTesting
 import DataStoreTesting
 import Foundation
 import HTTPTypes

@@ -1,6 +1,7 @@
 import DataStore
 import DataStoreSchema
 import DataStoreServer
+import DataStoreServerTesting
 import DataStoreTesting
 import Foundation
 import Testing

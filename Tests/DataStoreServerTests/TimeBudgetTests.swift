@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreServerTesting
 import DataStoreTesting
 import Testing
 

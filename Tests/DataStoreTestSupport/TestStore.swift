@@ -1,57 +1,29 @@
 package import DataStore
-package import Foundation
-package import Testing
+public import DataStoreTesting
+public import Testing
 
-/// A unique temporary directory, removed by `remove()` at the end of the test.
-package struct TemporaryDirectory: Sendable {
-    package let url: URL
-
-    package init() throws {
-        url = FileManager.default.temporaryDirectory.appending(path: "datastore-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    package func file(_ name: String = "store.sqlite") -> URL { url.appending(path: name) }
-
-    package func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
-/// The storage kinds behaviour tests run against: SQLite (file and memory) and the pure in-memory
+/// Behaviour tests run against every storage: SQLite (file and memory) and the pure in-memory
 /// adapter, whose evaluator is the reference for the SQL.
-package enum StorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqliteFile, sqliteInMemory, ephemeral
-
-    package var testDescription: String { rawValue }
+extension TemporaryStorage: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
 }
 
 /// Opens a store of `models` for one test and closes it afterwards, also when `body` throws.
 @discardableResult
 package func withTestStore<T>(
-    _ kind: StorageKind,
+    _ kind: TemporaryStorage,
     models: [any Model.Type],
     configuration: DataStore.Configuration = DataStore.Configuration(),
     outboxEnabled: Bool = false,
     _ body: (DataStore) async throws -> T
 ) async throws -> T {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let storage: StorageConfiguration
-    switch kind {
-    case .sqliteFile: storage = .file(at: directory.file())
-    case .sqliteInMemory: storage = .inMemory
-    case .ephemeral: storage = .ephemeral
-    }
-    let store = try await DataStore(
+    try await withTemporaryStore(
         models: models,
-        storage: storage,
+        storage: kind,
         configuration: configuration,
-        outboxEnabled: outboxEnabled
+        outboxEnabled: outboxEnabled,
+        body
     )
-    return try await withTeardown {
-        try await body(store)
-    } teardown: {
-        await store.close()
-    }
 }
 
 /// Runs `body`, then `teardown` — also when `body` throws.

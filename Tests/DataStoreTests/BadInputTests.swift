@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import GRDB
 import Testing
@@ -149,9 +150,9 @@ struct BadInputTests {
 
     @Test(
         "a conditional save on a missing model, or with a false condition, writes nothing",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func conditionalSave(kind: StorageKind) async throws {
+    func conditionalSave(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             var post = Post(title: "t", rating: 2, status: .active)
             await expectDataStoreError(.modelNotFound) { try await store.save(post, where: \.rating > 1) }
@@ -167,9 +168,9 @@ struct BadInputTests {
 
     @Test(
         "a conditional delete on a missing model, or with a false condition, deletes nothing",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func conditionalDelete(kind: StorageKind) async throws {
+    func conditionalDelete(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let post = Post(title: "t", rating: 2, status: .active)
             await expectDataStoreError(.modelNotFound) { try await store.delete(post, where: \.rating > 1) }

@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -17,9 +18,9 @@ struct ConcurrencyTests {
 
     @Test(
         "100 concurrent tasks saving and querying: every save visible, every event delivered once, in commit order",
-        arguments: [StorageKind.sqliteFile, .ephemeral]
+        arguments: [TemporaryStorage.sqliteFile, .ephemeral]
     )
-    func concurrentSaves(kind: StorageKind) async throws {
+    func concurrentSaves(kind: TemporaryStorage) async throws {
         var configuration = DataStore.Configuration()
         configuration.observerBufferLimit = 100_000
         try await withStore(kind, configuration: configuration) { store in
@@ -109,9 +110,9 @@ struct ConcurrencyTests {
 
     @Test(
         "a cancelled query or write stops with cancelled, writes nothing, and leaves the store usable",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func cancelledOperations(kind: StorageKind) async throws {
+    func cancelledOperations(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             try await store.save((0..<20_000).map { Post(title: "x\($0)", rating: $0 % 100, status: .active) })
             let cancelledFirst = Task {

@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -7,8 +8,8 @@ import Testing
 
 @Suite("observe")
 struct ObserveTests {
-    @Test("delivers creates, updates and deletes in commit order", arguments: StorageKind.allCases)
-    func lifecycle(kind: StorageKind) async throws {
+    @Test("delivers creates, updates and deletes in commit order", arguments: TemporaryStorage.allCases)
+    func lifecycle(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let changes = store.observe(Post.self)
             var post = Post(title: "one", rating: 1, status: .active)
@@ -161,9 +162,9 @@ struct ObserveTests {
 struct ObserveQueryTests {
     @Test(
         "first the current result, then a fresh sorted snapshot after each relevant change",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func snapshots(kind: StorageKind) async throws {
+    func snapshots(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             try await store.save(Post(id: "a", title: "a", rating: 5, status: .active))
             try await store.save(Post(id: "low", title: "low", rating: 1, status: .active))

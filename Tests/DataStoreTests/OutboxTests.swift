@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -9,9 +10,9 @@ import Testing
 struct OutboxTests {
     @Test(
         "with sync enabled, each write enqueues its mutation in the same transaction",
-        arguments: StorageKind.allCases
+        arguments: TemporaryStorage.allCases
     )
-    func enqueues(kind: StorageKind) async throws {
+    func enqueues(kind: TemporaryStorage) async throws {
         try await withStore(kind, outboxEnabled: true) { store in
             var post = Post(id: "p1", title: "t", rating: 2, status: .active)
             try await store.save(post)
@@ -35,8 +36,8 @@ struct OutboxTests {
         }
     }
 
-    @Test("a write that fails leaves no outbox entry", arguments: StorageKind.allCases)
-    func rollsBackWithTheWrite(kind: StorageKind) async throws {
+    @Test("a write that fails leaves no outbox entry", arguments: TemporaryStorage.allCases)
+    func rollsBackWithTheWrite(kind: TemporaryStorage) async throws {
         try await withStore(kind, outboxEnabled: true) { store in
             let post = Post(id: "p1", title: "t", rating: 2, status: .active)
             await expectDataStoreError(.modelNotFound) { try await store.save(post, where: \.rating == 2) }

@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 

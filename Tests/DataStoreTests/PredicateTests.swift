@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -126,8 +127,8 @@ struct PredicateTests {
         Case(label: "not all", predicate: !.all, expected: []),
     ]
 
-    @Test("operator semantics", arguments: StorageKind.allCases, cases)
-    func operators(kind: StorageKind, testCase: Case) async throws {
+    @Test("operator semantics", arguments: TemporaryStorage.allCases, cases)
+    func operators(kind: TemporaryStorage, testCase: Case) async throws {
         try await withStore(kind) { store in
             try await store.save(Self.rows)
             let ids = try await store.query(Everything.self, where: testCase.predicate).map(\.id)
@@ -203,8 +204,8 @@ struct PredicateTests {
         }
     }
 
-    @Test("a key path that is not a stored field throws unknownField", arguments: StorageKind.allCases)
-    func unknownKeyPath(kind: StorageKind) async throws {
+    @Test("a key path that is not a stored field throws unknownField", arguments: TemporaryStorage.allCases)
+    func unknownKeyPath(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let error = await expectDataStoreError(.unknownField) {
                 _ = try await store.query(Post.self, where: \.shout == "X")

@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -7,8 +8,8 @@ import Testing
 
 @Suite("Saving, querying and deleting")
 struct StoreBasicsTests {
-    @Test("a saved model can be queried back, by id and among all", arguments: StorageKind.allCases)
-    func saveAndQuery(kind: StorageKind) async throws {
+    @Test("a saved model can be queried back, by id and among all", arguments: TemporaryStorage.allCases)
+    func saveAndQuery(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let post = Post(title: "My First Post", rating: 10, status: .active)
             try await store.save(post)
@@ -18,8 +19,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("saving a model with an existing id replaces it", arguments: StorageKind.allCases)
-    func saveReplaces(kind: StorageKind) async throws {
+    @Test("saving a model with an existing id replaces it", arguments: TemporaryStorage.allCases)
+    func saveReplaces(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             var post = Post(title: "Draft", rating: 1, status: .inactive)
             try await store.save(post)
@@ -31,8 +32,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("every field type round-trips unchanged", arguments: StorageKind.allCases)
-    func everyTypeRoundTrips(kind: StorageKind) async throws {
+    @Test("every field type round-trips unchanged", arguments: TemporaryStorage.allCases)
+    func everyTypeRoundTrips(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             var full = Everything()
             full.name = "Ünïcødé 🎉 \"quoted\" \\ back\nslash"
@@ -60,8 +61,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("a batch save stores every model in one transaction", arguments: StorageKind.allCases)
-    func batchSave(kind: StorageKind) async throws {
+    @Test("a batch save stores every model in one transaction", arguments: TemporaryStorage.allCases)
+    func batchSave(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let posts = (0..<500).map { Post(title: "Post \($0)", rating: $0 % 10, status: .active) }
             try await store.save(posts)
@@ -70,8 +71,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("a batch with one invalid model writes nothing", arguments: StorageKind.allCases)
-    func batchSaveIsAtomic(kind: StorageKind) async throws {
+    @Test("a batch with one invalid model writes nothing", arguments: TemporaryStorage.allCases)
+    func batchSaveIsAtomic(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             var posts = (0..<10).map { Post(title: "Post \($0)", rating: $0, status: .active) }
             posts[7].rating = Int(Int32.max) + 1
@@ -83,8 +84,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("sorting by one or several fields, with the primary key breaking ties", arguments: StorageKind.allCases)
-    func sorting(kind: StorageKind) async throws {
+    @Test("sorting by one or several fields, with the primary key breaking ties", arguments: TemporaryStorage.allCases)
+    func sorting(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let posts = [
                 Post(id: "c", title: "b", rating: 2, status: .active),
@@ -104,8 +105,11 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("pagination returns pages of the sorted result; without a page, all matches", arguments: StorageKind.allCases)
-    func pagination(kind: StorageKind) async throws {
+    @Test(
+        "pagination returns pages of the sorted result; without a page, all matches",
+        arguments: TemporaryStorage.allCases
+    )
+    func pagination(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let posts = (0..<25).map { Post(id: String(format: "p%02d", $0), title: "t", rating: $0, status: .active) }
             try await store.save(posts)
@@ -126,8 +130,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("deleting by instance, by id, by predicate and all", arguments: StorageKind.allCases)
-    func deleting(kind: StorageKind) async throws {
+    @Test("deleting by instance, by id, by predicate and all", arguments: TemporaryStorage.allCases)
+    func deleting(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             let posts = (0..<6).map {
                 Post(id: "p\($0)", title: "t\($0)", rating: $0, status: $0 % 2 == 0 ? .active : .inactive)
@@ -145,8 +149,8 @@ struct StoreBasicsTests {
         }
     }
 
-    @Test("clear removes every model of every type", arguments: StorageKind.allCases)
-    func clearing(kind: StorageKind) async throws {
+    @Test("clear removes every model of every type", arguments: TemporaryStorage.allCases)
+    func clearing(kind: TemporaryStorage) async throws {
         try await withStore(kind) { store in
             try await store.save(Post(title: "a", rating: 1, status: .active))
             try await store.save(Comment(postID: "x", content: "hi"))

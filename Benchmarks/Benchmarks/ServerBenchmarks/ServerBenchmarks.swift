@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Benchmark
 import DataStore
 import DataStoreServer
-import DataStoreTesting
+import DataStoreServerTesting
 import Foundation
 import GRDB
 import HTTPTypes

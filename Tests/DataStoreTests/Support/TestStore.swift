@@ -1,5 +1,6 @@
 import BlogModels
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// Opens a store of the seed models for one test and closes it afterwards.
 @discardableResult
 func withStore<T>(
-    _ kind: StorageKind = .sqliteFile,
+    _ kind: TemporaryStorage = .sqliteFile,
     configuration: DataStore.Configuration = DataStore.Configuration(),
     outboxEnabled: Bool = false,
     _ body: (DataStore) async throws -> T
