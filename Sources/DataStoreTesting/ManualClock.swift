@@ -1,11 +1,11 @@
-import DataStore
+public import DataStore
 
 /// A clock that moves only when told to, so timers (keep-alives, deadlines, purges, backoff) run
 /// instantly and deterministically in tests.
 ///
 /// ```swift
 /// let clock = ManualClock()
-/// options.clock = clock
+/// configuration.clock = clock      // a ServerConfiguration, or DataStore.Configuration
 /// await clock.sleepers(atLeast: 1)   // the timer under test is waiting
 /// clock.advance(by: .seconds(60))    // and now it fires
 /// ```
@@ -18,7 +18,7 @@ import DataStore
 /// // … start what arms a 30-second timer …
 /// await clock.sleeper(dueAt: deadline)
 /// ```
-public final class ManualClock: Clock, Sendable {
+public final class ManualClock: WallClock {
     public struct Instant: InstantProtocol {
         /// Time since the clock was made.
         public let offset: Duration
@@ -54,8 +54,16 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private let state = Locked(State())
+    /// The wall-clock time of the clock's first instant, in milliseconds since 1970.
+    public let startMillisecondsSince1970: Int64
 
-    public init() {}
+    /// A clock at `startMillisecondsSince1970` (by default 2026-09-21T11:33:20Z: a fixed time, so
+    /// tests read the same stamps on every run).
+    public init(startMillisecondsSince1970: Int64 = 1_790_000_000_000) {
+        self.startMillisecondsSince1970 = startMillisecondsSince1970
+    }
+
+    public var millisecondsSince1970: Int64 { startMillisecondsSince1970 + now.offset.milliseconds }
 
     public var now: Instant { state.withLock { $0.now } }
     public var minimumResolution: Duration { .zero }

@@ -1,4 +1,5 @@
 import DataStore
+import DataStoreTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,7 +13,7 @@ import Testing
 struct LiveServer {
     let client: any TestClientProtocol
     let engine: ServerEngine
-    let clock: TestClock
+    let clock: ManualClock
     static let apiKey = "da2-test-key"
 
     /// Posts a GraphQL request and returns the HTTP status and the decoded JSON body.
@@ -48,7 +49,7 @@ func withLiveServer(
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (LiveServer) async throws -> Void
 ) async throws {
-    let clock = TestClock()
+    let clock = ManualClock()
     let engine = try makeEngine(schema: schema, clock: clock, configure: configure)
     var options = ServerOptions()
     options.port = 0
@@ -152,7 +153,7 @@ struct HTTPTests {
                 Issue.record("no startedAt: \(connection)")
                 return
             }
-            #expect(startedAt == Int(server.clock.now))
+            #expect(startedAt == Int(server.clock.millisecondsSince1970))
             // A delta sync with a 64-bit lastSync: nothing changed since, then one update.
             server.clock.advance(by: .seconds(1))
             (_, body) = try await server.graphQL(sync, variables: ["limit": 1000, "lastSync": .int(startedAt)])

@@ -92,24 +92,21 @@ struct LifecycleTests {
 
     @Test("expired tombstones and delta records are purged every purge interval on the injected clock")
     func periodicPurge() async throws {
-        let time = TestClock()
         let clock = ManualClock()
         var configuration = ServerConfiguration()
-        configuration.now = { time.now }
+        configuration.clock = clock
         var options = ServerOptions()
-        options.clock = clock
         options.purgeInterval = .seconds(60)
         try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
             let engine = server.engine
             let post = try await engine.create("Post", input: ["title": "Gone soon"])
             _ = try await engine.delete("Post", input: ["id": post["id"]!, "_version": 1])
             #expect(try await engine.get("Post", key: ["id": post["id"]!])?["_deleted"] == true)
-            time.advance(by: .seconds(31 * 24 * 60 * 60))
-            // The purge timer is asleep (the only sleeper: no WebSocket is open); one interval
-            // later it purges, then sleeps again.
-            await clock.sleepers(atLeast: 1)
-            clock.advance(by: .seconds(60))
-            await clock.sleepers(atLeast: 1)
+            // The purge timer is asleep; 31 days later (its deadline long passed) it purges,
+            // then sleeps one interval from the new time: once it does, the purge is done.
+            await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
+            clock.advance(by: .seconds(31 * 24 * 60 * 60))
+            await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
             #expect(try await engine.get("Post", key: ["id": post["id"]!]) == nil)
             // The delta records (older than the delta TTL) went with it.
             #expect(try await engine.changes(after: 0, limit: 10).changes.isEmpty)

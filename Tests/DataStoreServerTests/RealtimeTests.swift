@@ -18,9 +18,9 @@ private func withRealtimeServer<Result: Sendable>(
     _ body: @Sendable (TestServer, ManualClock) async throws -> Result
 ) async throws -> Result {
     let clock = ManualClock()
-    var options = options
-    options.clock = clock
-    return try await withTestServer(schema: engineSchema, options: options) { server in
+    var configuration = ServerConfiguration()
+    configuration.clock = clock
+    return try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
         try await body(server, clock)
     }
 }

@@ -2,17 +2,11 @@ import DataStore
 import DataStoreAppSync
 import DataStoreSchema
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
 @testable import DataStoreServer
-
-/// A clock the tests move by hand.
-final class TestClock: Sendable {
-    private let milliseconds = Locked<Int64>(1_790_000_000_000)
-    var now: Int64 { milliseconds.withLock { $0 } }
-    func advance(by duration: Duration) { milliseconds.withLock { $0 += duration.milliseconds } }
-}
 
 let engineSchema = """
     enum Status { DRAFT PUBLISHED }
@@ -43,12 +37,12 @@ func makeEngine(
     schema: String = engineSchema,
     path: String? = nil,
     store: (any ItemStore)? = nil,
-    clock: TestClock = TestClock(),
+    clock: ManualClock = ManualClock(),
     configuration: ServerConfiguration = ServerConfiguration(),
     configure: (inout ServerConfiguration) -> Void = { _ in }
 ) throws -> ServerEngine {
     var configuration = configuration
-    configuration.now = { clock.now }
+    configuration.clock = clock
     configure(&configuration)
     return ServerEngine(
         document: try SchemaParser.parse(schema),
@@ -89,7 +83,7 @@ extension FieldValue {
 struct ServerEngineTests {
     @Test("create stores version 1 with timestamps and metadata; get returns it", arguments: ServerStoreKind.available)
     func create(kind: ServerStoreKind) async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         try await withEngine(kind, clock: clock) { engine in
             let post = try await engine.create(
                 "Post",
@@ -97,9 +91,12 @@ struct ServerEngineTests {
             )
             #expect(post["_version"] == 1)
             #expect(post["_deleted"] == .null)
-            #expect(post["_lastChangedAt"] == .int(Int(clock.now)))
+            #expect(post["_lastChangedAt"] == .int(Int(clock.millisecondsSince1970)))
             #expect(post["__typename"] == "Post")
-            #expect(post["createdAt"] == .string(Temporal.DateTime(millisecondsSince1970: clock.now)!.iso8601String))
+            #expect(
+                post["createdAt"]
+                    == .string(Temporal.DateTime(millisecondsSince1970: clock.millisecondsSince1970)!.iso8601String)
+            )
             #expect(post["updatedAt"] == post["createdAt"])
             // Date-times are kept in the form the client compares by.
             #expect(post["publishedAt"] == "2026-05-01T12:00:00.000Z")
@@ -154,7 +151,7 @@ struct ServerEngineTests {
         arguments: ServerStoreKind.available
     )
     func update(kind: ServerStoreKind) async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         try await withEngine(kind, clock: clock) { engine in
             _ = try await engine.create("Post", input: ["id": "p", "title": "One", "rating": 3, "status": "DRAFT"])
             clock.advance(by: .seconds(5))
@@ -165,7 +162,7 @@ struct ServerEngineTests {
             )
             #expect(updated["_version"] == 2 && updated["title"] == "Two" && updated["rating"] == .null)
             #expect(updated["status"] == "DRAFT")
-            #expect(updated["_lastChangedAt"] == .int(Int(clock.now)))
+            #expect(updated["_lastChangedAt"] == .int(Int(clock.millisecondsSince1970)))
             #expect(updated["updatedAt"] != updated["createdAt"])
             await expectServerError(.conditionalCheckFailed) {
                 _ = try await engine.update(

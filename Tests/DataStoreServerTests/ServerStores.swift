@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreTestSupport
+import DataStoreTesting
 import Foundation
 import Testing
 
@@ -52,7 +53,7 @@ func withServerStore<Result>(
 func withEngine<Result>(
     _ kind: ServerStoreKind,
     schema: String = engineSchema,
-    clock: TestClock = TestClock(),
+    clock: ManualClock = ManualClock(),
     configuration: ServerConfiguration = ServerConfiguration(),
     _ body: (ServerEngine) async throws -> Result
 ) async throws -> Result {

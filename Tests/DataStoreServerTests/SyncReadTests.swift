@@ -15,7 +15,7 @@ struct SyncReadTests {
         filter: FieldValue? = nil,
         limit: Int? = nil,
         lastSync: Int64? = nil,
-        clock: TestClock? = nil
+        clock: ManualClock? = nil
     ) async throws -> (items: [FieldValue], pages: Int, startedAt: Int64?) {
         var items: [FieldValue] = []
         var token: String?
@@ -41,7 +41,7 @@ struct SyncReadTests {
         arguments: ServerStoreKind.available
     )
     func basePaging(kind: ServerStoreKind) async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         try await withEngine(kind, clock: clock) { engine in
             for index in 0..<250 {
                 _ = try await engine.create(
@@ -49,7 +49,7 @@ struct SyncReadTests {
                     input: ["id": .string("p\(index)"), "title": "T", "rating": .int(index)]
                 )
             }
-            let start = clock.now
+            let start = clock.millisecondsSince1970
             let result = try await Self.syncAll(engine, clock: clock)
             #expect(result.items.count == 250 && Self.ids(result.items).count == 250)
             #expect(result.pages == 3 && result.startedAt == start)
@@ -126,13 +126,13 @@ struct SyncReadTests {
         arguments: ServerStoreKind.available
     )
     func delta(kind: ServerStoreKind) async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         try await withEngine(kind, clock: clock) { engine in
             for index in 0..<3 {
                 _ = try await engine.create("Post", input: ["id": .string("p\(index)"), "title": "T"])
             }
             clock.advance(by: .seconds(10))
-            let lastSync = clock.now
+            let lastSync = clock.millisecondsSince1970
             clock.advance(by: .seconds(10))
             _ = try await engine.update("Post", input: ["id": "p0", "_version": 1, "title": "Changed"])
             _ = try await engine.delete("Post", input: ["id": "p1", "_version": 1])
@@ -156,7 +156,7 @@ struct SyncReadTests {
         arguments: ServerStoreKind.available
     )
     func expiry(kind: ServerStoreKind) async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         try await withEngine(kind, clock: clock) { engine in
             _ = try await engine.create("Post", input: ["id": "gone", "title": "T"])
             _ = try await engine.create("Post", input: ["id": "kept", "title": "T"])
@@ -180,7 +180,7 @@ struct SyncReadTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("server.sqlite").path
-        let clock = TestClock()
+        let clock = ManualClock()
         let first = try makeEngine(path: path, clock: clock)
         for index in 0..<5 { _ = try await first.create("Post", input: ["id": .string("p\(index)"), "title": "T"]) }
         _ = try await first.update("Post", input: ["id": "p0", "_version": 1, "title": "U"])

@@ -80,10 +80,11 @@ struct TimeBudgetTests {
     @Test("a body that does not arrive within the budget is answered with 408")
     func slowBody() async throws {
         let clock = ManualClock()
+        var configuration = ServerConfiguration()
+        configuration.clock = clock
         var options = ServerOptions()
-        options.clock = clock
         options.requestTimeout = .seconds(30)
-        try await withTestServer(schema: engineSchema, options: options) { server in
+        try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
             let head =
                 "POST /graphql HTTP/1.1\r\nHost: x\r\nx-api-key: \(server.apiKey)\r\n"
                 + "content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"query\": "
@@ -105,13 +106,13 @@ struct TimeBudgetTests {
         let entered = Gate(open: false)
         let release = Gate(open: false)
         var configuration = ServerConfiguration()
+        configuration.clock = clock
         configuration.defaultStrategy = .custom { _ in
             entered.open()
             await Self.untilCancelled(release)
             return .reject
         }
         var options = ServerOptions()
-        options.clock = clock
         options.requestTimeout = .seconds(30)
         try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
             _ = try await server.engine.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)

@@ -17,7 +17,7 @@ actor StorageEngine {
     private var adapter: (any StorageAdapter)?
     /// Whether writes also enqueue outbox mutations (sync enabled).
     private let outboxEnabled: Bool
-    private let now: @Sendable () -> Int64
+    private let clock: any WallClock
 
     /// Reads that may bypass the engine; set once the storage is open.
     private(set) var concurrentReader: (any ConcurrentStorageReader)?
@@ -27,14 +27,14 @@ actor StorageEngine {
         models: RegisteredModels,
         context: RelationContext,
         outboxEnabled: Bool,
-        now: @escaping @Sendable () -> Int64
+        clock: any WallClock
     ) {
         executor = StorageExecutor(label: "swift-datastore.storage")
         self.hub = hub
         self.models = models
         self.context = context
         self.outboxEnabled = outboxEnabled
-        self.now = now
+        self.clock = clock
     }
 
     /// Opens the storage on the engine's executor.
@@ -411,7 +411,7 @@ actor StorageEngine {
             kind: kind,
             payload: FieldValue.object(payload).jsonText,
             condition: condition.map { $0.graphQLFilter(schema: schema).jsonText },
-            enqueuedAt: now(),
+            enqueuedAt: clock.millisecondsSince1970,
             inFlight: false
         )
     }

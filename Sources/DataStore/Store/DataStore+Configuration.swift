@@ -18,6 +18,10 @@ extension DataStore {
         /// Where the store logs. Libraries never bootstrap logging; by default nothing is logged.
         public var logger = Logger(label: "swift-datastore", factory: { _ in SwiftLogNoOpLogHandler() })
 
+        /// The store's time: the times of outbox entries now, and of sync's timers and stamps.
+        /// Tests pass a `ManualClock` (from `DataStoreTesting`). Default ``SystemClock``.
+        public var clock: any WallClock = SystemClock()
+
         /// The default configuration.
         public init() {}
     }

@@ -60,8 +60,7 @@ public final class DataStore: Sendable {
         models types: [any Model.Type],
         storage: StorageConfiguration,
         configuration: Configuration,
-        outboxEnabled: Bool,
-        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        outboxEnabled: Bool
     ) async throws(DataStoreError) {
         let models = try RegisteredModels(types)
         let hub = ChangeHub()
@@ -71,7 +70,7 @@ public final class DataStore: Sendable {
             models: models,
             context: RelationContext(link: link),
             outboxEnabled: outboxEnabled,
-            now: now
+            clock: configuration.clock
         )
         let report = try await engine.open(storage, schemas: models.schemas, policy: configuration.onIncompatibleSchema)
         self.engine = engine

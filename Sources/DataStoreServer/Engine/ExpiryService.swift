@@ -1,3 +1,4 @@
+import DataStore
 import Logging
 import ServiceLifecycle
 
@@ -6,7 +7,7 @@ import ServiceLifecycle
 struct ExpiryService: Service {
     let engine: ServerEngine
     let interval: Duration
-    let clock: any Clock<Duration>
+    let clock: any WallClock
     let logger: Logger
 
     func run() async {

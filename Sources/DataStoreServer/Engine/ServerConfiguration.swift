@@ -55,17 +55,12 @@ public struct ServerConfiguration: Sendable {
     /// used: created at random with the database and kept in it, so tokens survive restarts and
     /// work on every server sharing the database.
     public var tokenSecret: [UInt8]?
-    /// The current time in milliseconds since 1970. Tests inject a clock they control.
-    public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// The server's time: the stamps of writes and reads (`_lastChangedAt`, `startedAt`), the
+    /// TTLs, and the timers of the server around the engine (keep-alives, deadlines, purges).
+    /// Tests pass a `ManualClock`.
+    public var clock: any WallClock = SystemClock()
 
     public init() {}
 
     func strategy(for model: String) -> ConflictStrategy { strategies[model] ?? defaultStrategy }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }

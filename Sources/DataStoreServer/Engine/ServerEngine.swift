@@ -55,7 +55,7 @@ public final class ServerEngine: Sendable {
         async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
-        let now = configuration.now()
+        let now = configuration.clock.millisecondsSince1970
         var fields = input
         fields["_version"] = nil
         if model.schema.primaryKey == ["id"], fields["id"] == nil || fields["id"] == .null {
@@ -102,7 +102,7 @@ public final class ServerEngine: Sendable {
         let stampsUpdatedAt = model.updatedAtField.map { changed[$0] == nil } ?? false
         for _ in 1...Self.maximumAttempts {
             let current = try await storedItem(model, key)
-            let now = configuration.now()
+            let now = configuration.clock.millisecondsSince1970
             var fields: [String: FieldValue]
             // The condition reads the stored item, or the merged one when a conflict was settled.
             var conditionSubject = current
@@ -149,7 +149,7 @@ public final class ServerEngine: Sendable {
         let conditionPredicate = try model.predicate(condition, "condition")
         for _ in 1...Self.maximumAttempts {
             let current = try await storedItem(model, key)
-            let now = configuration.now()
+            let now = configuration.clock.millisecondsSince1970
             if Self.version(input) != current.version || current.isDeleted {
                 // A stale delete cannot be merged; only a custom handler may settle it.
                 guard case .custom = configuration.strategy(for: modelName), !current.isDeleted else {
@@ -367,7 +367,7 @@ public final class ServerEngine: Sendable {
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
         let digest = Self.digest(filter)
-        let now = configuration.now()
+        let now = configuration.clock.millisecondsSince1970
         let token: PageToken
         if let nextToken {
             token = try continuation(nextToken, of: modelName, filterDigest: digest, from: [.base, .delta])
@@ -415,7 +415,13 @@ public final class ServerEngine: Sendable {
             filterDigest: digest
         )
         if let nextToken { token = try continuation(nextToken, of: modelName, filterDigest: digest, from: [.list]) }
-        return try await read(model, token, limit: limit, predicate: predicate, now: configuration.now())
+        return try await read(
+            model,
+            token,
+            limit: limit,
+            predicate: predicate,
+            now: configuration.clock.millisecondsSince1970
+        )
     }
 
     /// The token a read continues from, refused unless it was issued for the same model, filter
@@ -548,7 +554,7 @@ public final class ServerEngine: Sendable {
 
     /// Deletes tombstones older than the tombstone TTL and delta records older than the delta TTL.
     public func purgeExpired() async throws(AppSyncError) {
-        let now = configuration.now()
+        let now = configuration.clock.millisecondsSince1970
         try await store.purge(
             tombstonesBefore: now - configuration.tombstoneTTL.milliseconds,
             changesBefore: now - configuration.deltaSyncTTL.milliseconds

@@ -1,4 +1,5 @@
 import CMemoryTrim
+import DataStore
 import ServiceLifecycle
 
 /// Gives memory that requests freed back to the system every `interval`, until the server shuts
@@ -12,7 +13,7 @@ import ServiceLifecycle
 /// (macOS's allocator returns memory on its own) the service does nothing.
 struct MemoryTrimService: Service {
     let interval: Duration
-    let clock: any Clock<Duration>
+    let clock: any WallClock
     /// Returns free memory to the system; tests count the calls.
     var trim: @Sendable () -> Void = Self.trimFreeMemory
 

@@ -37,10 +37,6 @@ public struct ServerOptions: Sendable {
     /// arenas otherwise, so a burst of large requests would raise the server's memory for good);
     /// nil never.
     public var memoryTrimInterval: Duration? = .seconds(10)
-    /// The clock of the server's timers (keep-alives, deadlines, purges); tests pass one they
-    /// control. The engine's wall-clock time is ``ServerConfiguration/now``.
-    public var clock: any Clock<Duration> = ContinuousClock()
-
     public init() {}
 }
 
@@ -65,7 +61,7 @@ public struct ServerApplication: Sendable {
         hub = RealtimeHub(
             api: api,
             maximumPayloadSize: options.realtime.maximumPayloadSize,
-            clock: options.clock,
+            clock: api.engine.configuration.clock,
             logger: logger
         )
     }
@@ -164,7 +160,7 @@ public struct ServerApplication: Sendable {
                     let connection = RealtimeConnection(
                         hub: hub,
                         options: options.realtime,
-                        clock: options.clock,
+                        clock: api.engine.configuration.clock,
                         isAuthorized: RealtimeHandshake.apiKey(authorization).map(options.apiKeys.contains) ?? false,
                         apiKeys: options.apiKeys,
                         channel: context.requestContext.channel,
@@ -224,12 +220,16 @@ public struct ServerApplication: Sendable {
                 ExpiryService(
                     engine: api.engine,
                     interval: options.purgeInterval,
-                    clock: options.clock,
+                    clock: api.engine.configuration.clock,
                     logger: logger
                 ),
-            ] + (options.memoryTrimInterval.map { [MemoryTrimService(interval: $0, clock: options.clock)] } ?? [])
+            ]
+                + (options.memoryTrimInterval.map {
+                    [MemoryTrimService(interval: $0, clock: api.engine.configuration.clock)]
+                } ?? [])
                 + (options.requestTimeout == nil
-                    ? [] : [TimeBudgetWatch(budgets: budgets, interval: .seconds(1), clock: options.clock)]),
+                    ? []
+                    : [TimeBudgetWatch(budgets: budgets, interval: .seconds(1), clock: api.engine.configuration.clock)]),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

@@ -82,7 +82,7 @@ final class TimeBudgets: Sendable {
 struct TimeBudgetWatch: Service {
     let budgets: TimeBudgets
     let interval: Duration
-    let clock: any Clock<Duration>
+    let clock: any WallClock
 
     func run() async {
         await cancelWhenGracefulShutdown {

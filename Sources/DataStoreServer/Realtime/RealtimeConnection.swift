@@ -18,7 +18,7 @@ struct RealtimeConnection: Sendable {
     let hub: RealtimeHub
     let options: RealtimeOptions
     /// The clock of the connection's timers.
-    let clock: any Clock<Duration>
+    let clock: any WallClock
     /// Whether the upgrade request carried an accepted API key.
     let isAuthorized: Bool
     let apiKeys: Set<String>

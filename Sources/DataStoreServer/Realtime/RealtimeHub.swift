@@ -30,7 +30,7 @@ actor RealtimeHub: Service {
 
     let api: GraphQLAPI
     private let maximumPayloadSize: Int
-    private let clock: any Clock<Duration>
+    private let clock: any WallClock
     private let logger: Logger
     /// The last log position published.
     private var position: Int64 = 0
@@ -48,7 +48,7 @@ actor RealtimeHub: Service {
     /// was lost.
     static let followRetryDelay: Duration = .seconds(1)
 
-    init(api: GraphQLAPI, maximumPayloadSize: Int, clock: any Clock<Duration>, logger: Logger) {
+    init(api: GraphQLAPI, maximumPayloadSize: Int, clock: any WallClock, logger: Logger) {
         self.api = api
         self.maximumPayloadSize = maximumPayloadSize
         self.clock = clock

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The one way time enters swift-datastore: a clock that timers sleep on and whose instants are
+/// also wall-clock times, so that the stamps a write gets (`_lastChangedAt`, `startedAt`, outbox
+/// times, TTLs) and the timers that act on them (keep-alives, deadlines, purges, back-off) move
+/// together.
+///
+/// ``SystemClock`` is the real one; `ManualClock` (in `DataStoreTesting`) moves only when a test
+/// says so.
+public protocol WallClock: Clock, Sendable where Duration == Swift.Duration {
+    /// The wall-clock time of ``now``, in milliseconds since 1970 (an `AWSTimestamp`).
+    var millisecondsSince1970: Int64 { get }
+}
+
+/// The system's time: sleeps on the continuous clock, reads the wall clock from the system.
+public struct SystemClock: WallClock {
+    private let clock = ContinuousClock()
+
+    public init() {}
+
+    public var now: ContinuousClock.Instant { clock.now }
+    public var minimumResolution: Duration { clock.minimumResolution }
+
+    public func sleep(until deadline: ContinuousClock.Instant, tolerance: Duration? = nil) async throws {
+        try await clock.sleep(until: deadline, tolerance: tolerance)
+    }
+
+    public var millisecondsSince1970: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds (rounded towards zero).
+    package var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
