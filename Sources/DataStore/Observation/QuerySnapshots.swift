@@ -43,7 +43,7 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         init(store: DataStore, setup: Result<Setup, DataStoreError>) {
             self.store = store
             self.setup = setup
-            if case .success(let setup) = setup { signals = setup.inbox.signals.makeAsyncIterator() }
+            if case .success(let setup) = setup { signals = setup.inbox.signal.wakeUps.makeAsyncIterator() }
         }
 
         public mutating func next() async throws(DataStoreError) -> QuerySnapshot<M>? {
@@ -243,15 +243,14 @@ final class SnapshotInbox: Sendable {
 
     private let pending = Locked(Pending())
     private let limit: Int
-    let signals: AsyncStream<Void>
-    private let signal: AsyncStream<Void>.Continuation
+    /// Wakes the consumer when batches arrived (or the hub finished).
+    let signal = WorkSignal()
     private let hub: ChangeHub
     private let subscription = Locked<UInt64?>(nil)
 
     init(limit: Int, hub: ChangeHub, modelNames: Set<String>) {
         self.limit = limit
         self.hub = hub
-        (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let subscriber = ChangeHub.Subscriber(
             modelNames: modelNames,
             deliver: { [weak self] batch in self?.deliver(batch) },
@@ -262,7 +261,7 @@ final class SnapshotInbox: Sendable {
             return
         }
         subscription.withLock { $0 = id }
-        signal.onTermination = { [weak self] _ in self?.unsubscribe() }
+        signal.onTermination { [weak self] in self?.unsubscribe() }
     }
 
     deinit {
@@ -288,7 +287,7 @@ final class SnapshotInbox: Sendable {
                 pending.batches.append(batch)
             }
         }
-        signal.yield()
+        signal.notify()
     }
 
     func take() -> Pending {

@@ -11,7 +11,7 @@ import Synchronization
 /// `complete`.
 ///
 /// Three tasks serve it: this one reads the client's messages, a writer drains the connection's
-/// ``RealtimeOutbox`` (which the hub fills with events), and timers send `ka` and enforce the
+/// ``SendQueue`` (which the hub fills with events), and timers send `ka` and enforce the
 /// `connection_init` deadline. Nothing a client sends ends the server's work for other clients;
 /// malformed or unexpected messages are answered with `error` and the connection stays open.
 struct RealtimeConnection: Sendable {
@@ -33,12 +33,12 @@ struct RealtimeConnection: Sendable {
     func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var violation: (any Error)?
         let connection = await hub.connect()
-        let outbox = RealtimeOutbox(limit: options.outboundBufferSize)
+        let queue = SendQueue(limit: options.outboundBufferSize)
         let initialized = InitFlag()
         // The client has `initTimeout` to send connection_init; cancelled when it does.
         let deadline = Task { [clock, options] in
             guard (try? await clock.sleep(for: options.initTimeout)) != nil, !initialized.isSet else { return }
-            outbox.send(
+            queue.send(
                 RealtimeServerMessage.connectionError([
                     AppSyncError(
                         .connectionTimeout,
@@ -47,15 +47,15 @@ struct RealtimeConnection: Sendable {
                     )
                 ]).text
             )
-            outbox.finish()
+            queue.finish()
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await write(outbox, to: outbound) }
+            group.addTask { await write(queue, to: outbound) }
             group.addTask { [channel, clock, options] in
                 // Once the server is ending the connection, the client has a grace period to take
                 // the last messages and answer the close; then the socket is closed regardless
                 // (the writer may be stuck behind a client that reads nothing).
-                for await _ in outbox.ending {
+                for await _ in queue.ending.wakeUps {
                     guard (try? await clock.sleep(for: options.closeGracePeriod)) != nil else { return }
                     channel.close(promise: nil)
                     return
@@ -65,7 +65,7 @@ struct RealtimeConnection: Sendable {
                 var messages = inbound.messages(maxSize: options.maximumMessageSize).makeAsyncIterator()
                 while let message = try await messages.next() {
                     guard case .text(let text) = message else {
-                        outbox.send(
+                        queue.send(
                             Self.error(
                                 nil,
                                 .badRequest,
@@ -74,14 +74,14 @@ struct RealtimeConnection: Sendable {
                         )
                         continue
                     }
-                    if await handle(text, connection: connection, outbox: outbox, initialized: initialized) {
+                    if await handle(text, connection: connection, queue: queue, initialized: initialized) {
                         // Acknowledged: the deadline is void, keep-alives start, then the ack goes out.
                         deadline.cancel()
-                        group.addTask { await keepAlive(outbox) }
-                        outbox.send(
+                        group.addTask { await keepAlive(queue) }
+                        queue.send(
                             RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text
                         )
-                        outbox.send(RealtimeServerMessage.keepAlive.text)
+                        queue.send(RealtimeServerMessage.keepAlive.text)
                     }
                 }
             } catch {
@@ -90,7 +90,7 @@ struct RealtimeConnection: Sendable {
             }
             // The client left (or broke the protocol at the WebSocket level): nothing more to write.
             deadline.cancel()
-            outbox.close()
+            queue.close()
             group.cancelAll()
         }
         await hub.disconnect(connection)
@@ -103,20 +103,20 @@ struct RealtimeConnection: Sendable {
     private func handle(
         _ text: String,
         connection: Int,
-        outbox: RealtimeOutbox,
+        queue: SendQueue,
         initialized: InitFlag
     ) async -> Bool {
         let message: RealtimeClientMessage
         do {
             message = try RealtimeClientMessage(text: text)
         } catch {
-            outbox.send(Self.error(error.id, .badRequest, error.message))
+            queue.send(Self.error(error.id, .badRequest, error.message))
             return false
         }
         switch message {
         case .connectionInit:
             guard isAuthorized else {
-                outbox.send(
+                queue.send(
                     RealtimeServerMessage.connectionError([
                         AppSyncError(
                             .unauthorized,
@@ -127,12 +127,12 @@ struct RealtimeConnection: Sendable {
                         )
                     ]).text
                 )
-                outbox.finish()
+                queue.finish()
                 return false
             }
             guard !initialized.isSet else {
                 // A repeated init is answered again; clients that reconnect logically may send it twice.
-                outbox.send(RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text)
+                queue.send(RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text)
                 return false
             }
             initialized.set()
@@ -140,7 +140,7 @@ struct RealtimeConnection: Sendable {
 
         case .start(let id, let request, let authorization):
             guard initialized.isSet else {
-                outbox.send(
+                queue.send(
                     Self.error(
                         id,
                         .unsupportedOperation,
@@ -150,7 +150,7 @@ struct RealtimeConnection: Sendable {
                 return false
             }
             if authorization != nil, RealtimeHandshake.apiKey(authorization).map(apiKeys.contains) != true {
-                outbox.send(Self.error(id, .unauthorized, "The start message's authorization is not valid."))
+                queue.send(Self.error(id, .unauthorized, "The start message's authorization is not valid."))
                 return false
             }
             let subscriber = RealtimeHub.Subscriber(connection: connection, id: id)
@@ -158,12 +158,12 @@ struct RealtimeConnection: Sendable {
             case .admitted:
                 break
             case .duplicate:
-                outbox.send(
+                queue.send(
                     Self.error(id, .duplicatedOperation, "A subscription with id \(id) is already running.")
                 )
                 return false
             case .full:
-                outbox.send(
+                queue.send(
                     Self.error(
                         id,
                         .maxSubscriptionsReached,
@@ -177,21 +177,21 @@ struct RealtimeConnection: Sendable {
             do {
                 checked = try await hub.api.subscription(request)
             } catch {
-                outbox.send(RealtimeServerMessage.error(id: id, errors: error.errors).text)
+                queue.send(RealtimeServerMessage.error(id: id, errors: error.errors).text)
                 return false
             }
             // Registered before start_ack: every write committed after the ack reaches the client.
-            await hub.subscribe(subscriber, checked, outbox: outbox)
-            outbox.send(RealtimeServerMessage.startAck(id: id).text)
+            await hub.subscribe(subscriber, checked, queue: queue)
+            queue.send(RealtimeServerMessage.startAck(id: id).text)
             return false
 
         case .stop(let id):
             await hub.unsubscribe(RealtimeHub.Subscriber(connection: connection, id: id))
-            outbox.send(RealtimeServerMessage.complete(id: id).text)
+            queue.send(RealtimeServerMessage.complete(id: id).text)
             return false
 
         case .unknown(let type, let id):
-            outbox.send(
+            queue.send(
                 Self.error(
                     id,
                     .unsupportedOperation,
@@ -203,20 +203,20 @@ struct RealtimeConnection: Sendable {
     }
 
     /// Sends `ka` every ``RealtimeOptions/keepAliveInterval`` until cancelled.
-    private func keepAlive(_ outbox: RealtimeOutbox) async {
+    private func keepAlive(_ queue: SendQueue) async {
         let frame = RealtimeServerMessage.keepAlive.text
         while (try? await clock.sleep(for: options.keepAliveInterval)) != nil {
-            guard outbox.send(frame) else { return }
+            guard queue.send(frame) else { return }
         }
     }
 
-    /// Writes the outbox's frames as they come; when the outbox overflows or finishes, says why
+    /// Writes the queue's frames as they come; when the queue overflows or finishes, says why
     /// and sends the WebSocket close.
-    private func write(_ outbox: RealtimeOutbox, to outbound: WebSocketOutboundWriter) async {
+    private func write(_ queue: SendQueue, to outbound: WebSocketOutboundWriter) async {
         var ending: (frames: [String], code: WebSocketErrorCode, reason: String)?
-        drain: for await _ in outbox.doorbell {
+        drain: for await _ in queue.changed.wakeUps {
             while true {
-                switch outbox.next() {
+                switch queue.next() {
                 case .frame(let frame):
                     do {
                         try await outbound.write(.text(frame))

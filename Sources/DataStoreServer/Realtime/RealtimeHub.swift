@@ -20,7 +20,7 @@ actor RealtimeHub: Service {
 
     private struct Shape {
         let request: SubscriptionRequest
-        var subscribers: [Subscriber: RealtimeOutbox] = [:]
+        var subscribers: [Subscriber: SendQueue] = [:]
     }
 
     private struct Topic: Hashable {
@@ -64,9 +64,9 @@ actor RealtimeHub: Service {
     func run() async {
         let store = api.engine.store
         let (clock, logger) = (self.clock, self.logger)
-        // A doorbell: the changes themselves are in the log, so one pending ring is all there is
-        // to keep, however many commits ring while the hub publishes.
-        let (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // The changes themselves are in the log, so one pending wake-up is all there is to keep,
+        // however many commits come while the hub publishes.
+        let commits = WorkSignal()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 // The store rings for every commit: this server's, and other servers' on a shared
@@ -74,16 +74,16 @@ actor RealtimeHub: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         do {
-                            try await store.followCommits { ring.yield() }
+                            try await store.followCommits { commits.notify() }
                         } catch {
                             if Task.isCancelled { break }
                             logger.error("Lost the database's commit notifications, retrying: \(error)")
                         }
                         try? await clock.sleep(for: Self.followRetryDelay)
                     }
-                    ring.finish()
+                    commits.finish()
                 }
-                for await _ in doorbell {
+                for await _ in commits.wakeUps {
                     await self.publishPending()
                 }
                 group.cancelAll()
@@ -146,11 +146,11 @@ actor RealtimeHub: Service {
         return running.count >= limit ? .full : .admitted
     }
 
-    /// Registers a subscription; events committed after this call reach `outbox`.
-    func subscribe(_ subscriber: Subscriber, _ request: SubscriptionRequest, outbox: RealtimeOutbox) {
+    /// Registers a subscription; events committed after this call reach `queue`.
+    func subscribe(_ subscriber: Subscriber, _ request: SubscriptionRequest, queue: SendQueue) {
         guard connections[subscriber.connection] != nil else { return }
         let key = request.shape
-        shapes[key, default: Shape(request: request)].subscribers[subscriber] = outbox
+        shapes[key, default: Shape(request: request)].subscribers[subscriber] = queue
         topics[Topic(model: request.model, kind: request.kind), default: []].insert(key)
         connections[subscriber.connection]?[subscriber.id] = key
     }
@@ -184,8 +184,8 @@ actor RealtimeHub: Service {
             // Subscribers may have come or gone while the payload was rendered.
             guard let subscribers = shapes[key]?.subscribers else { continue }
             if payload.utf8.count > maximumPayloadSize {
-                for (subscriber, outbox) in subscribers {
-                    outbox.send(
+                for (subscriber, queue) in subscribers {
+                    queue.send(
                         RealtimeServerMessage.error(
                             id: subscriber.id,
                             .limitExceeded,
@@ -197,8 +197,8 @@ actor RealtimeHub: Service {
                 }
                 continue
             }
-            for (subscriber, outbox) in subscribers {
-                outbox.send(RealtimeServerMessage.dataFrame(id: subscriber.id, payloadJSON: payload))
+            for (subscriber, queue) in subscribers {
+                queue.send(RealtimeServerMessage.dataFrame(id: subscriber.id, payloadJSON: payload))
             }
         }
     }

@@ -16,8 +16,8 @@ public final class SQLiteItemStore: ItemStore {
     /// name it, as SQLite, without statistics, may take the primary key (model, key) for just as
     /// selective and scan a whole model.
     private let preparedIndexes = Locked<Set<String>>([])
-    /// The doorbells of the tasks following commits (``followCommits(_:)``), by number.
-    private let followers = Locked<(next: Int, bells: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
+    /// The signals of the tasks following commits (``followCommits(_:)``), by number.
+    private let followers = Locked<(next: Int, signals: [Int: WorkSignal])>((0, [:]))
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
@@ -147,7 +147,7 @@ public final class SQLiteItemStore: ItemStore {
                 ).execute(arguments: arguments)
                 return true
             }
-            if committed { followers.withLock { for bell in $0.bells.values { bell.yield() } } }
+            if committed { followers.withLock { for signal in $0.signals.values { signal.notify() } } }
             return committed
         } catch {
             throw .storage(error, "writing \(model) \(key)")
@@ -155,16 +155,16 @@ public final class SQLiteItemStore: ItemStore {
     }
 
     public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
-        // A doorbell per follower: one pending ring stands for any number of commits.
-        let (bell, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // A signal per follower: one pending wake-up stands for any number of commits.
+        let signal = WorkSignal()
         let number = followers.withLock { followers in
             defer { followers.next += 1 }
-            followers.bells[followers.next] = continuation
+            followers.signals[followers.next] = signal
             return followers.next
         }
-        defer { followers.withLock { _ = $0.bells.removeValue(forKey: number) } }
-        continuation.yield()
-        for await _ in bell { ring() }
+        defer { followers.withLock { _ = $0.signals.removeValue(forKey: number) } }
+        signal.notify()
+        for await _ in signal.wakeUps { ring() }
     }
 
     public func items(

@@ -8,12 +8,12 @@ import DequeModule
 /// as fast as the socket takes it. When more than ``limit`` bytes are waiting — a client that
 /// does not read — the queue is dropped and marked overflowed: the writer tells the client and
 /// closes the connection. Memory per connection stays bounded, and no event is lost silently.
-final class RealtimeOutbox: Sendable {
+final class SendQueue: Sendable {
     /// What the writer does next.
     enum Next: Equatable {
         /// Write this frame.
         case frame(String)
-        /// Nothing waits; wait for the doorbell.
+        /// Nothing waits; wait for ``changed``.
         case idle
         /// The client fell too far behind: tell it and close.
         case overflowed
@@ -31,19 +31,14 @@ final class RealtimeOutbox: Sendable {
     /// The most bytes of frames that may wait.
     let limit: Int
     private let state = Locked(State())
-    /// Rings when frames were added or the state changed; the writer takes everything then, so
-    /// one pending ring is enough.
-    let doorbell: AsyncStream<Void>
-    private let bell: AsyncStream<Void>.Continuation
-    /// Rings once the queue overflowed or finished: the connection is ending, and its socket is
+    /// Signals that frames were added or the state changed; the writer takes everything then.
+    let changed = WorkSignal()
+    /// Signals once the queue overflowed or finished: the connection is ending, and its socket is
     /// closed after a grace period even if the writer is stuck behind a client that reads nothing.
-    let ending: AsyncStream<Void>
-    private let endingBell: AsyncStream<Void>.Continuation
+    let ending = WorkSignal()
 
     init(limit: Int) {
         self.limit = limit
-        (doorbell, bell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        (ending, endingBell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a frame. Returns false when the connection is ending or has overflowed (the frame
@@ -63,8 +58,8 @@ final class RealtimeOutbox: Sendable {
             state.bytes += size
             return (true, false)
         }
-        bell.yield()
-        if overflowed { endingBell.yield() }
+        changed.notify()
+        if overflowed { ending.notify() }
         return accepted
     }
 
@@ -84,13 +79,13 @@ final class RealtimeOutbox: Sendable {
     /// Ends the queue: frames already queued are still written, later ones refused.
     func finish() {
         state.withLock { $0.finished = true }
-        bell.yield()
-        endingBell.yield()
+        changed.notify()
+        ending.notify()
     }
 
     /// Ends both signals, so tasks waiting on them return.
     func close() {
-        bell.finish()
-        endingBell.finish()
+        changed.finish()
+        ending.finish()
     }
 }
