@@ -15,7 +15,11 @@ extension ModelGenerator {
 
     /// The relations an initializer can take as models: to-one relations keyed on this model by
     /// settable fields whose types match the related model's fields. Nil when there are none.
-    func relationParameters(_ model: ModelDefinition, in document: SchemaDocument) -> [RelationParameter]? {
+    func relationParameters(
+        _ model: ModelDefinition,
+        in document: SchemaDocument,
+        _ names: SwiftNames
+    ) -> [RelationParameter]? {
         let schema = model.schema
         var claimed: Set<String> = []
         var parameters: [RelationParameter] = []
@@ -29,8 +33,8 @@ extension ModelGenerator {
             for (localName, targetName) in zip(relation.localFields, targetNames) {
                 guard let local = schema.field(named: localName), !local.isReadOnly, !claimed.contains(localName),
                     let targetField = target.field(named: targetName),
-                    SwiftSyntax.type(local.type, isRequired: true)
-                        == SwiftSyntax.type(targetField.type, isRequired: true),
+                    SwiftSyntax.type(local.type, isRequired: true, names)
+                        == SwiftSyntax.type(targetField.type, isRequired: true, names),
                     targetField.isRequired || !local.isRequired
                 else { break }
                 keys.append((local, targetField))
@@ -47,34 +51,41 @@ extension ModelGenerator {
     func relationInitializer(
         _ fields: [(ModelField, SchemaField)],
         _ relations: [RelationParameter],
-        typeName: String,
+        _ names: SwiftNames,
+        owner: String,
         idDefault: Bool,
         into source: inout SwiftSource
     ) {
         let parameters = fields.filter { !$0.0.isReadOnly }
-        var owner: [String: RelationParameter] = [:]
+        let modelName = owner
+        var keyOwner: [String: RelationParameter] = [:]
         for relation in relations {
-            for key in relation.keys { owner[key.local.name] = relation }
+            for key in relation.keys { keyOwner[key.local.name] = relation }
         }
         var declarations: [String] = []
         var arguments: [String] = []
         for (field, info) in parameters {
-            let label = SwiftSyntax.identifier(field.name)
-            guard let relation = owner[field.name] else {
-                declarations.append(parameterDeclaration(field, info, idDefault: idDefault))
-                arguments.append("\(label): \(label)")
+            let label = names.argumentLabel(field.name, of: modelName)
+            let value = names.member(field.name, of: modelName)
+            guard let relation = keyOwner[field.name] else {
+                declarations.append(parameterDeclaration(field, info, names, owner: modelName, idDefault: idDefault))
+                arguments.append("\(label): \(value)")
                 continue
             }
-            let name = SwiftSyntax.identifier(relation.relation.name)
+            let name = names.member(relation.relation.name, of: modelName)
             if relation.keys.first?.local.name == field.name {
-                declarations.append("\(name): \(relation.relation.relatedModel)\(relation.isOptional ? "?" : "")")
+                let related = names.type(relation.relation.relatedModel)
+                declarations.append("\(name): \(related)\(relation.isOptional ? "?" : "")")
             }
             let target = relation.keys.first { $0.local.name == field.name }!.target
             let access = relation.isOptional ? "?." : "."
-            arguments.append("\(label): \(name)\(access)\(SwiftSyntax.identifier(target.name))")
+            let targetName = names.member(target.name, of: relation.relation.relatedModel)
+            arguments.append("\(label): \(name)\(access)\(targetName)")
         }
         source.line()
-        source.line("/// Creates a `\(typeName)` from the models it relates to: their keys fill its key fields.")
+        source.line(
+            "/// Creates a `\(names.type(modelName))` from the models it relates to: their keys fill its key fields."
+        )
         source.line("\(accessPrefix)init(")
         source.indented { source in
             for (offset, declaration) in declarations.enumerated() {
@@ -87,7 +98,7 @@ extension ModelGenerator {
             source.list(
                 "_relations = RelationContext(loading: [",
                 relations.map { parameter in
-                    let name = SwiftSyntax.identifier(parameter.relation.name)
+                    let name = names.member(parameter.relation.name, of: modelName)
                     return "\(SwiftSyntax.stringLiteral(parameter.relation.name)): \(name)"
                 },
                 close: "])"
@@ -97,11 +108,11 @@ extension ModelGenerator {
     }
 
     /// For each relation: the static ``RelationPath`` and the lazy property.
-    func relationMembers(_ model: ModelDefinition, into source: inout SwiftSource) {
+    func relationMembers(_ model: ModelDefinition, _ names: SwiftNames, into source: inout SwiftSource) {
         let schema = model.schema
         for relation in schema.relations {
-            let name = SwiftSyntax.identifier(relation.name)
-            let related = relation.relatedModel
+            let name = names.member(relation.name, of: schema.name)
+            let related = names.type(relation.relatedModel)
             source.line()
             source.documentation(model.relationDescriptions[relation.name] ?? relationSummary(relation, schema.name))
             switch relation.kind {
@@ -134,10 +145,10 @@ extension ModelGenerator {
     }
 
     /// `identifier` (the model's key) and `identifier(…)` (a key from values).
-    func identifierMembers(_ schema: ModelSchema, into source: inout SwiftSource) {
+    func identifierMembers(_ schema: ModelSchema, _ names: SwiftNames, into source: inout SwiftSource) {
         guard !schema.relations.contains(where: { $0.name == "identifier" }) else { return }
         let keyFields = schema.primaryKey.compactMap { schema.field(named: $0) }
-        let keyType = "ModelKey<\(schema.name)>"
+        let keyType = "ModelKey<\(names.type(schema.name))>"
         if schema.field(named: "identifier") == nil {
             source.line()
             source.line("/// The model's identifier (its primary key), for `query(_:byIdentifier:)` and the like.")
@@ -146,9 +157,9 @@ extension ModelGenerator {
         source.line()
         source.line("/// The identifier of the `\(schema.name)` with these key values.")
         let parameters = keyFields.map {
-            "\(SwiftSyntax.identifier($0.name)): \(SwiftSyntax.type($0.type, isRequired: true))"
+            "\(names.member($0.name, of: schema.name)): \(SwiftSyntax.type($0.type, isRequired: true, names))"
         }
-        let values = keyFields.map { "\(SwiftSyntax.identifier($0.name)).fieldValue" }
+        let values = keyFields.map { "\(names.member($0.name, of: schema.name)).fieldValue" }
         let signature = "\(accessPrefix)static func identifier(\(parameters.joined(separator: ", "))) -> \(keyType)"
         let body = "ModelKey([\(values.joined(separator: ", "))])"
         if signature.count + body.count + 8 + 4 <= SwiftSource.lineLength {

@@ -36,32 +36,37 @@ public struct ModelGenerator: Sendable {
 
     /// One file per model, enum and non-model type, plus the registry.
     public func files(for document: SchemaDocument) -> [File] {
+        let names = SwiftNames(document)
         var files: [File] = []
         for definition in document.enums {
-            let text = fileText(enumSource(definition), foundation: false)
+            let text = fileText(enumSource(definition, names), foundation: false)
             files.append(File(name: "\(definition.enumType.name).swift", contents: text))
         }
         for definition in document.nonModels {
-            let text = fileText(nonModelSource(definition), foundation: false)
+            let text = fileText(nonModelSource(definition, names), foundation: false)
             files.append(File(name: "\(definition.embeddedType.name).swift", contents: text))
         }
         for model in document.models {
-            let text = fileText(modelSource(model, in: document), foundation: Self.usesGeneratedID(model.schema))
+            let text = fileText(
+                modelSource(model, in: document, names),
+                foundation: Self.usesGeneratedID(model.schema)
+            )
             files.append(File(name: "\(model.schema.name).swift", contents: text))
         }
         files.append(
-            File(name: "\(registryName).swift", contents: fileText(registrySource(document), foundation: false))
+            File(name: "\(registryName).swift", contents: fileText(registrySource(document, names), foundation: false))
         )
         return files
     }
 
     /// Everything in one file (for the build plugin, whose outputs must be known in advance).
     public func singleFile(for document: SchemaDocument, named name: String) -> File {
+        let names = SwiftNames(document)
         var body: [String] = []
-        for definition in document.enums { body.append(enumSource(definition)) }
-        for definition in document.nonModels { body.append(nonModelSource(definition)) }
-        for model in document.models { body.append(modelSource(model, in: document)) }
-        body.append(registrySource(document))
+        for definition in document.enums { body.append(enumSource(definition, names)) }
+        for definition in document.nonModels { body.append(nonModelSource(definition, names)) }
+        for model in document.models { body.append(modelSource(model, in: document, names)) }
+        body.append(registrySource(document, names))
         let foundation = document.models.contains { Self.usesGeneratedID($0.schema) }
         return File(name: name, contents: fileText(body.joined(separator: "\n"), foundation: foundation))
     }
@@ -84,15 +89,15 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Enums
 
-    func enumSource(_ definition: EnumDefinition) -> String {
+    func enumSource(_ definition: EnumDefinition, _ names: SwiftNames) -> String {
         var source = SwiftSource()
         let type = definition.enumType
         source.documentation(definition.description ?? "The GraphQL enum `\(type.name)`.")
-        source.block("\(accessPrefix)enum \(type.name): String, ModelEnum") { source in
+        source.block("\(accessPrefix)enum \(names.type(type.name)): String, ModelEnum") { source in
             for value in type.values {
                 source.documentation(definition.valueDescriptions[value])
                 source.line(
-                    "case \(SwiftSyntax.identifier(Naming.enumCaseName(value))) = \(SwiftSyntax.stringLiteral(value))"
+                    "case \(names.enumCase(value, of: type.name)) = \(SwiftSyntax.stringLiteral(value))"
                 )
             }
             source.line()
@@ -106,27 +111,28 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Non-model types
 
-    func nonModelSource(_ definition: NonModelDefinition) -> String {
+    func nonModelSource(_ definition: NonModelDefinition, _ names: SwiftNames) -> String {
         var source = SwiftSource()
         let type = definition.embeddedType
         let fields = Array(zip(type.fields, definition.fields))
         source.documentation(definition.description ?? "The GraphQL type `\(type.name)`, stored inside models.")
-        source.block("\(accessPrefix)struct \(type.name): EmbeddedModel") { source in
-            properties(fields.map { ($0.0, $0.1) }, into: &source)
-            initializer(fields.map { ($0.0, $0.1) }, typeName: type.name, idDefault: false, into: &source)
+        let member = { (name: String) in names.member(name, of: type.name) }
+        source.block("\(accessPrefix)struct \(names.type(type.name)): EmbeddedModel") { source in
+            properties(fields.map { ($0.0, $0.1) }, names, owner: type.name, into: &source)
+            initializer(fields.map { ($0.0, $0.1) }, names, owner: type.name, idDefault: false, into: &source)
             source.line()
             source.line("/// The type as the schema describes it.")
             source.line("\(accessPrefix)static let embeddedType = EmbeddedType(")
             source.indented { source in
                 source.line("name: \(SwiftSyntax.stringLiteral(type.name)),")
-                source.list("fields: [", type.fields.map(SwiftSyntax.fieldExpression), close: "]")
+                source.list("fields: [", type.fields.map { SwiftSyntax.fieldExpression($0, names) }, close: "]")
             }
             source.line(")")
             source.line()
             source.block("\(accessPrefix)init(fieldValue: FieldValue) throws(FieldValueError)") { source in
                 for field in type.fields {
                     source.line(
-                        "\(SwiftSyntax.identifier(field.name)) = try fieldValue.member(\(SwiftSyntax.stringLiteral(field.name)))"
+                        "\(member(field.name)) = try fieldValue.member(\(SwiftSyntax.stringLiteral(field.name)))"
                     )
                 }
             }
@@ -135,7 +141,7 @@ public struct ModelGenerator: Sendable {
                 source.list(
                     ".object([",
                     type.fields.map {
-                        "\(SwiftSyntax.stringLiteral($0.name)): \(SwiftSyntax.identifier($0.name)).fieldValue"
+                        "\(SwiftSyntax.stringLiteral($0.name)): \(member($0.name)).fieldValue"
                     },
                     close: "])"
                 )
@@ -146,7 +152,7 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Models
 
-    func modelSource(_ model: ModelDefinition, in document: SchemaDocument) -> String {
+    func modelSource(_ model: ModelDefinition, in document: SchemaDocument, _ names: SwiftNames) -> String {
         var source = SwiftSource()
         let schema = model.schema
         let fields = Array(zip(schema.fields, model.fields))
@@ -157,30 +163,38 @@ public struct ModelGenerator: Sendable {
             ? "The join model of the `@manyToMany` relation `\(schema.name)`, generated as the transformer does."
             : "The `@model` type `\(schema.name)`."
         source.documentation(model.description ?? summary)
-        source.block("\(accessPrefix)struct \(schema.name): Model, Hashable") { source in
-            properties(fields, into: &source)
+        let typeName = names.type(schema.name)
+        let member = { (name: String) in names.member(name, of: schema.name) }
+        source.block("\(accessPrefix)struct \(typeName): Model, Hashable") { source in
+            properties(fields, names, owner: schema.name, into: &source)
             if hasRelations {
                 source.line("/// Where the relations load from; not part of the model's value.")
                 source.line("private var _relations: RelationContext")
             }
-            initializer(fields, typeName: schema.name, idDefault: idDefault, relations: hasRelations, into: &source)
-            if let parameters = relationParameters(model, in: document) {
-                relationInitializer(fields, parameters, typeName: schema.name, idDefault: idDefault, into: &source)
+            initializer(
+                fields,
+                names,
+                owner: schema.name,
+                idDefault: idDefault,
+                relations: hasRelations,
+                into: &source
+            )
+            if let parameters = relationParameters(model, in: document, names) {
+                relationInitializer(fields, parameters, names, owner: schema.name, idDefault: idDefault, into: &source)
             }
         }
         source.line()
-        source.block("extension \(schema.name)") { source in
-            schemaLiteral(schema, into: &source)
-            relationMembers(model, into: &source)
-            identifierMembers(schema, into: &source)
+        source.block("extension \(typeName)") { source in
+            schemaLiteral(schema, names, into: &source)
+            relationMembers(model, names, into: &source)
+            identifierMembers(schema, names, into: &source)
             source.line()
             source.line("/// The stored field a key path reads, for predicates and sorts.")
-            source.block("\(accessPrefix)static func fieldName(for keyPath: PartialKeyPath<\(schema.name)>) -> String?")
-            {
+            source.block("\(accessPrefix)static func fieldName(for keyPath: PartialKeyPath<\(typeName)>) -> String?") {
                 source in
                 source.switchBlock("keyPath") { source in
                     for field in schema.fields {
-                        let label = "case \\\(schema.name).\(SwiftSyntax.identifier(field.name)):"
+                        let label = "case \\\(typeName).\(member(field.name)):"
                         let value = SwiftSyntax.stringLiteral(field.name)
                         if 8 + label.count + 1 + value.count > SwiftSource.lineLength {
                             source.line(label)
@@ -196,14 +210,14 @@ public struct ModelGenerator: Sendable {
             source.line("/// Decodes a stored model; values come in `schema.fields` order.")
             source.block("\(accessPrefix)init(fieldValues values: FieldValues) throws(FieldValueError)") { source in
                 for (index, field) in schema.fields.enumerated() {
-                    source.line("\(SwiftSyntax.identifier(field.name)) = try values.decode(\(index))")
+                    source.line("\(member(field.name)) = try values.decode(\(index))")
                 }
                 if hasRelations { source.line("_relations = values.context") }
             }
             source.line()
             source.line("/// The stored values, in `schema.fields` order.")
             source.block("\(accessPrefix)var fieldValues: [FieldValue]") { source in
-                source.list("[", schema.fields.map { "\(SwiftSyntax.identifier($0.name)).fieldValue" }, close: "]")
+                source.list("[", schema.fields.map { "\(member($0.name)).fieldValue" }, close: "]")
             }
             if hasRelations {
                 source.line()
@@ -214,13 +228,18 @@ public struct ModelGenerator: Sendable {
         return source.text
     }
 
-    private func schemaLiteral(_ schema: ModelSchema, into source: inout SwiftSource) {
+    private func schemaLiteral(_ schema: ModelSchema, _ names: SwiftNames, into source: inout SwiftSource) {
         source.line("/// How the model is stored.")
         source.line("\(accessPrefix)static let schema = ModelSchema(")
         source.indented { source in
             source.line("name: \(SwiftSyntax.stringLiteral(schema.name)),")
             source.line("pluralName: \(SwiftSyntax.stringLiteral(schema.pluralName)),")
-            source.list("fields: [", schema.fields.map(SwiftSyntax.fieldExpression), close: "]", suffix: ",")
+            source.list(
+                "fields: [",
+                schema.fields.map { SwiftSyntax.fieldExpression($0, names) },
+                close: "]",
+                suffix: ","
+            )
             source.line("primaryKey: \(SwiftSyntax.stringArray(schema.primaryKey)),")
             source.list(
                 "indexes: [",
@@ -254,12 +273,17 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Shared pieces
 
-    private func properties(_ fields: [(ModelField, SchemaField)], into source: inout SwiftSource) {
+    private func properties(
+        _ fields: [(ModelField, SchemaField)],
+        _ names: SwiftNames,
+        owner: String,
+        into source: inout SwiftSource
+    ) {
         for (field, info) in fields {
             source.documentation(info.description ?? propertySummary(info))
             let setter = field.isReadOnly ? "\(accessPrefix)private(set) " : accessPrefix
             source.line(
-                "\(setter)var \(SwiftSyntax.identifier(field.name)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired))"
+                "\(setter)var \(names.member(field.name, of: owner)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired, names))"
             )
         }
     }
@@ -275,21 +299,22 @@ public struct ModelGenerator: Sendable {
 
     private func initializer(
         _ fields: [(ModelField, SchemaField)],
-        typeName: String,
+        _ names: SwiftNames,
+        owner: String,
         idDefault: Bool,
         relations: Bool = false,
         into source: inout SwiftSource
     ) {
         let parameters = fields.filter { !$0.0.isReadOnly }
         source.line()
-        source.line("/// Creates a `\(typeName)`.")
+        source.line("/// Creates a `\(names.type(owner))`.")
         if parameters.isEmpty {
             source.line("\(accessPrefix)init() {")
         } else {
             source.line("\(accessPrefix)init(")
             source.indented { source in
                 for (offset, (field, info)) in parameters.enumerated() {
-                    let parameter = parameterDeclaration(field, info, idDefault: idDefault)
+                    let parameter = parameterDeclaration(field, info, names, owner: owner, idDefault: idDefault)
                     source.line(parameter + (offset == parameters.count - 1 ? "" : ","))
                 }
             }
@@ -297,7 +322,7 @@ public struct ModelGenerator: Sendable {
         }
         source.indented { source in
             for (field, _) in fields {
-                let name = SwiftSyntax.identifier(field.name)
+                let name = names.member(field.name, of: owner)
                 source.line(field.isReadOnly ? "self.\(name) = nil" : "self.\(name) = \(name)")
             }
             if relations { source.line("self._relations = RelationContext()") }
@@ -306,12 +331,19 @@ public struct ModelGenerator: Sendable {
     }
 
     /// `name: Type = default` for a field's initializer parameter.
-    func parameterDeclaration(_ field: ModelField, _ info: SchemaField, idDefault: Bool) -> String {
+    func parameterDeclaration(
+        _ field: ModelField,
+        _ info: SchemaField,
+        _ names: SwiftNames,
+        owner: String,
+        idDefault: Bool
+    ) -> String {
         var parameter =
-            "\(SwiftSyntax.identifier(field.name)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired))"
+            "\(names.member(field.name, of: owner)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired, names))"
         if field.name == "id", idDefault {
             parameter += " = UUID().uuidString"
-        } else if let value = info.defaultValue, let expression = SwiftSyntax.defaultExpression(value, type: field.type)
+        } else if let value = info.defaultValue,
+            let expression = SwiftSyntax.defaultExpression(value, type: field.type, names)
         {
             parameter += " = " + expression
         } else if !field.isRequired {
@@ -322,14 +354,14 @@ public struct ModelGenerator: Sendable {
 
     // MARK: Registry
 
-    func registrySource(_ document: SchemaDocument) -> String {
+    func registrySource(_ document: SchemaDocument, _ names: SwiftNames) -> String {
         var source = SwiftSource()
         source.line("/// The models of the GraphQL schema: pass this type to `DataStore(models:storage:)`.")
         source.block("\(accessPrefix)enum \(registryName): ModelRegistry") { source in
             source.line("/// Every model type.")
             source.list(
                 "\(accessPrefix)static let models: [any Model.Type] = [",
-                document.models.map { "\($0.schema.name).self" },
+                document.models.map { "\(names.type($0.schema.name)).self" },
                 close: "]"
             )
             source.line()

@@ -177,22 +177,8 @@ enum SwiftSyntax {
         return result + "\""
     }
 
-    /// An identifier, in backticks when it is a keyword.
-    static func identifier(_ name: String) -> String {
-        keywordsNeedingBackticks.contains(name) ? "`\(name)`" : name
-    }
-
-    private static let keywordsNeedingBackticks: Set<String> = [
-        "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout",
-        "internal", "let", "open", "operator", "private", "precedencegroup", "protocol", "public", "rethrows",
-        "static", "struct", "subscript", "typealias", "var", "break", "case", "catch", "continue", "default",
-        "defer", "do", "else", "fallthrough", "for", "guard", "if", "in", "repeat", "return", "throw", "switch",
-        "where", "while", "as", "is", "nil", "self", "Self", "super", "throws", "true", "false", "try", "Any",
-        "Type", "Protocol", "some", "any", "await",
-    ]
-
     /// The Swift type of a stored field.
-    static func type(_ type: FieldType, isRequired: Bool) -> String {
+    static func type(_ type: FieldType, isRequired: Bool, _ names: SwiftNames) -> String {
         let base: String
         switch type {
         case .id, .string, .email, .json, .url, .phone, .ipAddress: base = "String"
@@ -202,15 +188,16 @@ enum SwiftSyntax {
         case .date: base = "Temporal.Date"
         case .time: base = "Temporal.Time"
         case .dateTime: base = "Temporal.DateTime"
-        case .enumeration(let enumType): base = enumType.name
-        case .embedded(let embedded): base = embedded.name
-        case .list(let element, let elementsRequired): base = "[\(Self.type(element, isRequired: elementsRequired))]"
+        case .enumeration(let enumType): base = names.type(enumType.name)
+        case .embedded(let embedded): base = names.type(embedded.name)
+        case .list(let element, let elementsRequired):
+            base = "[\(Self.type(element, isRequired: elementsRequired, names))]"
         }
         return isRequired ? base : base + "?"
     }
 
     /// The `FieldType` expression for a schema literal.
-    static func fieldTypeExpression(_ type: FieldType) -> String {
+    static func fieldTypeExpression(_ type: FieldType, _ names: SwiftNames) -> String {
         switch type {
         case .id: ".id"
         case .string: ".string"
@@ -226,16 +213,16 @@ enum SwiftSyntax {
         case .url: ".url"
         case .phone: ".phone"
         case .ipAddress: ".ipAddress"
-        case .enumeration(let enumType): ".enumeration(\(enumType.name).enumType)"
-        case .embedded(let embedded): ".embedded(\(embedded.name).embeddedType)"
+        case .enumeration(let enumType): ".enumeration(\(names.type(enumType.name)).enumType)"
+        case .embedded(let embedded): ".embedded(\(names.type(embedded.name)).embeddedType)"
         case .list(let element, let required):
-            ".list(of: \(fieldTypeExpression(element)), elementsRequired: \(required))"
+            ".list(of: \(fieldTypeExpression(element, names)), elementsRequired: \(required))"
         }
     }
 
     /// The `ModelField` expression for a schema literal.
-    static func fieldExpression(_ field: ModelField) -> String {
-        let type = fieldTypeExpression(field.type)
+    static func fieldExpression(_ field: ModelField, _ names: SwiftNames) -> String {
+        let type = fieldTypeExpression(field.type, names)
         if field.isReadOnly {
             return
                 "ModelField(name: \(stringLiteral(field.name)), type: \(type), isRequired: \(field.isRequired), isReadOnly: true)"
@@ -249,9 +236,9 @@ enum SwiftSyntax {
     }
 
     /// A Swift literal for a `@default` value of a field of `type`, or nil when there is none.
-    static func defaultExpression(_ value: FieldValue, type: FieldType) -> String? {
+    static func defaultExpression(_ value: FieldValue, type: FieldType, _ names: SwiftNames) -> String? {
         switch (type, value) {
-        case (.enumeration, .string(let raw)): return "." + identifier(Naming.enumCaseName(raw))
+        case (.enumeration(let enumType), .string(let raw)): return "." + names.enumCase(raw, of: enumType.name)
         case (.dateTime, .string(let text)):
             guard let dateTime = try? Temporal.DateTime(iso8601String: text) else { return nil }
             return "Temporal.DateTime(millisecondsSince1970: \(dateTime.millisecondsSince1970))!"

@@ -258,7 +258,6 @@ final class SchemaReader {
             )
             var values: [String] = []
             var descriptions: [String: String] = [:]
-            var caseNames: [String: String] = [:]
             for value in definition.values {
                 let raw = value.name.value
                 _ = directives(value.directives, on: .enumValue, of: "\(name).\(raw)")
@@ -266,15 +265,6 @@ final class SchemaReader {
                     error(position(of: value.loc), "the enum \(name) lists \(raw) twice")
                     continue
                 }
-                let caseName = Naming.enumCaseName(raw)
-                if let other = caseNames[caseName] {
-                    error(
-                        position(of: value.loc),
-                        "the values \(other) and \(raw) of \(name) both become the Swift case \(caseName)",
-                        hint: "rename one of them"
-                    )
-                }
-                caseNames[caseName] = raw
                 values.append(raw)
                 if let description = value.description?.value { descriptions[raw] = description }
             }
@@ -293,30 +283,9 @@ final class SchemaReader {
 
     func checkTypeName(_ name: String, at position: SourcePosition) {
         if name.hasPrefix("__") { error(position, "\(name) starts with '__', which GraphQL reserves") }
-        if Naming.reservedTypeNames.contains(name) {
-            error(
-                position,
-                "\(name) cannot be the name of a generated Swift type",
-                hint: "it is a Swift keyword or a type the generated code uses; rename the type"
-            )
-        }
     }
 
     func checkFieldName(_ name: String, of owner: String, at position: SourcePosition) {
-        if Naming.swiftKeywords.contains(name) {
-            error(
-                position,
-                "the field \(owner).\(name) is a Swift keyword and cannot be a model property",
-                hint: "rename the field (for example \(name)Value)"
-            )
-        }
-        if Naming.generatedInstanceMembers.contains(name) {
-            error(
-                position,
-                "the field \(owner).\(name) would clash with the generated code's \(name) property",
-                hint: "rename the field"
-            )
-        }
         if ModelSchema.reservedFieldNames.contains(name) {
             error(
                 position,

@@ -189,13 +189,6 @@ extension SchemaReader {
                 if relationUses.count > 1 {
                     error(relationUses[1].position, "\(owner) has more than one relation directive")
                 }
-                if Naming.generatedStaticMembers.contains(fieldName) {
-                    error(
-                        fieldPosition,
-                        "the relation \(owner) would clash with the generated code's static \(fieldName)",
-                        hint: "rename the field"
-                    )
-                }
                 draft.relationFields.append(
                     RelationFieldDraft(
                         name: fieldName,

@@ -4,6 +4,7 @@ import CorpusPrimaryKeys
 import CorpusRealApp
 import CorpusRelations
 import CorpusScalars
+import CorpusSwiftNames
 import CorpusV1Connections
 import CorpusV1Keys
 import DataStore
@@ -25,6 +26,7 @@ struct GeneratedModelRoundTripTests {
         ("v1 @connection in all its forms", CorpusV1Connections.AppModels.models),
         ("list nullability", CorpusLists.AppModels.models),
         ("a real app's schema", CorpusRealApp.AppModels.models),
+        ("names Swift reserves", CorpusSwiftNames.AppModels.models),
     ]
 
     @Test("every model of the schema saves, reads back equal, and deletes", arguments: registries.map(\.name))

@@ -121,7 +121,7 @@ struct KeyTests {
         let tables = models.schemas.map(SQLiteTable.init)
         let schema = M.schema
         let resolved = try predicate.predicate.resolve(against: schema, models: models)
-        let fragment = SQLitePredicateCompiler.compile(resolved)
+        let fragment = SQLitePredicateCompiler.compile(resolved, schema: schema)
         var sql = "EXPLAIN QUERY PLAN \(SQLiteTable(schema: schema).selectSQL) WHERE \(fragment.sql)"
         if let sort {
             let keys = sort.keys.map { key in

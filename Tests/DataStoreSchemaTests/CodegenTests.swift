@@ -36,12 +36,12 @@ struct CodegenTests {
 
     @Test("enum values map SCREAMING_CASE to camelCase and keywords to backticks")
     func enumCaseNames() {
-        #expect(Naming.enumCaseName("ACTIVE") == "active")
-        #expect(Naming.enumCaseName("IN_PROGRESS") == "inProgress")
-        #expect(Naming.enumCaseName("inProgress") == "inProgress")
-        #expect(Naming.enumCaseName("Users") == "users")
-        #expect(Naming.enumCaseName("ProgramAdmins") == "programAdmins")
-        #expect(Naming.enumCaseName("_null") == "_null")
+        #expect(SwiftNames.enumCaseName("ACTIVE") == "active")
+        #expect(SwiftNames.enumCaseName("IN_PROGRESS") == "inProgress")
+        #expect(SwiftNames.enumCaseName("inProgress") == "inProgress")
+        #expect(SwiftNames.enumCaseName("Users") == "users")
+        #expect(SwiftNames.enumCaseName("ProgramAdmins") == "programAdmins")
+        #expect(SwiftNames.enumCaseName("_null") == "_null")
         let document = try? SchemaParser.parse("enum Kind { DEFAULT CASE NORMAL_ONE }\ntype T @model { kind: Kind }")
         let source = document.map { ModelGenerator().files(for: $0).first { $0.name == "Kind.swift" }!.contents } ?? ""
         #expect(source.contains("case `default` = \"DEFAULT\""))

@@ -106,30 +106,15 @@ struct SchemaErrorTests {
             expected: "1:22: the enum Status lists ACTIVE twice"
         ),
         Case(
-            label: "enum values that clash in Swift",
-            schema: "enum Status { IN_PROGRESS inProgress }\ntype Post @model { id: ID! status: Status }",
-            expected: "1:27: the values IN_PROGRESS and inProgress of Status both become the Swift case inProgress"
-        ),
-        Case(
             label: "duplicate index",
             schema:
                 "type Post @model {\n  id: ID!\n  a: String @index(name: \"byX\")\n  b: String @index(name: \"byX\")\n}",
             expected: "4:13: Post has two indexes named byX"
         ),
         Case(
-            label: "Swift keyword as a field name",
-            schema: "type Post @model {\n  id: ID!\n  protocol: String\n}",
-            expected: "3:3: the field Post.protocol is a Swift keyword"
-        ),
-        Case(
             label: "sync metadata name",
             schema: "type Post @model {\n  id: ID!\n  _version: Int\n}",
             expected: "3:3: the field Post._version uses a name the sync protocol reserves"
-        ),
-        Case(
-            label: "reserved type name",
-            schema: "type Model @model {\n  id: ID!\n}",
-            expected: "1:1: Model cannot be the name of a generated Swift type"
         ),
         Case(
             label: "bad @default value",

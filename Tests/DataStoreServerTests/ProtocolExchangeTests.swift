@@ -169,4 +169,34 @@ struct ProtocolExchangeTests {
             #expect(delta.items.first?.version == 3)
         }
     }
+
+    @Test("a schema of names Swift reserves: served, written and synced under its GraphQL names")
+    func swiftReservedNames() async throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "CorpusModels/SwiftNames/schema.graphql")
+        let sdl = try String(contentsOf: url, encoding: .utf8)
+        let document = try SchemaParser.parse(sdl)
+        let model = try #require(document.models.first { $0.schema.name == "Type" })
+        let documents = ModelDocuments(schema: model.schema)
+        try await withTestServer(schema: sdl) { server in
+            func send(_ request: OperationRequest) async throws -> GraphQLResponse {
+                try GraphQLResponse(
+                    decoding: await postGraphQL(server, request.query, variables: .object(request.variables))
+                )
+            }
+            let values: [String: FieldValue] = [
+                "id": "t1", "class": "c", "protocol": "p", "self": "me", "Type": true, "Protocol": 1.5,
+                "fieldValues": "f", "consume": "x", "in": ["a"], "where": "self", "extension": ["class": "inner"],
+            ]
+            let created = try documents.mutationResult(
+                .created,
+                try await send(#require(documents.mutationRequest(.created, values: values, version: nil)))
+            )
+            let stored = Dictionary(uniqueKeysWithValues: zip(model.schema.fields.map(\.name), created.values))
+            #expect(stored["class"] == "c" && stored["Type"] == true && stored["where"] == "self")
+            #expect(stored["Protocol"] == 1.5 && stored["protocol"] == "p")
+            let page = try SyncPage(response: try await send(documents.syncRequest()), documents: documents)
+            #expect(page.items == [created])
+        }
+    }
 }

@@ -79,6 +79,38 @@ struct MigrationTests {
         #expect(indexes.isEmpty)
     }
 
+    @Test("fields whose names differ only in case get their own columns, also when one is added later")
+    func caseVariantNames() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let v2 = try await open([V2.self], at: directory.file())
+        try await v2.save(V2(["p1", "lower", 1, "sub"]))
+        await v2.close()
+        // `Title` and `SUBTITLE` beside `title` and `subtitle`: SQLite's identifiers ignore case,
+        // GraphQL's names do not. The old columns move aside; their data stays.
+        enum PostCases: SchemaTag {
+            static let schema = ModelSchema(
+                name: "Post",
+                fields: PostV2.schema.fields + [.optional("Title", .string), .optional("SUBTITLE", .int)],
+                indexes: PostV2.schema.indexes + [ModelIndex(name: "byTitle", fields: ["Title", "title"])]
+            )
+        }
+        typealias Cases = DynamicModel<PostCases>
+        let cases = try await open([Cases.self], at: directory.file())
+        #expect(try await cases.query(Cases.self) == [Cases(["p1", "lower", 1, "sub", .null, .null])])
+        try await cases.save(Cases(["p2", "lower 2", 2, "sub 2", "Upper", 7]))
+        #expect(
+            try await cases.query(Cases.self, where: QueryPredicate(.field("Title", .eq("Upper")))).map { $0.values[1] }
+                == ["lower 2"]
+        )
+        #expect(try await cases.count(Cases.self, where: QueryPredicate(.field("SUBTITLE", .gt(5)))) == 1)
+        #expect(try await cases.count(Cases.self, where: QueryPredicate(.field("subtitle", .beginsWith("sub")))) == 2)
+        await cases.close()
+        let reopened = try await open([Cases.self], at: directory.file())
+        #expect(try await reopened.count(Cases.self) == 2)
+        await reopened.close()
+    }
+
     @Test("an incompatible change wipes local data, reporting unsent mutations first")
     func incompatibleWipes() async throws {
         let directory = try TemporaryDirectory()

@@ -18,7 +18,7 @@ struct QueryPlanTests {
                 return ResolvedSortKey(fieldIndex: index, field: schema.fields[index], ascending: key.ascending)
             }
         )
-        let fragment = SQLitePredicateCompiler.compile(request.predicate)
+        let fragment = SQLitePredicateCompiler.compile(request.predicate, schema: schema)
         let sql =
             "EXPLAIN QUERY PLAN \(table.selectSQL) WHERE \(fragment.sql)"
             + SQLitePredicateCompiler.orderBy(request.sort, schema: schema)

@@ -141,6 +141,10 @@ public struct ModelSchema: Hashable, Sendable {
     let fieldIndexByName: [String: Int]
     /// Positions of the primary key fields in ``fields``.
     let primaryKeyIndices: [Int]
+    /// The SQLite column of each field, in ``fields`` order (see ``storageColumns(for:)``).
+    let columns: [String]
+    /// The SQLite columns by field name.
+    let columnByName: [String: String]
 
     /// A model schema. `pluralName` defaults to the transformer's plural of `name`; `primaryKey`
     /// to `["id"]`.
@@ -164,6 +168,31 @@ public struct ModelSchema: Hashable, Sendable {
         }
         fieldIndexByName = byName
         primaryKeyIndices = primaryKey.compactMap { byName[$0] }
+        columns = Self.storageColumns(for: fields.map(\.name))
+        columnByName = Dictionary(zip(fields.map(\.name), columns), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The SQLite column of each of `names`: the name itself, unless another name differs from it
+    /// only in case — GraphQL names are case-sensitive, SQLite's identifiers are not — in which case
+    /// each of them is suffixed with `$` and the positions of its capital letters (`Protocol` →
+    /// `Protocol$0`, `protocol` → `protocol$`). `$` is not a GraphQL name character, so the result
+    /// never meets another field's column, and it depends only on the set of names, not their order.
+    static func storageColumns(for names: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for name in names { counts[name.lowercased(), default: 0] += 1 }
+        return names.map { name in
+            guard counts[name.lowercased(), default: 0] > 1 else { return name }
+            let capitals = name.utf8.enumerated().filter {
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0.element)
+            }
+            return name + "$" + capitals.map { String($0.offset) }.joined(separator: ",")
+        }
+    }
+
+    /// The SQLite column of the field called `name` (the name itself unless another field's name
+    /// differs only in case).
+    func column(_ name: String) -> String {
+        columnByName[name] ?? name
     }
 
     /// The field called `name`, if the model stores one.

@@ -258,7 +258,14 @@ final class SQLiteAdapter: StorageAdapter {
                 try createModelTable(table, in: db)
                 continue
             }
-            let oldFields = Set(old.listMember("fields").compactMap { $0.stringMember("name") })
+            let oldNames = old.listMember("fields").compactMap { $0.stringMember("name") }
+            let oldFields = Set(oldNames)
+            // A new field whose name differs from an old one only in case moves the old one's
+            // column (see ModelSchema.storageColumns(for:)).
+            for (name, oldColumn) in zip(oldNames, ModelSchema.storageColumns(for: oldNames))
+            where table.schema.field(named: name) != nil && table.schema.column(name) != oldColumn {
+                try db.execute(sql: table.renameColumnSQL(from: oldColumn, to: table.schema.column(name)))
+            }
             for field in table.schema.fields where !oldFields.contains(field.name) {
                 try db.execute(sql: table.addColumnSQL(field))
             }

@@ -16,24 +16,28 @@ enum SQLitePredicateCompiler {
     /// Lists longer than this are bound as one JSON array instead of one parameter per value.
     static let inlineListLimit = 64
 
-    static func compile(_ predicate: ResolvedPredicate) -> SQLFragment {
+    static func compile(_ predicate: ResolvedPredicate, schema: ModelSchema) -> SQLFragment {
         var arguments: [DatabaseValue] = []
-        let sql = compile(predicate, into: &arguments)
+        let sql = compile(predicate, schema, into: &arguments)
         return SQLFragment(sql: sql, arguments: arguments)
     }
 
-    private static func compile(_ predicate: ResolvedPredicate, into arguments: inout [DatabaseValue]) -> String {
+    private static func compile(
+        _ predicate: ResolvedPredicate,
+        _ schema: ModelSchema,
+        into arguments: inout [DatabaseValue]
+    ) -> String {
         switch predicate {
         case .constant(let value):
             return value ? "1" : "0"
         case .and(let operands):
-            return "(" + operands.map { compile($0, into: &arguments) }.joined(separator: " AND ") + ")"
+            return "(" + operands.map { compile($0, schema, into: &arguments) }.joined(separator: " AND ") + ")"
         case .or(let operands):
-            return "(" + operands.map { compile($0, into: &arguments) }.joined(separator: " OR ") + ")"
+            return "(" + operands.map { compile($0, schema, into: &arguments) }.joined(separator: " OR ") + ")"
         case .not(let operand):
-            return "NOT " + compile(operand, into: &arguments)
-        case .test(_, let field, let test):
-            return compile(test, on: field, into: &arguments)
+            return "NOT " + compile(operand, schema, into: &arguments)
+        case .test(let index, let field, let test):
+            return compile(test, on: field, column: schema.columns[index], into: &arguments)
         case .related(let join, let inner):
             return compileRelated(join, inner, into: &arguments)
         }
@@ -48,29 +52,29 @@ enum SQLitePredicateCompiler {
         _ inner: ResolvedPredicate,
         into arguments: inout [DatabaseValue]
     ) -> String {
-        let localFields = join.localIndices.map { join.source.fields[$0] }
-        let targetFields = join.targetIndices.map { join.target.fields[$0] }
+        let local = join.localIndices.map { (join.source.fields[$0], quoteIdentifier(join.source.columns[$0])) }
+        let target = join.targetIndices.map { (join.target.fields[$0], quoteIdentifier(join.target.columns[$0])) }
         // Null keys relate to nothing; excluding them also keeps IN from yielding NULL.
-        var conditions = targetFields.filter { !$0.isRequired }.map { "\(quoteIdentifier($0.name)) IS NOT NULL" }
-        if !inner.isAlwaysTrue { conditions.append(compile(inner, into: &arguments)) }
+        var conditions = target.filter { !$0.0.isRequired }.map { "\($0.1) IS NOT NULL" }
+        if !inner.isAlwaysTrue { conditions.append(compile(inner, join.target, into: &arguments)) }
         var select =
-            "SELECT \(targetFields.map { quoteIdentifier($0.name) }.joined(separator: ", ")) FROM "
-            + quoteIdentifier(join.target.name)
+            "SELECT \(target.map(\.1).joined(separator: ", ")) FROM " + quoteIdentifier(join.target.name)
         if !conditions.isEmpty { select += " WHERE " + conditions.joined(separator: " AND ") }
-        let columns = localFields.map { quoteIdentifier($0.name) }
+        let columns = local.map(\.1)
         let test = (columns.count == 1 ? columns[0] : "(\(columns.joined(separator: ", ")))") + " IN (\(select))"
-        let guards = localFields.filter { !$0.isRequired }.map { "\(quoteIdentifier($0.name)) IS NOT NULL" }
+        let guards = local.filter { !$0.0.isRequired }.map { "\($0.1) IS NOT NULL" }
         return "(" + (guards + [test]).joined(separator: " AND ") + ")"
     }
 
     private static func compile(
         _ test: PredicateOperator,
         on field: ModelField,
+        column name: String,
         into arguments: inout [DatabaseValue]
     )
         -> String
     {
-        let column = quoteIdentifier(field.name)
+        let column = quoteIdentifier(name)
         /// `column IS NOT NULL AND <test>`, or just the test for a NOT NULL column.
         func guarded(_ expression: String) -> String {
             field.isRequired ? "(\(expression))" : "(\(column) IS NOT NULL AND \(expression))"
@@ -137,9 +141,9 @@ enum SQLitePredicateCompiler {
     /// `ORDER BY …` for the sort keys, with the primary key as the final tie-breaker.
     static func orderBy(_ keys: [ResolvedSortKey], schema: ModelSchema) -> String {
         guard !keys.isEmpty else { return "" }
-        var terms = keys.map { "\(quoteIdentifier($0.field.name)) \($0.ascending ? "ASC" : "DESC")" }
+        var terms = keys.map { "\(quoteIdentifier(schema.column($0.field.name))) \($0.ascending ? "ASC" : "DESC")" }
         for key in schema.primaryKey where !keys.contains(where: { $0.field.name == key }) {
-            terms.append("\(quoteIdentifier(key)) ASC")
+            terms.append("\(quoteIdentifier(schema.column(key))) ASC")
         }
         return " ORDER BY " + terms.joined(separator: ", ")
     }

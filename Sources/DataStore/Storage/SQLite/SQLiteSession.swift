@@ -56,7 +56,7 @@ struct SQLiteSession: StorageTransaction {
         var sql = table.selectSQL
         var arguments: [DatabaseValue] = []
         if !request.predicate.isAlwaysTrue {
-            let condition = SQLitePredicateCompiler.compile(request.predicate)
+            let condition = SQLitePredicateCompiler.compile(request.predicate, schema: table.schema)
             sql += " WHERE " + condition.sql
             arguments = condition.arguments
         }
@@ -85,7 +85,7 @@ struct SQLiteSession: StorageTransaction {
         var sql = "SELECT COUNT(*) FROM \(table.quotedName)"
         var arguments: [DatabaseValue] = []
         if !predicate.isAlwaysTrue {
-            let condition = SQLitePredicateCompiler.compile(predicate)
+            let condition = SQLitePredicateCompiler.compile(predicate, schema: table.schema)
             sql += " WHERE " + condition.sql
             arguments = condition.arguments
         }
@@ -96,7 +96,7 @@ struct SQLiteSession: StorageTransaction {
 
     func exists(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> Bool {
         let table = try table(schema)
-        let condition = SQLitePredicateCompiler.compile(predicate)
+        let condition = SQLitePredicateCompiler.compile(predicate, schema: table.schema)
         let sql = "SELECT EXISTS (SELECT 1 FROM \(table.quotedName) WHERE \(condition.sql))"
         return try run(schema) {
             try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: SQLiteTable.arguments(condition.arguments))
@@ -186,7 +186,7 @@ struct SQLiteSession: StorageTransaction {
         var sql = "DELETE FROM \(table.quotedName)"
         var arguments: [DatabaseValue] = []
         if !predicate.isAlwaysTrue {
-            let condition = SQLitePredicateCompiler.compile(predicate)
+            let condition = SQLitePredicateCompiler.compile(predicate, schema: table.schema)
             sql += " WHERE " + condition.sql
             arguments = condition.arguments
         }

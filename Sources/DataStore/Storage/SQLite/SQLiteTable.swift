@@ -54,20 +54,22 @@ struct SQLiteTable: Sendable {
     init(schema: ModelSchema) {
         self.schema = schema
         quotedName = quoteIdentifier(schema.name)
-        columns = schema.fields.map(\.name)
+        columns = schema.columns
         kinds = schema.fields.map { SQLiteColumnKind($0.type) }
         columnList = columns.map(quoteIdentifier).joined(separator: ",")
         selectSQL = "SELECT \(columnList) FROM \(quotedName)"
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
         insertSQL = "INSERT INTO \(quotedName) (\(columnList)) VALUES (\(placeholders))"
         insertOrIgnoreSQL = "INSERT OR IGNORE INTO \(quotedName) (\(columnList)) VALUES (\(placeholders))"
-        let keyCondition = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
+        let keyCondition = schema.primaryKey.map { "\(quoteIdentifier(schema.column($0))) = ?" }.joined(
+            separator: " AND "
+        )
         let keySet = Set(schema.primaryKeyIndices)
         nonKeyIndices = schema.fields.indices.filter { !keySet.contains($0) }
         if nonKeyIndices.isEmpty {
             updateSQL = nil
         } else {
-            let assignments = nonKeyIndices.map { "\(quoteIdentifier(schema.fields[$0].name)) = ?" }
+            let assignments = nonKeyIndices.map { "\(quoteIdentifier(schema.columns[$0])) = ?" }
             updateSQL = "UPDATE \(quotedName) SET \(assignments.joined(separator: ", ")) WHERE \(keyCondition)"
         }
         selectByIDSQL = "\(selectSQL) WHERE \(keyCondition)"
@@ -80,22 +82,26 @@ struct SQLiteTable: Sendable {
 
     var createTableSQL: String {
         let columnDefinitions = zip(schema.fields, kinds).map { field, kind in
-            "\(quoteIdentifier(field.name)) \(kind.declaration)\(field.isRequired ? " NOT NULL" : "")"
+            "\(quoteIdentifier(schema.column(field.name))) \(kind.declaration)\(field.isRequired ? " NOT NULL" : "")"
         }
-        let key = schema.primaryKey.map(quoteIdentifier).joined(separator: ", ")
+        let key = schema.primaryKey.map { quoteIdentifier(schema.column($0)) }.joined(separator: ", ")
         return "CREATE TABLE \(quotedName) (\(columnDefinitions.joined(separator: ", ")), PRIMARY KEY (\(key))) STRICT"
     }
 
     func addColumnSQL(_ field: ModelField) -> String {
         let kind = SQLiteColumnKind(field.type)
-        return "ALTER TABLE \(quotedName) ADD COLUMN \(quoteIdentifier(field.name)) \(kind.declaration)"
+        return "ALTER TABLE \(quotedName) ADD COLUMN \(quoteIdentifier(schema.column(field.name))) \(kind.declaration)"
+    }
+
+    func renameColumnSQL(from old: String, to new: String) -> String {
+        "ALTER TABLE \(quotedName) RENAME COLUMN \(quoteIdentifier(old)) TO \(quoteIdentifier(new))"
     }
 
     /// SQLite index names are global; ours are `<Model>__<index>`.
     func indexName(_ index: ModelIndex) -> String { "\(schema.name)__\(index.name)" }
 
     func createIndexSQL(_ index: ModelIndex) -> String {
-        let columns = index.fields.map(quoteIdentifier).joined(separator: ", ")
+        let columns = index.fields.map { quoteIdentifier(schema.column($0)) }.joined(separator: ", ")
         return "CREATE INDEX \(quoteIdentifier(indexName(index))) ON \(quotedName) (\(columns))"
     }
 
