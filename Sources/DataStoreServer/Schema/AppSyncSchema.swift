@@ -69,7 +69,7 @@ struct AppSyncSchemaWriter {
     private var mutationFields: [String] = []
     private var subscriptionFields: [String] = []
     /// Key condition inputs already written (several keys share them).
-    private var writtenInputs: Set<String> = []
+    var writtenInputs: Set<String> = []
 
     init(document: SchemaDocument) {
         self.document = document
@@ -220,104 +220,9 @@ struct AppSyncSchemaWriter {
         )
     }
 
-    // MARK: Filters and conditions
-
-    private mutating func writeEnumInputs(_ model: ModelDefinition, written: inout Set<String>) {
-        for field in model.schema.fields {
-            switch field.type {
-            case .enumeration(let type) where written.insert(type.name).inserted:
-                block("input Model\(type.name)Input", ["eq: \(type.name)", "ne: \(type.name)"])
-            case .list(of: .enumeration(let type), _) where written.insert("[\(type.name)]").inserted:
-                block(
-                    "input Model\(type.name)ListInput",
-                    [
-                        "eq: [\(type.name)]", "ne: [\(type.name)]", "contains: \(type.name)",
-                        "notContains: \(type.name)",
-                    ]
-                )
-            default:
-                break
-            }
-        }
-    }
-
-    private mutating func writeFilter(_ model: ModelDefinition) {
-        let name = model.schema.name
-        var lines = model.schema.fields.compactMap { field in
-            Self.filterInput(field.type).map { "\(field.name): \($0)" }
-        }
-        lines += [
-            "and: [Model\(name)FilterInput]", "or: [Model\(name)FilterInput]", "not: Model\(name)FilterInput",
-            "_deleted: ModelBooleanInput",
-        ]
-        block("input Model\(name)FilterInput", lines)
-    }
-
-    private mutating func writeCondition(_ model: ModelDefinition) {
-        let schema = model.schema
-        let name = schema.name
-        var lines: [String] = []
-        var timestamps: [String] = []
-        for (field, origin) in zip(schema.fields, model.fields.map(\.origin)) where !isKey(field, of: schema) {
-            guard let input = Self.filterInput(field.type) else { continue }
-            if origin == .timestamp {
-                timestamps.append("\(field.name): \(input)")
-            } else {
-                lines.append("\(field.name): \(input)")
-            }
-        }
-        lines += [
-            "and: [Model\(name)ConditionInput]", "or: [Model\(name)ConditionInput]",
-            "not: Model\(name)ConditionInput", "_deleted: ModelBooleanInput",
-        ]
-        block("input Model\(name)ConditionInput", lines + timestamps)
-    }
-
-    private mutating func writeSubscriptionFilter(_ model: ModelDefinition) {
-        let name = model.schema.name
-        var lines = model.schema.fields.compactMap { field in
-            Self.subscriptionFilterInput(field.type).map { "\(field.name): \($0)" }
-        }
-        lines += [
-            "and: [ModelSubscription\(name)FilterInput]", "or: [ModelSubscription\(name)FilterInput]",
-            "_deleted: ModelBooleanInput",
-        ]
-        block("input ModelSubscription\(name)FilterInput", lines)
-    }
-
-    /// The filter input type of a field, or nil when the transformer does not filter by it
-    /// (non-model types, and lists of them).
-    static func filterInput(_ type: FieldType) -> String? {
-        switch type {
-        case .id: "ModelIDInput"
-        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress: "ModelStringInput"
-        case .int, .timestamp: "ModelIntInput"
-        case .float: "ModelFloatInput"
-        case .boolean: "ModelBooleanInput"
-        case .enumeration(let enumType): "Model\(enumType.name)Input"
-        case .list(of: .enumeration(let enumType), _): "Model\(enumType.name)ListInput"
-        case .list(of: .embedded, _), .embedded: nil
-        case .list(of: let element, _): filterInput(element)
-        }
-    }
-
-    /// The subscription filter input type of a field (enums filter as strings), or nil.
-    static func subscriptionFilterInput(_ type: FieldType) -> String? {
-        switch type {
-        case .id: "ModelSubscriptionIDInput"
-        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress, .enumeration:
-            "ModelSubscriptionStringInput"
-        case .int, .timestamp: "ModelSubscriptionIntInput"
-        case .float: "ModelSubscriptionFloatInput"
-        case .boolean: "ModelSubscriptionBooleanInput"
-        case .list(of: .embedded, _), .embedded: nil
-        case .list(of: let element, _): subscriptionFilterInput(element)
-        }
-    }
-
     // MARK: Operations
 
-    private func isKey(_ field: ModelField, of schema: ModelSchema) -> Bool {
+    func isKey(_ field: ModelField, of schema: ModelSchema) -> Bool {
         schema.primaryKey.contains(field.name)
     }
 
@@ -365,87 +270,6 @@ struct AppSyncSchemaWriter {
             indexQueries.append(AppSyncSchema.IndexQueryField(name: query.queryField, key: key.arguments))
         }
         keyQueries[name] = AppSyncSchema.ModelKeyQueries(listKey: listKey, indexQueries: indexQueries)
-    }
-
-    /// A key's arguments and their declarations: the partition key, then the sort key condition,
-    /// whose input types are written on first use (`ModelStringKeyConditionInput`, or for several
-    /// sort key fields `Model<Model><Index>CompositeKeyConditionInput` with its key input).
-    private mutating func keyArguments(
-        _ model: ModelDefinition,
-        index: String?,
-        fields: [String]
-    ) -> (
-        arguments: AppSyncSchema.KeyArguments, declarations: (_ partitionRequired: Bool) -> [String]
-    ) {
-        let schema = model.schema
-        let keyFields = fields.compactMap { schema.field(named: $0) }
-        guard let partition = keyFields.first else {
-            let arguments = AppSyncSchema.KeyArguments(
-                index: index,
-                partition: fields[0],
-                sortCondition: nil,
-                isSorted: false
-            )
-            return (arguments, { _ in [] })
-        }
-        let sortFields = Array(keyFields.dropFirst())
-        var sortArgument: (name: String, type: String)?
-        if sortFields.count == 1, let type = Self.keyConditionScalar(sortFields[0].type) {
-            let input = "Model\(type)KeyConditionInput"
-            if writtenInputs.insert(input).inserted {
-                let operators =
-                    ["eq", "le", "lt", "ge", "gt", "between"] + (type == "String" || type == "ID" ? ["beginsWith"] : [])
-                block("input \(input)", operators.map { "\($0): \($0 == "between" ? "[\(type)]" : type)" })
-            }
-            sortArgument = (sortFields[0].name, input)
-        } else if sortFields.count > 1 {
-            let keyName = index.map(Naming.upperFirst) ?? "Primary"
-            let condition = "Model\(schema.name)\(keyName)CompositeKeyConditionInput"
-            let keyInput = "Model\(schema.name)\(keyName)CompositeKeyInput"
-            if writtenInputs.insert(condition).inserted {
-                block(
-                    "input \(condition)",
-                    ["eq", "le", "lt", "ge", "gt", "between", "beginsWith"].map {
-                        "\($0): \($0 == "between" ? "[\(keyInput)]" : keyInput)"
-                    }
-                )
-                block(
-                    "input \(keyInput)",
-                    sortFields.enumerated().map { offset, field in
-                        // The last field takes its scalar's base type, as the transformer writes it.
-                        let type =
-                            offset == sortFields.count - 1
-                            ? Self.keyConditionScalar(field.type) ?? field.type.graphQLName : field.type.graphQLName
-                        return "\(field.name): \(type)"
-                    }
-                )
-            }
-            sortArgument = (Naming.camelCase(sortFields.map(\.name)), condition)
-        }
-        let arguments = AppSyncSchema.KeyArguments(
-            index: index,
-            partition: partition.name,
-            sortCondition: sortArgument?.name,
-            isSorted: !sortFields.isEmpty
-        )
-        let partitionArgument = "\(partition.name): \(partition.type.graphQLName)"
-        let sortDeclarations = sortArgument.map { ["\($0.name): \($0.type)"] } ?? []
-        return (
-            arguments,
-            { partitionRequired in [partitionArgument + (partitionRequired ? "!" : "")] + sortDeclarations }
-        )
-    }
-
-    /// The scalar whose key condition input a one-field sort key of `type` takes (AppSync's
-    /// scalars map to String or Int, enums to String); nil for Booleans and non-scalars.
-    static func keyConditionScalar(_ type: FieldType) -> String? {
-        switch type {
-        case .id: "ID"
-        case .string, .date, .time, .dateTime, .email, .json, .url, .phone, .ipAddress, .enumeration: "String"
-        case .int, .timestamp: "Int"
-        case .float: "Float"
-        case .boolean, .embedded, .list: nil
-        }
     }
 
     private mutating func writeMutationInputs(_ model: ModelDefinition) {
@@ -514,7 +338,7 @@ struct AppSyncSchemaWriter {
         }
     }
 
-    private mutating func block(_ header: String, _ lines: [String]) {
+    mutating func block(_ header: String, _ lines: [String]) {
         output += header + " {\n"
         for line in lines { output += "  " + line + "\n" }
         output += "}\n\n"

@@ -18,150 +18,13 @@ import PostgresNIO
 /// (``followCommits(_:)``, the doorbell of each server's subscriptions, its own writes included):
 /// a subscriber on one server receives the writes made through another.
 public final class PostgresItemStore: ItemStore {
-    /// Where the database is and how to reach it.
-    public struct Configuration: Sendable {
-        /// The host name or address of the PostgreSQL server.
-        public var host: String
-        /// Its port.
-        public var port: Int
-        /// The role to connect as.
-        public var username: String
-        /// The role's password, if the server asks for one.
-        public var password: String?
-        /// The database; PostgreSQL's default (the role's name) when nil.
-        public var database: String?
-        /// The schema holding the server's tables, created when missing. Servers of different
-        /// apps can share a database with a schema each.
-        public var schema: String
-        /// Whether to encrypt the connection: PostgreSQL's `sslmode` values `disable`, `prefer`
-        /// (encrypt when the server offers it), `require` (fail otherwise) and `verify-full` (also
-        /// check the server's certificate and name).
-        public var sslMode: String
-        /// The most connections the server opens (one of them follows other servers' commits).
-        public var maximumConnections: Int
-
-        public init(
-            host: String = "localhost",
-            port: Int = 5432,
-            username: String = "postgres",
-            password: String? = nil,
-            database: String? = nil,
-            schema: String = "datastore",
-            sslMode: String = "prefer",
-            maximumConnections: Int = 20
-        ) {
-            self.host = host
-            self.port = port
-            self.username = username
-            self.password = password
-            self.database = database
-            self.schema = schema
-            self.sslMode = sslMode
-            self.maximumConnections = maximumConnections
-        }
-
-        /// Reads a connection URL: `postgres://user:password@host:port/database?schema=name&sslmode=require`
-        /// (`postgresql://` too; user names and passwords percent-encoded).
-        ///
-        /// - Throws: ``AppSyncError`` (`BadRequestException`) naming what is wrong with the URL.
-        public init(url: String) throws(AppSyncError) {
-            guard let components = URLComponents(string: url),
-                let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
-            else {
-                throw .badRequest(
-                    "\(Self.redacted(url)) is not a PostgreSQL URL; write postgres://user:password@host:port/database."
-                )
-            }
-            self.init()
-            if let host = components.host, !host.isEmpty { self.host = host }
-            if let port = components.port { self.port = port }
-            if let user = components.user, !user.isEmpty { username = user.removingPercentEncoding ?? user }
-            password = components.password.map { $0.removingPercentEncoding ?? $0 }
-            let path = components.path.drop { $0 == "/" }
-            if !path.isEmpty { database = String(path).removingPercentEncoding ?? String(path) }
-            for item in components.queryItems ?? [] {
-                let value = item.value ?? ""
-                switch item.name {
-                case "schema": schema = value
-                case "sslmode": sslMode = value
-                case "max_connections":
-                    guard let count = Int(value), count >= 2 else {
-                        throw .badRequest("max_connections in the PostgreSQL URL must be a number of at least 2.")
-                    }
-                    maximumConnections = count
-                default:
-                    throw .badRequest(
-                        "The PostgreSQL URL has an unknown parameter \(item.name); the known ones are schema, sslmode "
-                            + "and max_connections."
-                    )
-                }
-            }
-            try validate()
-        }
-
-        /// `url` with its password replaced, for messages.
-        static func redacted(_ url: String) -> String {
-            guard var components = URLComponents(string: url), components.password != nil else { return url }
-            components.password = "…"
-            return components.string ?? "the URL"
-        }
-
-        func validate() throws(AppSyncError) {
-            guard Self.isIdentifier(schema) else {
-                throw .badRequest(
-                    "The PostgreSQL schema name \(schema) is not valid; use letters, digits and underscores, "
-                        + "starting with a letter or underscore, at most 63 characters."
-                )
-            }
-            guard ["disable", "prefer", "require", "verify-full"].contains(sslMode) else {
-                throw .badRequest("sslmode must be disable, prefer, require or verify-full; it was \(sslMode).")
-            }
-            guard (1...65_535).contains(port) else {
-                throw .badRequest("The PostgreSQL port must be between 1 and 65535; it was \(port).")
-            }
-            guard maximumConnections >= 2 else {
-                throw .badRequest(
-                    "The PostgreSQL store needs at least 2 connections; it was given \(maximumConnections)."
-                )
-            }
-        }
-
-        static func isIdentifier(_ name: String) -> Bool {
-            guard let first = name.unicodeScalars.first, name.utf8.count <= 63 else { return false }
-            let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-            let rest = letters.union(CharacterSet(charactersIn: "0123456789"))
-            return letters.contains(first) && name.unicodeScalars.allSatisfy { rest.contains($0) }
-        }
-
-        var client: PostgresClient.Configuration {
-            var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-            if sslMode != "verify-full" { tlsConfiguration.certificateVerification = .none }
-            let tls: PostgresClient.Configuration.TLS =
-                switch sslMode {
-                case "disable": .disable
-                case "prefer": .prefer(tlsConfiguration)
-                default: .require(tlsConfiguration)
-                }
-            var configuration = PostgresClient.Configuration(
-                host: host,
-                port: port,
-                username: username,
-                password: password,
-                database: database,
-                tls: tls
-            )
-            configuration.options.maximumConnections = maximumConnections
-            return configuration
-        }
-    }
-
     /// The schema holding the server's tables.
     public let schema: String
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     /// The schema-qualified, quoted table names.
-    private let items: String
+    let items: String
     private let changes: String
     private let settings: String
     /// The `NOTIFY` channel of this schema's commits.
@@ -189,7 +52,7 @@ public final class PostgresItemStore: ItemStore {
     }
 
     /// `schema` as an SQL identifier (validated by ``Configuration``, so it needs no escaping).
-    private static func quoted(_ schema: String) -> String { "\"\(schema)\"" }
+    static func quoted(_ schema: String) -> String { "\"\(schema)\"" }
 
     /// A stable 64-bit key for `name` (FNV-1a), the same in every process.
     static func lockKey(_ name: String) -> Int64 {
@@ -332,7 +195,7 @@ public final class PostgresItemStore: ItemStore {
         return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
     }
 
-    private func failure(_ error: any Error, _ doing: String) -> AppSyncError {
+    func failure(_ error: any Error, _ doing: String) -> AppSyncError {
         .storage(Self.describe(error), doing)
     }
 
@@ -341,7 +204,7 @@ public final class PostgresItemStore: ItemStore {
     /// A read of the log passes `waitingForWrites`: it runs once every write in flight has
     /// committed (the exclusive side of the log lock waits for them, and writes that start
     /// meanwhile wait for the read), so it never sees a position before an earlier one.
-    private func rows<Value: Sendable>(
+    func rows<Value: Sendable>(
         _ query: PostgresQuery,
         doing: String,
         waitingForWrites: Bool = false,
@@ -371,7 +234,7 @@ public final class PostgresItemStore: ItemStore {
     }
 
     /// Decodes an item from the columns fields, version, deleted, last_changed_at starting at `offset`.
-    private static func decode(_ row: PostgresRandomAccessRow, offset: Int) throws -> StoredItem {
+    static func decode(_ row: PostgresRandomAccessRow, offset: Int) throws -> StoredItem {
         guard case .object(let fields) = try FieldValue(jsonText: try row[offset].decode(String.self)) else {
             throw AppSyncError(.internalFailure, "A stored item is not a JSON object.")
         }
@@ -454,107 +317,6 @@ public final class PostgresItemStore: ItemStore {
             """,
             doing: "reading \(model) items"
         ) { (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1)) }
-    }
-
-    public func items(
-        _ model: String,
-        in range: KeyRange,
-        after position: RangePosition?,
-        limit: Int
-    ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
-        let query = rangeQuery(model, range, after: position, limit: limit)
-        let binds = Self.binds(query.parameters)
-        let numeric = range.sortKey.isNumeric
-        return try await rows(
-            PostgresQuery(unsafeSQL: query.sql, binds: binds),
-            doing: "reading a key range of \(model) items"
-        ) { row in
-            let text = try row[0].decode(String?.self)
-            let sortValue: FieldValue =
-                switch text {
-                case nil: .null
-                // A numeric's text is a JSON number.
-                case let text? where numeric: (try? FieldValue(jsonText: text)) ?? .string(text)
-                case let text?: .string(text)
-                }
-            return (
-                RangePosition(sortValue: sortValue, key: try row[1].decode(String.self)),
-                try Self.decode(row, offset: 2)
-            )
-        }
-    }
-
-    /// The read of a page of `range`.
-    private func rangeQuery(
-        _ model: String,
-        _ range: KeyRange,
-        after position: RangePosition?,
-        limit: Int
-    ) -> KeyRangeQuery {
-        KeyRangeQuery(
-            dialect: .postgres,
-            table: items,
-            columns: "fields, version, deleted, last_changed_at",
-            model: model,
-            range: range,
-            after: position,
-            limit: limit
-        )
-    }
-
-    /// PostgreSQL's plan for a page of `range`, with sequential scans discouraged so that a small
-    /// test table shows which index could serve the read (for tests).
-    func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
-        let query = rangeQuery(model, range, after: position, limit: 10)
-        let binds = Self.binds(query.parameters)
-        let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
-            var lines: [String] = []
-            let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: binds),
-                logger: logger
-            )
-            for try await line in rows.decode(String.self) { lines.append(line) }
-            return lines.joined(separator: "\n")
-        }
-    }
-
-    private static func binds(_ parameters: [KeyRangeQuery.Parameter]) -> PostgresBindings {
-        var binds = PostgresBindings()
-        for parameter in parameters {
-            switch parameter {
-            case .text(let text): binds.append(text)
-            case .integer(let number): binds.append(number)
-            }
-        }
-        return binds
-    }
-
-    public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
-        // PostgreSQL creates an index in its table's schema.
-        let statements = indexes.compactMap { index in
-            KeyRangeQuery.index(
-                dialect: .postgres,
-                table: items,
-                name: Self.quoted(index.name),
-                equal: index.equal,
-                sortKey: index.sortKey
-            )
-        }
-        guard !statements.isEmpty else { return }
-        let (logger, lock) = (self.logger, Self.lockKey("datastore-server migration \(schema)"))
-        do {
-            // Under the migration lock, so that servers starting together do not race.
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
-                for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-            }
-        } catch {
-            throw failure(error, "creating the indexes of key reads")
-        }
     }
 
     public func changes(
