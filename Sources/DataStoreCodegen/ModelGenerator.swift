@@ -17,6 +17,7 @@ public struct ModelGenerator: Sendable {
     /// The name of the registry type (`AppModels` by default).
     public var registryName: String
 
+    /// A generator of `access` declarations with the registry type `registryName`.
     public init(access: Access = .public, registryName: String = "AppModels") {
         self.access = access
         self.registryName = registryName
@@ -129,6 +130,7 @@ public struct ModelGenerator: Sendable {
             }
             source.line(")")
             source.line()
+            source.line("/// Decodes the value from its stored form, a JSON object.")
             source.block("\(accessPrefix)init(fieldValue: FieldValue) throws(FieldValueError)") { source in
                 for field in type.fields {
                     source.line(
@@ -137,6 +139,7 @@ public struct ModelGenerator: Sendable {
                 }
             }
             source.line()
+            source.line("/// The value in its stored form, a JSON object.")
             source.block("\(accessPrefix)var fieldValue: FieldValue") { source in
                 source.list(
                     ".object([",
@@ -288,9 +291,9 @@ public struct ModelGenerator: Sendable {
         }
     }
 
-    private func propertySummary(_ info: SchemaField) -> String? {
+    private func propertySummary(_ info: SchemaField) -> String {
         switch info.origin {
-        case .declared: nil
+        case .declared: "The schema's `\(info.name)` field."
         case .implicitID: "The identifier the transformer adds to models that declare no primary key."
         case .timestamp: "Set by the backend when the model is synced; nil until then."
         case .relationKey: "The key of a relation, as the transformer names it."

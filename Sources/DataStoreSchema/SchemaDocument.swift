@@ -27,7 +27,9 @@ public struct SchemaDocument: Sendable {
 
 /// Where a definition is in the schema source.
 public struct SourcePosition: Hashable, Sendable {
+    /// The line, from 1.
     public let line: Int
+    /// The column, from 1.
     public let column: Int
 }
 
@@ -117,11 +119,17 @@ public struct ModelOptions: Hashable, Sendable {
 public struct AuthRule: Hashable, Sendable {
     /// `owner`, `groups`, `private`, `public` or `custom`.
     public let allow: String
+    /// The rule's `provider` (`apiKey`, `userPools`, `iam`, `oidc`, `function`), if given.
     public let provider: String?
+    /// The field that holds the owner (`owner` rules).
     public let ownerField: String?
+    /// The token claim that identifies the owner.
     public let identityClaim: String?
+    /// The token claim that lists the caller's groups.
     public let groupClaim: String?
+    /// The groups a static `groups` rule names.
     public let groups: [String]
+    /// The groups a static `groups` rule names.
     public let groupsField: String?
     /// The operations the rule grants; nil means all.
     public let operations: [String]?
@@ -129,18 +137,24 @@ public struct AuthRule: Hashable, Sendable {
 
 /// An enum type.
 public struct EnumDefinition: Sendable {
+    /// The enum as models store it.
     public let enumType: EnumType
+    /// The value as text, for messages and logs.
     public let description: String?
     /// Descriptions of the values, by GraphQL value.
     public let valueDescriptions: [String: String]
+    /// Where the type is declared.
     public let position: SourcePosition
 }
 
 /// A non-model object type that models can store (as JSON in SQLite).
 public struct NonModelDefinition: Sendable {
+    /// The type as models store it.
     public let embeddedType: EmbeddedType
+    /// The value as text, for messages and logs.
     public let description: String?
     /// Per field, in ``EmbeddedType/fields`` order.
     public let fields: [SchemaField]
+    /// Where the type is declared.
     public let position: SourcePosition
 }

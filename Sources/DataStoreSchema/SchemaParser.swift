@@ -415,5 +415,6 @@ extension SchemaParser {
 
 /// A schema file that could not be read or parsed; the description says where and why.
 public struct SchemaFileError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong reading the file.
     public let description: String
 }

@@ -29,6 +29,7 @@ public struct TestServer: Sendable {
 
 /// Errors of ``withTestServer(schema:apiKey:configuration:options:store:_:)``.
 public struct TestServerError: Error, CustomStringConvertible {
+    /// Why the server could not start.
     public let description: String
 }
 

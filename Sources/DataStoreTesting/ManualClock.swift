@@ -19,12 +19,16 @@ public import DataStore
 /// await clock.sleeper(dueAt: deadline)
 /// ```
 public final class ManualClock: WallClock {
+    /// A moment on the clock: the time since it was made.
     public struct Instant: InstantProtocol {
         /// Time since the clock was made.
         public let offset: Duration
 
+        /// The instant `duration` later.
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        /// The time from this instant to `other`.
         public func duration(to other: Instant) -> Duration { other.offset - offset }
+        /// Whether `lhs` comes before `rhs`.
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
@@ -63,11 +67,15 @@ public final class ManualClock: WallClock {
         self.startMillisecondsSince1970 = startMillisecondsSince1970
     }
 
+    /// The start time plus the time the clock was advanced.
     public var millisecondsSince1970: Int64 { startMillisecondsSince1970 + now.offset.milliseconds }
 
+    /// The current instant.
     public var now: Instant { state.withLock { $0.now } }
+    /// The smallest step the clock measures.
     public var minimumResolution: Duration { .zero }
 
+    /// Suspends until `deadline`, or throws `CancellationError` when the task is cancelled first.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state in
             state.nextID += 1

@@ -5,6 +5,7 @@ public import Testing
 /// Behaviour tests run against every storage: SQLite (file and memory) and the pure in-memory
 /// adapter, whose evaluator is the reference for the SQL.
 extension TemporaryStorage: CustomTestStringConvertible {
+    /// The storage's name in test output.
     public var testDescription: String { rawValue }
 }
 

@@ -4,6 +4,7 @@
 import DataStore
 import DataStoreAppSync
 
+/// libFuzzer's entry point: one input, read as a query and as a request body.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)

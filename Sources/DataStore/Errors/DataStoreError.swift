@@ -95,6 +95,7 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
         /// One write names the same identifier twice with different values; nothing was written.
         public static let duplicateIdentifier = Code(.duplicateIdentifier)
 
+        /// The value as text, for messages and logs.
         public var description: String { base.rawValue }
     }
 
@@ -129,6 +130,7 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
         self.underlyingError = underlyingError
     }
 
+    /// The value as text, for messages and logs.
     public var description: String {
         var where_: [String] = []
         if let model {

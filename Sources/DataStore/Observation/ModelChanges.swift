@@ -6,7 +6,9 @@
 /// ``DataStore/Configuration/observerBufferLimit`` commits behind: memory stays bounded, and a
 /// slow consumer is told rather than silently losing events.
 public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
+    /// The elements the sequence produces.
     public typealias Element = MutationEvent<M>
+    /// The error iteration throws.
     public typealias Failure = DataStoreError
 
     private let stream: AsyncThrowingStream<ChangeBatch, any Error>?
@@ -25,6 +27,7 @@ public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
         self.failure = failure
     }
 
+    /// An iterator over the sequence.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream?.makeAsyncIterator(), filter: filter, failure: failure)
     }
@@ -47,10 +50,12 @@ public struct ModelChanges<M: Model>: AsyncSequence, Sendable {
             self.failure = failure
         }
 
+        /// The next element; nil once the sequence ends.
         public mutating func next() async throws(DataStoreError) -> MutationEvent<M>? {
             try await next(isolation: nil)
         }
 
+        /// The next element, on the caller's actor; nil once the sequence ends.
         public mutating func next(
             isolation actor: isolated (any Actor)?
         ) async throws(DataStoreError)

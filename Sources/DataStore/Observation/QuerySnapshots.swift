@@ -12,7 +12,9 @@ public struct QuerySnapshot<M: Model>: Sendable {
 /// commit that changes the result. A consumer that is slower than the writes skips intermediate
 /// snapshots and always receives the newest one. Iterate it once.
 public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
+    /// The elements the sequence produces.
     public typealias Element = QuerySnapshot<M>
+    /// The error iteration throws.
     public typealias Failure = DataStoreError
 
     private let store: DataStore
@@ -29,6 +31,7 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         self.setup = setup
     }
 
+    /// An iterator over the sequence.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(store: store, setup: setup)
     }
@@ -46,10 +49,12 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             if case .success(let setup) = setup { signals = setup.inbox.signal.wakeUps.makeAsyncIterator() }
         }
 
+        /// The next element; nil once the sequence ends.
         public mutating func next() async throws(DataStoreError) -> QuerySnapshot<M>? {
             try await next(isolation: nil)
         }
 
+        /// The next element, on the caller's actor; nil once the sequence ends.
         public mutating func next(
             isolation actor: isolated (any Actor)?
         ) async throws(DataStoreError)

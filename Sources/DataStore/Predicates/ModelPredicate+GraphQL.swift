@@ -4,7 +4,7 @@ extension ModelPredicate {
     /// object; every other key names a field and maps operators to operands.
     ///
     /// Which fields exist and whether operands fit their types is checked later, against a schema
-    /// (``PredicateEvaluator``).
+    /// (the server's `PredicateEvaluator`).
     ///
     /// - Throws: ``DataStoreError/Code/invalidPredicate`` naming the path of the part that is not a
     ///   filter (`filter.or[1].rating.gt`), and what would be.

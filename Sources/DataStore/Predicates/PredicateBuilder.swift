@@ -1,5 +1,5 @@
 /// Collects the conditions of a predicate block. Where a block stands for a whole predicate (a
-/// query's `where` block, ``QueryPredicate/init(_:)``, ``And(_:)``) its conditions must all hold;
+/// query's `where` block, a `QueryPredicate { … }`, ``And(_:)``) its conditions must all hold;
 /// ``Or(_:)`` needs any of them; ``Not(_:)`` negates their conjunction.
 ///
 /// ```swift

@@ -14,7 +14,9 @@
 /// It loads from the store the parent came from (see ``RelationContext``); a parent that no store
 /// produced throws ``DataStoreError/Code/detachedModel``.
 public struct RelatedModels<M: Model>: AsyncSequence, Sendable {
+    /// The elements the sequence produces.
     public typealias Element = M
+    /// The error iteration throws.
     public typealias Failure = DataStoreError
 
     /// The condition that selects the related models: usable in any query or observation of `M`.
@@ -108,6 +110,7 @@ public struct RelatedModels<M: Model>: AsyncSequence, Sendable {
         }
     }
 
+    /// An iterator over the sequence.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: self)
     }
@@ -131,10 +134,12 @@ public struct RelatedModels<M: Model>: AsyncSequence, Sendable {
             self.base = base
         }
 
+        /// The next element; nil once the sequence ends.
         public mutating func next() async throws(DataStoreError) -> M? {
             try await next(isolation: nil)
         }
 
+        /// The next element, on the caller's actor; nil once the sequence ends.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(DataStoreError) -> M? {
             if position < buffer.count {
                 defer { position += 1 }

@@ -86,6 +86,7 @@ public struct ModelRelation: Hashable, Sendable {
     /// Whether the relation field is non-null in the schema.
     public let isRequired: Bool
 
+    /// A relation; see the properties for what each argument means.
     public init(
         name: String,
         kind: Kind,
@@ -211,11 +212,13 @@ public struct ModelSchema: Hashable, Sendable {
         Pluralization.plural(of: name)
     }
 
+    /// Whether `lhs` and `rhs` are the same value.
     public static func == (lhs: ModelSchema, rhs: ModelSchema) -> Bool {
         lhs.name == rhs.name && lhs.pluralName == rhs.pluralName && lhs.fields == rhs.fields
             && lhs.primaryKey == rhs.primaryKey && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations
     }
 
+    /// Feeds what `==` compares to `hasher`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(fields)

@@ -8,7 +8,7 @@ import Foundation
 /// ``SystemClock`` is the real one; `ManualClock` (in `DataStoreTesting`) moves only when a test
 /// says so.
 public protocol WallClock: Clock, Sendable where Duration == Swift.Duration {
-    /// The wall-clock time of ``now``, in milliseconds since 1970 (an `AWSTimestamp`).
+    /// The wall-clock time of `now`, in milliseconds since 1970 (an `AWSTimestamp`).
     var millisecondsSince1970: Int64 { get }
 }
 
@@ -16,15 +16,20 @@ public protocol WallClock: Clock, Sendable where Duration == Swift.Duration {
 public struct SystemClock: WallClock {
     private let clock = ContinuousClock()
 
+    /// The defaults.
     public init() {}
 
+    /// The current instant.
     public var now: ContinuousClock.Instant { clock.now }
+    /// The smallest step the clock measures.
     public var minimumResolution: Duration { clock.minimumResolution }
 
+    /// Suspends until `deadline`, or throws `CancellationError` when the task is cancelled first.
     public func sleep(until deadline: ContinuousClock.Instant, tolerance: Duration? = nil) async throws {
         try await clock.sleep(until: deadline, tolerance: tolerance)
     }
 
+    /// The system's wall-clock time.
     public var millisecondsSince1970: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 }
 

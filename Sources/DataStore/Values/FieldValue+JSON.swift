@@ -106,6 +106,7 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     /// What is wrong there.
     public let reason: String
 
+    /// The value as text, for messages and logs.
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 

@@ -37,6 +37,7 @@ public enum FieldValue: Sendable {
 }
 
 extension FieldValue: Hashable {
+    /// Whether `lhs` and `rhs` are the same value.
     public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -57,6 +58,7 @@ extension FieldValue: Hashable {
         }
     }
 
+    /// Feeds what `==` compares to `hasher`.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0 as UInt8)
@@ -92,6 +94,7 @@ extension FieldValue: Hashable {
 }
 
 extension FieldValue: CustomStringConvertible {
+    /// The value as text, for messages and logs.
     public var description: String { jsonText }
 }
 
@@ -99,11 +102,17 @@ extension FieldValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// A string value from a literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer value from a literal.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// A floating-point value from a literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// A Boolean value from a literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A list value from a literal.
     public init(arrayLiteral elements: FieldValue...) { self = .list(elements) }
+    /// An object value from a literal.
     public init(dictionaryLiteral elements: (String, FieldValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }

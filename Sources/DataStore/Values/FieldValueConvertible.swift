@@ -39,6 +39,7 @@ public struct FieldValueError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The value as text, for messages and logs.
     public var description: String {
         path.isEmpty ? reason : "\(path.joined(separator: ".")): \(reason)"
     }
@@ -60,28 +61,39 @@ extension FieldValue {
 }
 
 extension String: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let value) = fieldValue else { throw .typeMismatch(expected: "a String", found: fieldValue) }
         self = value
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { .string(self) }
 }
 
 extension Int: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .int(let value) = fieldValue else { throw .typeMismatch(expected: "an Int", found: fieldValue) }
         self = value
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { .int(self) }
 }
 
 extension Double: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         switch fieldValue {
@@ -91,22 +103,30 @@ extension Double: ScalarFieldValue {
         }
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { .double(self) }
 }
 
 extension Bool: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .bool(let value) = fieldValue else { throw .typeMismatch(expected: "a Boolean", found: fieldValue) }
         self = value
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { .bool(self) }
 }
 
 extension Temporal.DateTime: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let text) = fieldValue else {
             throw .typeMismatch(expected: "an AWSDateTime string", found: fieldValue)
@@ -114,10 +134,14 @@ extension Temporal.DateTime: ScalarFieldValue {
         do { self = try Temporal.DateTime(iso8601String: text) } catch { throw FieldValueError(error.description) }
     }
 
+    /// The value in its stored form.
     public var fieldValue: FieldValue { .string(iso8601String) }
 }
 
 extension Temporal.Date: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let text) = fieldValue else {
             throw .typeMismatch(expected: "an AWSDate string", found: fieldValue)
@@ -125,10 +149,14 @@ extension Temporal.Date: ScalarFieldValue {
         do { self = try Temporal.Date(iso8601String: text) } catch { throw FieldValueError(error.description) }
     }
 
+    /// The value in its stored form.
     public var fieldValue: FieldValue { .string(iso8601String) }
 }
 
 extension Temporal.Time: ScalarFieldValue {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let text) = fieldValue else {
             throw .typeMismatch(expected: "an AWSTime string", found: fieldValue)
@@ -136,10 +164,14 @@ extension Temporal.Time: ScalarFieldValue {
         do { self = try Temporal.Time(iso8601String: text) } catch { throw FieldValueError(error.description) }
     }
 
+    /// The value in its stored form.
     public var fieldValue: FieldValue { .string(iso8601String) }
 }
 
 extension Optional: FieldValueConvertible where Wrapped: FieldValueConvertible {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         if case .null = fieldValue {
@@ -149,11 +181,15 @@ extension Optional: FieldValueConvertible where Wrapped: FieldValueConvertible {
         }
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { self?.fieldValue ?? .null }
 }
 
 extension Array: FieldValueConvertible where Element: FieldValueConvertible {
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .list(let values) = fieldValue else { throw .typeMismatch(expected: "a list", found: fieldValue) }
         var result: [Element] = []
@@ -164,6 +200,7 @@ extension Array: FieldValueConvertible where Element: FieldValueConvertible {
         self = result
     }
 
+    /// The value in its stored form.
     public var fieldValue: FieldValue { .list(map(\.fieldValue)) }
 }
 
@@ -174,6 +211,9 @@ public protocol ModelEnum: ScalarFieldValue, RawRepresentable, CaseIterable, Has
 extension ModelEnum {
     // Inlinable so that each enum's conformance is specialized in its own module: the generic
     // version looked up type metadata on every decoded row.
+    /// Decodes the value from its stored form.
+    ///
+    /// - Throws: ``FieldValueError`` when `fieldValue` holds another kind of value.
     @inlinable
     public init(fieldValue: FieldValue) throws(FieldValueError) {
         guard case .string(let raw) = fieldValue else {
@@ -185,6 +225,7 @@ extension ModelEnum {
         self = value
     }
 
+    /// The value in its stored form.
     @inlinable
     public var fieldValue: FieldValue { .string(rawValue) }
 
@@ -197,7 +238,7 @@ extension ModelEnum {
 
 /// A GraphQL non-model type stored inside a model's field (as JSON in SQLite).
 ///
-/// Generated code implements ``init(fieldValue:)`` and ``fieldValue`` with ``FieldValue/object(_:)``
+/// Generated code implements ``FieldValueConvertible/init(fieldValue:)`` and ``FieldValueConvertible/fieldValue`` with ``FieldValue/object(_:)``
 /// values keyed by the GraphQL field names.
 public protocol EmbeddedModel: FieldValueConvertible, Hashable {
     /// The embedded type's schema.

@@ -8,9 +8,12 @@ public import DataStore
 public struct AppSyncError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A position in the request's document.
     public struct Location: Hashable, Sendable {
+        /// The line, from 1.
         public let line: Int
+        /// The column, from 1.
         public let column: Int
 
+        /// The position at `line`:`column`.
         public init(line: Int, column: Int) {
             self.line = line
             self.column = column
@@ -34,6 +37,7 @@ public struct AppSyncError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `connection_init`).
     public var errorCode: Int?
 
+    /// An error object of type `errorType` (nil for a plain GraphQL error) saying `message`.
     public init(
         _ errorType: AppSyncErrorType?,
         _ message: String,
@@ -52,6 +56,7 @@ public struct AppSyncError: Error, Hashable, Sendable, CustomStringConvertible {
         self.errorCode = errorCode
     }
 
+    /// The value as text, for messages and logs.
     public var description: String {
         errorType.map { "\($0): \(message)" } ?? message
     }
@@ -136,10 +141,12 @@ public struct AppSyncDecodingError: Error, Hashable, Sendable, CustomStringConve
     /// Where: a path into the decoded value (`data.syncPosts.items[3]._version`).
     public let path: String
 
+    /// A decoding error saying `message` about the value at `path`.
     public init(_ message: String, at path: String) {
         self.message = message
         self.path = path
     }
 
+    /// The value as text, for messages and logs.
     public var description: String { "\(path): \(message)" }
 }

@@ -69,5 +69,6 @@ public enum AppSyncErrorType: Hashable, Sendable, CustomStringConvertible {
         return Self.known.first { $0.0 == self }?.1 ?? ""
     }
 
+    /// The value as text, for messages and logs.
     public var description: String { rawValue }
 }

@@ -8,6 +8,7 @@ public struct GraphQLResponse: Hashable, Sendable {
     /// The errors, in order.
     public let errors: [AppSyncError]
 
+    /// A response with `data` and `errors`.
     public init(data: [String: FieldValue]?, errors: [AppSyncError] = []) {
         self.data = data
         self.errors = errors
@@ -78,6 +79,7 @@ public enum AppSyncResponseError: Error, Hashable, Sendable, CustomStringConvert
     /// The response does not have the protocol's shape.
     case malformed(AppSyncDecodingError)
 
+    /// The value as text, for messages and logs.
     public var description: String {
         switch self {
         case .service(let errors): errors.map(\.description).joined(separator: "; ")
@@ -90,7 +92,7 @@ public enum AppSyncResponseError: Error, Hashable, Sendable, CustomStringConvert
 public struct RemoteItem: Hashable, Sendable {
     /// The model's name (`__typename`).
     public let model: String
-    /// The stored values, in ``ModelSchema/fields`` order, in the form the local store keeps.
+    /// The stored values, in `ModelSchema.fields` order, in the form the local store keeps.
     public let values: [FieldValue]
     /// `_version`.
     public let version: Int
@@ -99,6 +101,7 @@ public struct RemoteItem: Hashable, Sendable {
     /// `_lastChangedAt`, in milliseconds since 1970.
     public let lastChangedAt: Int64
 
+    /// An item of `model` with its stored values and sync metadata.
     public init(model: String, values: [FieldValue], version: Int, isDeleted: Bool, lastChangedAt: Int64) {
         self.model = model
         self.values = values
@@ -112,7 +115,10 @@ public struct RemoteItem: Hashable, Sendable {
     /// Values are converted to their stored form and checked as a save checks them; a
     /// tombstone (`_deleted: true`) needs only its key, since backends may drop the rest.
     ///
-    /// - Parameter path: where the item is in the response, for errors.
+    /// - Parameters:
+    ///   - value: the item object.
+    ///   - schema: the item's model.
+    ///   - path: where the item is in the response, for errors.
     /// - Throws: ``AppSyncDecodingError`` naming the field and what is wrong with it.
     public init(decoding value: FieldValue, schema: ModelSchema, path: String) throws(AppSyncDecodingError) {
         guard case .object(let members) = value else {
@@ -170,6 +176,7 @@ public struct SyncPage: Hashable, Sendable {
     /// When the sync started, in milliseconds since 1970: the client's next `lastSync`.
     public let startedAt: Int64?
 
+    /// A page of `items`, continued at `nextToken`.
     public init(items: [RemoteItem], nextToken: String?, startedAt: Int64?) {
         self.items = items
         self.nextToken = nextToken

@@ -84,6 +84,7 @@ public struct ModelDocuments: Hashable, Sendable {
     /// The request that sends one local write, or nil when the model turns that mutation off.
     ///
     /// - Parameters:
+    ///   - kind: the kind of write.
     ///   - values: the model's stored values by field name; for a delete, only the key is sent.
     ///     Fields only the backend sets (`createdAt`, `updatedAt`) are left out.
     ///   - version: the `_version` the write is based on (nil for a create).

@@ -15,12 +15,16 @@ public struct ModelOperationNames: Hashable, Sendable {
     public let sync: String
     /// `createPost`, `updatePost`, `deletePost`, or nil when turned off.
     public let create: String?
+    /// `updatePost`, or nil when turned off.
     public let update: String?
+    /// `deletePost`, or nil when turned off.
     public let delete: String?
     /// `onCreatePost`, `onUpdatePost`, `onDeletePost`, or nil when turned off (also when their
     /// mutation is).
     public let onCreate: String?
+    /// `onUpdatePost`, or nil when turned off.
     public let onUpdate: String?
+    /// `onDeletePost`, or nil when turned off.
     public let onDelete: String?
 
     /// The names for `schema` under its `@model` arguments, each as the schema gives it (nil when

@@ -3,10 +3,14 @@ public import DataStore
 /// A GraphQL request, `{"query": …, "variables": {…}, "operationName": …}`: the body of
 /// `POST /graphql`, and the `data` of a real-time `start` message.
 public struct OperationRequest: Hashable, Sendable {
+    /// The GraphQL document.
     public let query: String
+    /// The values of the document's variables, by name.
     public let variables: [String: FieldValue]
+    /// Which of the document's operations to run, when it has several.
     public let operationName: String?
 
+    /// A request to run `query` with `variables`.
     public init(query: String, variables: [String: FieldValue] = [:], operationName: String? = nil) {
         self.query = query
         self.variables = variables

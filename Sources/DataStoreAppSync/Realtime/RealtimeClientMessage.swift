@@ -81,11 +81,13 @@ public struct RealtimeProtocolError: Error, Hashable, Sendable, CustomStringConv
     /// What is wrong.
     public let message: String
 
+    /// An error about the message of subscription `id` (nil for none).
     public init(id: String?, _ message: String) {
         self.id = id
         self.message = message
     }
 
+    /// The value as text, for messages and logs.
     public var description: String { message }
 }
 

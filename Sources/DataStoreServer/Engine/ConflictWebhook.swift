@@ -60,6 +60,7 @@ public enum ConflictHandlers {
 
 /// A conflict webhook's answer could not be used.
 public struct ConflictWebhookError: Error, CustomStringConvertible {
+    /// What was wrong with the answer.
     public let description: String
 
     init(_ description: String) { self.description = description }

@@ -35,7 +35,7 @@ struct PageToken: Hashable, Sendable {
 
     /// Decodes a token made by ``encode(secret:)`` with the same secret.
     ///
-    /// - Throws: ``AppSyncError`` (`BadRequestException`) for anything else.
+    /// - Throws: `AppSyncError` (`BadRequestException`) for anything else.
     init(decoding token: String, secret: [UInt8]) throws(AppSyncError) {
         let invalid = AppSyncError.badRequest(
             "The nextToken is not one this server issued, or was altered. Start again without nextToken."

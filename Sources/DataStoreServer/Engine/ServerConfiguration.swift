@@ -7,7 +7,7 @@ public enum ConflictStrategy: Sendable {
     case automerge
     /// Reject a stale write with `ConflictUnhandled`, carrying the server's item.
     case optimisticConcurrency
-    /// Ask `handler` (a Swift closure, or ``ConflictHandlers/webhook(_:)``).
+    /// Ask `handler` (a Swift closure, or ``ConflictHandlers/webhook(_:timeout:client:)``).
     case custom(ConflictHandler)
 }
 
@@ -60,6 +60,7 @@ public struct ServerConfiguration: Sendable {
     /// Tests pass a `ManualClock`.
     public var clock: any WallClock = SystemClock()
 
+    /// The defaults.
     public init() {}
 
     func strategy(for model: String) -> ConflictStrategy { strategies[model] ?? defaultStrategy }

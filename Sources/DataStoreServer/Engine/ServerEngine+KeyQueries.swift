@@ -16,6 +16,8 @@ public struct KeyQuery: Sendable {
     /// Whether the largest sort key value comes first (`sortDirection: DESC`).
     public var descending: Bool
 
+    /// A query of the primary key (`index` nil) or of the named index: the partition key value, an optional
+    /// condition on the sort key, and the order.
     public init(index: String? = nil, partition: FieldValue, sortCondition: FieldValue? = nil, descending: Bool = false)
     {
         self.index = index
@@ -187,7 +189,7 @@ extension ServerEngine {
         return indexes.filter { seen.insert($0).inserted }
     }
 
-    /// Creates the indexes of ``keyIndexes`` that the store lacks. The server does this before it
+    /// Creates the indexes of `keyIndexes` that the store lacks. The server does this before it
     /// listens; key reads are correct without them, only slower.
     public func prepareIndexes() async throws(AppSyncError) {
         try await store.prepare(keyIndexes)

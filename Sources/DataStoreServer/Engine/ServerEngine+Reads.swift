@@ -13,8 +13,11 @@ extension ServerEngine {
 
     /// One page of a read.
     public struct Page: Sendable {
+        /// The items, in the API's shape.
         public let items: [FieldValue]
+        /// Where the next page starts; nil on the last page.
         public let nextToken: String?
+        /// When the sync started (nil for lists): the client's next `lastSync`.
         public let startedAt: Int64?
     }
 

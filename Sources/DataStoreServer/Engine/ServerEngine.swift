@@ -8,7 +8,7 @@ import Foundation
 /// `list` and base/delta `sync` reads with opaque tokens, and expiry of tombstones and deltas.
 ///
 /// The GraphQL layer turns requests into these calls; each returns items in the API's shape
-/// (fields, `_version`, `_deleted`, `_lastChangedAt`, `__typename`) or throws a ``AppSyncError``
+/// (fields, `_version`, `_deleted`, `_lastChangedAt`, `__typename`) or throws a `AppSyncError`
 /// with AppSync's error type.
 public final class ServerEngine: Sendable {
     /// The generated API.
@@ -21,10 +21,12 @@ public final class ServerEngine: Sendable {
 
     /// The page size when a read asks for none, and the largest page a read may ask for.
     public static let defaultLimit = 100
+    /// The largest page a read may ask for.
     public static let maximumLimit = 1_000
     /// How often a write re-reads after losing a race with another write to the same item.
     static let maximumAttempts = 32
 
+    /// An engine for the models of `document`, keeping items in `store`.
     public init(document: SchemaDocument, store: any ItemStore, configuration: ServerConfiguration = .init()) {
         api = AppSyncSchema(document)
         self.store = store

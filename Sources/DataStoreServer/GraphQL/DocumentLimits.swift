@@ -4,7 +4,7 @@
 /// treated as hostile. GraphQL's parser and validator recurse over a document's nesting and some
 /// of validation's rules compare selections pairwise; left unbounded, a few kilobytes nested deep
 /// overflow the stack and a few hundred kilobytes of aliases cost gigabytes. These limits are
-/// checked by ``DocumentScan``, one linear pass over the query text that never recurses, before
+/// checked by `DocumentScan`, one linear pass over the query text that never recurses, before
 /// GraphQL sees the document. A request over a limit is refused with a `BadRequestException`
 /// whose message names the limit, and whose `errorInfo` carries `limit`, `allowed` and `found`.
 ///
@@ -43,6 +43,7 @@ public struct DocumentLimits: Sendable, Equatable {
     /// fields resolve; the field that passes it fails with a `BadRequestException`.
     public var maximumItems = 10_000
 
+    /// The defaults.
     public init() {}
 
     /// The names of the limits, as ``subscript(named:)`` and error messages spell them.

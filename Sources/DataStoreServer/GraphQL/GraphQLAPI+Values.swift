@@ -132,7 +132,7 @@ extension GraphQLAPI {
         return .object(response)
     }
 
-    /// GraphQL errors as AppSync's error objects (an ``AppSyncError`` behind one gives its
+    /// GraphQL errors as AppSync's error objects (an `AppSyncError` behind one gives its
     /// `errorType` and `data`).
     static func appSyncErrors(_ errors: [GraphQLError]) -> [AppSyncError] {
         errors.map { error in

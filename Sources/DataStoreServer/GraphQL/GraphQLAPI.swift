@@ -31,7 +31,7 @@ public final class GraphQLAPI: Sendable {
     ///   - documentCacheCapacity: How many distinct query texts to keep parsed and validated, so
     ///     that a client repeating an operation skips both steps (only queries up to 16 KiB are
     ///     kept).
-    /// - Throws: ``AppSyncError`` when the generated schema is not valid GraphQL (a bug: every
+    /// - Throws: `AppSyncError` when the generated schema is not valid GraphQL (a bug: every
     ///   schema the parser accepts should generate a valid API).
     public convenience init(
         engine: ServerEngine,

@@ -19,7 +19,7 @@ final class ItemBudget: Sendable {
 
     /// Takes `count` items from the budget.
     ///
-    /// - Throws: ``AppSyncError`` (`BadRequestException`, with `errorInfo`) when the request has
+    /// - Throws: `AppSyncError` (`BadRequestException`, with `errorInfo`) when the request has
     ///   read more than ``limit`` items with these.
     func spend(_ count: Int) throws(AppSyncError) {
         let total = spent.add(count, ordering: .relaxed).newValue

@@ -25,7 +25,7 @@ public struct ServerOptions: Sendable {
     public var headerTimeout: Duration = .seconds(30)
     /// How long one request may run, reading its body included, before it is cancelled and
     /// answered with 504 and an `ExecutionTimeout` error, or 408 when its body has not arrived
-    /// (AppSync's limit: 30 seconds); kept to within a second of ``clock``. Nil lets requests run
+    /// (AppSync's limit: 30 seconds); kept to within a second of ``ServerConfiguration/clock``. Nil lets requests run
     /// as long as they take.
     public var requestTimeout: Duration? = .seconds(30)
     /// How long an HTTP connection may stay open between requests; nil keeps it open until the
@@ -37,6 +37,7 @@ public struct ServerOptions: Sendable {
     /// arenas otherwise, so a burst of large requests would raise the server's memory for good);
     /// nil never.
     public var memoryTrimInterval: Duration? = .seconds(10)
+    /// The defaults.
     public init() {}
 }
 
@@ -54,6 +55,7 @@ public struct ServerApplication: Sendable {
     let budgets = TimeBudgets()
     let logger: Logger
 
+    /// An application serving `api` with `options`, logging to `logger`.
     public init(api: GraphQLAPI, options: ServerOptions, logger: Logger = Logger(label: "datastore-server")) {
         self.api = api
         self.options = options

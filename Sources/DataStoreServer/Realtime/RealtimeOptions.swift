@@ -29,5 +29,6 @@ public struct RealtimeOptions: Sendable {
     /// consumer costs bounded memory and never delays the others.
     public var outboundBufferSize = 4 << 20
 
+    /// The defaults.
     public init() {}
 }

@@ -46,6 +46,7 @@ public struct AppSyncSchema: Sendable {
     public struct IndexQueryField: Hashable, Sendable {
         /// The query field's name.
         public let name: String
+        /// The key arguments the query takes.
         public let key: KeyArguments
     }
 

@@ -12,6 +12,7 @@ public struct StoredItem: Hashable, Sendable {
     /// When the item was last written, in milliseconds since 1970.
     public var lastChangedAt: Int64
 
+    /// An item with its fields and sync metadata.
     public init(fields: [String: FieldValue], version: Int, isDeleted: Bool, lastChangedAt: Int64) {
         self.fields = fields
         self.version = version
@@ -29,6 +30,7 @@ public struct LogRecord: Sendable {
     /// The item as written.
     public let item: StoredItem
 
+    /// The record at `position` of the log: `item` of `model` as a write left it.
     public init(position: Int64, model: String, item: StoredItem) {
         self.position = position
         self.model = model
@@ -69,11 +71,14 @@ public struct KeyRange: Hashable, Sendable {
 
     /// The fields that must have these values (stored forms), by name.
     public var equal: [String: FieldValue]
+    /// What the range is ordered by.
     public var sortKey: SortKey
+    /// The condition on the sort key value; nil reads every sort value.
     public var condition: Condition?
     /// Whether the largest sort value comes first.
     public var descending: Bool
 
+    /// A range fixing `equal`, ordered by `sortKey`, limited by `condition`.
     public init(
         equal: [String: FieldValue],
         sortKey: SortKey = .none,
@@ -90,11 +95,14 @@ public struct KeyRange: Hashable, Sendable {
 /// An index over a model's items that makes the ``KeyRange`` reads fixing `equal` and ordered by
 /// `sortKey` seek instead of scanning.
 public struct KeyIndex: Hashable, Sendable {
+    /// The model whose items the index covers.
     public var model: String
     /// The fields the reads fix, in the index's order.
     public var equal: [String]
+    /// What the reads are ordered by.
     public var sortKey: KeyRange.SortKey
 
+    /// An index of `model`'s items fixing `equal`, ordered by `sortKey`.
     public init(model: String, equal: [String], sortKey: KeyRange.SortKey) {
         self.model = model
         self.equal = equal
@@ -129,8 +137,10 @@ public struct KeyIndex: Hashable, Sendable {
 public struct RangePosition: Hashable, Sendable {
     /// The sort key value as the store computed it (`.null` when the range has no sort key).
     public var sortValue: FieldValue
+    /// The item's key.
     public var key: String
 
+    /// The position of the item with key `key` and sort value `sortValue`.
     public init(sortValue: FieldValue, key: String) {
         self.sortValue = sortValue
         self.key = key

@@ -25,6 +25,7 @@ extension PostgresItemStore {
         /// The most connections the server opens (one of them follows other servers' commits).
         public var maximumConnections: Int
 
+        /// A configuration; the defaults reach `postgres` on this machine's default port, in schema `datastore`.
         public init(
             host: String = "localhost",
             port: Int = 5432,
@@ -48,7 +49,7 @@ extension PostgresItemStore {
         /// Reads a connection URL: `postgres://user:password@host:port/database?schema=name&sslmode=require`
         /// (`postgresql://` too; user names and passwords percent-encoded).
         ///
-        /// - Throws: ``AppSyncError`` (`BadRequestException`) naming what is wrong with the URL.
+        /// - Throws: `AppSyncError` (`BadRequestException`) naming what is wrong with the URL.
         public init(url: String) throws(AppSyncError) {
             guard let components = URLComponents(string: url),
                 let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"

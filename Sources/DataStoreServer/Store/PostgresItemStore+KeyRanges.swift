@@ -4,6 +4,7 @@ import PostgresNIO
 
 /// Key-range reads (key queries, relation fields) in PostgreSQL's dialect.
 extension PostgresItemStore {
+    /// A page of `model`'s items; see ``ItemStore``.
     public func items(
         _ model: String,
         in range: KeyRange,
@@ -79,6 +80,7 @@ extension PostgresItemStore {
         return binds
     }
 
+    /// Creates the indexes key reads need; see ``ItemStore``.
     public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         // PostgreSQL creates an index in its table's schema.
         let statements = indexes.compactMap { index in

@@ -31,6 +31,7 @@ public final class PostgresItemStore: ItemStore {
     private let channel: String
     /// The advisory lock key of this schema's log: writers take it shared, log readers exclusive.
     private let logLock: Int64
+    /// The key that signs page tokens, kept in the database so every server sharing it agrees.
     public let tokenSecret: [UInt8]
 
     private init(
@@ -64,7 +65,7 @@ public final class PostgresItemStore: ItemStore {
     /// Connects to the database `url` names (see ``Configuration/init(url:)``), creating the
     /// server's tables when they are missing.
     ///
-    /// - Throws: ``AppSyncError`` when the URL is not valid, or the database cannot be reached or
+    /// - Throws: `AppSyncError` when the URL is not valid, or the database cannot be reached or
     ///   prepared (within `timeout`); the message says which.
     public static func connect(
         url: String,
@@ -77,7 +78,7 @@ public final class PostgresItemStore: ItemStore {
     /// Connects to the database `configuration` names, creating the server's tables when they
     /// are missing.
     ///
-    /// - Throws: ``AppSyncError`` when the database cannot be reached or prepared within
+    /// - Throws: `AppSyncError` when the database cannot be reached or prepared within
     ///   `timeout`; the message says which.
     public static func connect(
         _ configuration: Configuration,
@@ -246,6 +247,7 @@ public final class PostgresItemStore: ItemStore {
         )
     }
 
+    /// The item of `model` with `key`, tombstones included; see ``ItemStore``.
     public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
         try await rows(
             "SELECT fields, version, deleted, last_changed_at FROM \(unescaped: items) WHERE model = \(model) AND key = \(key)",
@@ -253,6 +255,7 @@ public final class PostgresItemStore: ItemStore {
         ) { try Self.decode($0, offset: 0) }.first
     }
 
+    /// Writes `item` if the stored version is `expecting`, appending it to the log; see ``ItemStore``.
     public func commit(
         _ model: String,
         key: String,
@@ -303,6 +306,7 @@ public final class PostgresItemStore: ItemStore {
         return written.first == 1
     }
 
+    /// A page of `model`'s items; see ``ItemStore``.
     public func items(
         _ model: String,
         after key: String?,
@@ -319,6 +323,7 @@ public final class PostgresItemStore: ItemStore {
         ) { (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1)) }
     }
 
+    /// A page of `model`'s log records after `lastSync`; see ``ItemStore``.
     public func changes(
         _ model: String,
         since: Int64,
@@ -338,6 +343,7 @@ public final class PostgresItemStore: ItemStore {
         ) { (position: try $0[0].decode(Int64.self), item: try Self.decode($0, offset: 1)) }
     }
 
+    /// The log records after `position`, in commit order; see ``ItemStore``.
     public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         try await rows(
             """
@@ -355,6 +361,7 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
+    /// The log's newest position; see ``ItemStore``.
     public func lastPosition() async throws(AppSyncError) -> Int64 {
         // The sequence, not MAX(position): a purged log keeps counting from it.
         let last = try await rows(
@@ -367,6 +374,7 @@ public final class PostgresItemStore: ItemStore {
         return last.first ?? 0
     }
 
+    /// Calls `ring` after commits until cancelled; see ``ItemStore``.
     public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
         let channel = self.channel
         do {
@@ -383,6 +391,7 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
+    /// Deletes expired tombstones and log records; see ``ItemStore``.
     public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
         do {
             try await client.withTransaction(logger: logger) { connection in
@@ -400,6 +409,7 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
+    /// Closes the store's connections.
     public func close() async {
         runner.cancel()
         await runner.value

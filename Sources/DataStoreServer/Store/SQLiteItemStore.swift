@@ -11,6 +11,7 @@ import GRDB
 public final class SQLiteItemStore: ItemStore {
     private let database: any DatabaseWriter
     private let path: String?
+    /// The key that signs page tokens, kept in the database so every server sharing it agrees.
     public let tokenSecret: [UInt8]
     /// The names of the key read indexes this store made (``prepare(_:)``): reads that fit one
     /// name it, as SQLite, without statistics, may take the primary key (model, key) for just as
@@ -21,7 +22,7 @@ public final class SQLiteItemStore: ItemStore {
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when `path` is nil.
     ///
-    /// - Throws: ``AppSyncError`` when the file cannot be opened or is not a store of this server.
+    /// - Throws: `AppSyncError` when the file cannot be opened or is not a store of this server.
     public init(path: String?) throws(AppSyncError) {
         self.path = path
         do {
@@ -98,6 +99,7 @@ public final class SQLiteItemStore: ItemStore {
         )
     }
 
+    /// The item of `model` with `key`, tombstones included; see ``ItemStore``.
     public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
         do {
             return try await database.read { db in
@@ -113,6 +115,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
+    /// Writes `item` if the stored version is `expecting`, appending it to the log; see ``ItemStore``.
     public func commit(
         _ model: String,
         key: String,
@@ -154,6 +157,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
+    /// Calls `ring` after commits until cancelled; see ``ItemStore``.
     public func followCommits(_ ring: @escaping @Sendable () -> Void) async throws(AppSyncError) {
         // A signal per follower: one pending wake-up stands for any number of commits.
         let signal = WorkSignal()
@@ -167,6 +171,7 @@ public final class SQLiteItemStore: ItemStore {
         for await _ in signal.wakeUps { ring() }
     }
 
+    /// A page of `model`'s items; see ``ItemStore``.
     public func items(
         _ model: String,
         after key: String?,
@@ -185,6 +190,7 @@ public final class SQLiteItemStore: ItemStore {
         return page.map { (key: $0.0, item: $0.1) }
     }
 
+    /// A page of `model`'s items; see ``ItemStore``.
     public func items(
         _ model: String,
         in range: KeyRange,
@@ -254,6 +260,7 @@ public final class SQLiteItemStore: ItemStore {
         )
     }
 
+    /// Creates the indexes key reads need; see ``ItemStore``.
     public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         let statements = indexes.compactMap { index in
             KeyRangeQuery.index(
@@ -281,6 +288,7 @@ public final class SQLiteItemStore: ItemStore {
         return preparedIndexes.withLock { $0.contains(name) } ? "\"\(name)\"" : nil
     }
 
+    /// A page of `model`'s log records after `lastSync`; see ``ItemStore``.
     public func changes(
         _ model: String,
         since: Int64,
@@ -300,6 +308,7 @@ public final class SQLiteItemStore: ItemStore {
         return page.map { (position: $0.0, item: $0.1) }
     }
 
+    /// The log records after `position`, in commit order; see ``ItemStore``.
     public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         do {
             return try await database.read { db in
@@ -323,6 +332,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
+    /// The log's newest position; see ``ItemStore``.
     public func lastPosition() async throws(AppSyncError) -> Int64 {
         do {
             // The AUTOINCREMENT counter, not MAX(position): a purged log keeps counting from it.
@@ -352,6 +362,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
+    /// Deletes expired tombstones and log records; see ``ItemStore``.
     public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
         do {
             try await database.write { db in
@@ -366,6 +377,7 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
+    /// Closes the store's connections.
     public func close() async {
         try? database.close()
     }

@@ -71,6 +71,7 @@ extension Temporal {
             return output
         }
 
+        /// The value as text, for messages and logs.
         public var description: String { iso8601String }
 
         /// Orders by the stored text, as the stores do.

@@ -146,8 +146,10 @@ extension Temporal {
             millisecondsSince1970 = millis
         }
 
+        /// The value as text, for messages and logs.
         public var description: String { iso8601String }
 
+        /// Whether `lhs` comes before `rhs`.
         public static func < (lhs: DateTime, rhs: DateTime) -> Bool {
             lhs.millisecondsSince1970 < rhs.millisecondsSince1970
         }

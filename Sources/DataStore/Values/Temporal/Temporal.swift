@@ -19,6 +19,7 @@ public struct TemporalParseError: Error, Sendable, CustomStringConvertible {
     /// What is wrong with it.
     public let reason: String
 
+    /// The value as text, for messages and logs.
     public var description: String { "\"\(text)\" is not a valid \(scalar): \(reason)" }
 }
 

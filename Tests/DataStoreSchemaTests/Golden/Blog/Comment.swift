@@ -5,8 +5,11 @@ public import Foundation
 
 /// A comment on a post.
 public struct Comment: Model, Hashable {
+    /// The schema's `id` field.
     public var id: String
+    /// The schema's `postID` field.
     public var postID: String
+    /// The schema's `content` field.
     public var content: String
     /// Set by the backend when the model is synced; nil until then.
     public private(set) var createdAt: Temporal.DateTime?

@@ -5,9 +5,13 @@ public import Foundation
 
 /// A blog post.
 public struct Post: Model, Hashable {
+    /// The schema's `id` field.
     public var id: String
+    /// The schema's `title` field.
     public var title: String
+    /// The schema's `rating` field.
     public var rating: Int
+    /// The schema's `status` field.
     public var status: PostStatus
     /// Set by the backend when the model is synced; nil until then.
     public private(set) var createdAt: Temporal.DateTime?
