@@ -118,9 +118,14 @@ struct ServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let store: any ItemStore
+        // The PostgreSQL store's connections run in the service group, before the application
+        // (so they stop after it); the application sets the store up before it serves.
+        var services: [any Service] = []
         do {
             if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-                store = try await PostgresItemStore.connect(url: database)
+                let postgres = try PostgresItemStore(url: database)
+                store = postgres
+                services.append(postgres)
             } else {
                 store = try SQLiteItemStore(path: database)
             }
@@ -157,7 +162,7 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
         var group = ServiceGroupConfiguration(
-            services: [application],
+            services: services + [application],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "datastore-server")
         )
@@ -175,7 +180,15 @@ struct ServerCommand: AsyncParsableCommand {
                 Foundation.exit(1)
             }
         }
-        try await ServiceGroup(configuration: group).run()
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch let error as AppSyncError {
+            // The store could not be set up: say why, as for a store that cannot be opened.
+            watchdog.cancel()
+            await store.close()
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            throw ExitCode(1)
+        }
         watchdog.cancel()
         await store.close()
     }

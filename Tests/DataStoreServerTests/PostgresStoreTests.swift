@@ -51,7 +51,7 @@ struct PostgresStoreTests {
             // Its connection attempts are logged at info; the test needs only the error.
             var quiet = Logger(label: "unreachable")
             quiet.logLevel = .critical
-            _ = try await PostgresItemStore.connect(configuration, timeout: .seconds(3), logger: quiet)
+            try await PostgresItemStore.withStore(configuration, timeout: .seconds(3), logger: quiet) { _ in }
         } throws: { error in
             (error as? AppSyncError)?.errorType == .internalFailure
                 && (error as? AppSyncError)?.message.contains("127.0.0.1:1") == true
@@ -117,24 +117,31 @@ struct PostgresStoreTests {
 
     @Test("a restart on the same schema finds the items, the log and the token key", .enabled(if: enabled))
     func restart() async throws {
-        let first = try await connectPostgresStore()
-        let schema = first.schema
         let item = StoredItem(fields: ["id": "p"], version: 1, isDeleted: false, lastChangedAt: 1)
-        #expect(try await first.commit("Post", key: "p", expecting: nil, item: item))
-        let secret = first.tokenSecret
-        await first.close()
-        let second = try await connectPostgresStore(schema: schema)
-        #expect(second.tokenSecret == secret)
-        #expect(try await second.item("Post", key: "p") == item)
-        #expect(try await second.log(after: 0, limit: 10).count == 1)
-        try await second.dropSchema()
-        await second.close()
+        let (schema, secret) = try await withPostgresStore { first in
+            #expect(try await first.commit("Post", key: "p", expecting: nil, item: item))
+            return (first.schema, try first.tokenSecret)
+        }
+        try await withPostgresStore(schema: schema) { second in
+            #expect(try second.tokenSecret == secret)
+            #expect(try await second.item("Post", key: "p") == item)
+            #expect(try await second.log(after: 0, limit: 10).count == 1)
+            try await second.dropSchema()
+        }
     }
 
     @Test("servers sharing a database publish each other's writes to their subscribers", .enabled(if: enabled))
     func sharedDatabase() async throws {
-        let storeA = try await connectPostgresStore()
-        let storeB = try await connectPostgresStore(schema: storeA.schema)
+        try await withPostgresStore { storeA in
+            try await withPostgresStore(schema: storeA.schema) { storeB in
+                try await Self.shareDatabase(storeA, storeB)
+                try await storeA.dropSchema()
+            }
+        }
+    }
+
+    /// Two servers on the same database.
+    static func shareDatabase(_ storeA: PostgresItemStore, _ storeB: PostgresItemStore) async throws {
         try await withTestServer(schema: engineSchema, store: storeA) { serverA in
             try await withTestServer(schema: engineSchema, store: storeB) { serverB in
                 try await withConnectedClient(serverB) { client in
@@ -151,8 +158,5 @@ struct PostgresStoreTests {
                 }
             }
         }
-        try await storeA.dropSchema()
-        await storeA.close()
-        await storeB.close()
     }
 }

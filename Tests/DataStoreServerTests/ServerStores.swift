@@ -19,14 +19,17 @@ enum ServerStoreKind: String, CustomTestStringConvertible, Sendable {
     static let available: [ServerStoreKind] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
 }
 
-/// A PostgreSQL store in a schema of its own (so tests run in parallel on one server), with few
-/// connections (many tests run at once).
-func connectPostgresStore(schema: String? = nil) async throws -> PostgresItemStore {
+/// Runs `body` with a running, set-up PostgreSQL store in a schema of its own (so tests run in
+/// parallel on one server; `schema` shares one), with few connections (many tests run at once).
+func withPostgresStore<Result>(
+    schema: String? = nil,
+    _ body: (PostgresItemStore) async throws -> Result
+) async throws -> Result {
     let url = try #require(ServerStoreKind.postgresURL, "set DATASTORE_TEST_POSTGRES_URL (Scripts/test does)")
     var configuration = try PostgresItemStore.Configuration(url: url)
     configuration.schema = schema ?? "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     configuration.maximumConnections = 4
-    return try await PostgresItemStore.connect(configuration)
+    return try await PostgresItemStore.withStore(configuration, body)
 }
 
 /// Runs `body` with a fresh store of `kind`, and closes it (dropping a PostgreSQL test schema)
@@ -35,16 +38,22 @@ func withServerStore<Result>(
     _ kind: ServerStoreKind,
     _ body: (any ItemStore) async throws -> Result
 ) async throws -> Result {
-    let store: any ItemStore
     switch kind {
-    case .sqlite: store = try SQLiteItemStore(path: nil)
-    case .postgres: store = try await connectPostgresStore()
-    }
-    return try await withTeardown {
-        try await body(store)
-    } teardown: {
-        if let postgres = store as? PostgresItemStore { try? await postgres.dropSchema() }
-        await store.close()
+    case .sqlite:
+        let store = try SQLiteItemStore(path: nil)
+        return try await withTeardown {
+            try await body(store)
+        } teardown: {
+            await store.close()
+        }
+    case .postgres:
+        return try await withPostgresStore { store in
+            try await withTeardown {
+                try await body(store)
+            } teardown: {
+                try? await store.dropSchema()
+            }
+        }
     }
 }
 

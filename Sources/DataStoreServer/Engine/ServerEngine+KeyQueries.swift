@@ -99,6 +99,7 @@ extension ServerEngine {
             items.append(model.output(item))
         }
         let next = page.count == limit ? page.last?.position : nil
+        let secret = try tokenSecret
         let nextToken = next.map { position in
             PageToken(
                 model: model.name,
@@ -107,7 +108,7 @@ extension ServerEngine {
                 startedAt: 0,
                 lastSync: nil,
                 filterDigest: digest
-            ).encode(secret: tokenSecret)
+            ).encode(secret: secret)
         }
         return Page(items: items, nextToken: nextToken, startedAt: nil)
     }

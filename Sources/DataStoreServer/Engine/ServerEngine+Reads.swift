@@ -99,7 +99,7 @@ extension ServerEngine {
         filterDigest: String,
         from sources: Set<PageToken.Source>
     ) throws(AppSyncError) -> PageToken {
-        let token = try PageToken(decoding: nextToken, secret: tokenSecret)
+        let token = try PageToken(decoding: nextToken, secret: try tokenSecret)
         guard token.model == model, token.filterDigest == filterDigest, sources.contains(token.source) else {
             throw .badRequest(
                 "The nextToken belongs to another query; continue with the filter and model it came from."
@@ -146,6 +146,7 @@ extension ServerEngine {
             }
             next = page.count == limit ? page.last.map { String($0.position) } : nil
         }
+        let secret = try tokenSecret
         let nextToken = next.map {
             PageToken(
                 model: model.name,
@@ -154,7 +155,7 @@ extension ServerEngine {
                 startedAt: token.startedAt,
                 lastSync: token.lastSync,
                 filterDigest: token.filterDigest
-            ).encode(secret: tokenSecret)
+            ).encode(secret: secret)
         }
         return Page(items: items, nextToken: nextToken, startedAt: token.source == .list ? nil : token.startedAt)
     }

@@ -16,8 +16,6 @@ public final class ServerEngine: Sendable {
     let store: any ItemStore
     let configuration: ServerConfiguration
     let models: [String: ServerModel]
-    /// The key that signs `nextToken`s.
-    let tokenSecret: [UInt8]
 
     /// The page size when a read asks for none, and the largest page a read may ask for.
     public static let defaultLimit = 100
@@ -32,7 +30,6 @@ public final class ServerEngine: Sendable {
         self.store = store
         self.configuration = configuration
         models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
-        tokenSecret = configuration.tokenSecret ?? store.tokenSecret
     }
 
     func model(_ name: String) throws(AppSyncError) -> ServerModel {
@@ -40,5 +37,13 @@ public final class ServerEngine: Sendable {
             throw .badRequest("\(name) is not a model of this API.")
         }
         return model
+    }
+
+    /// The key that signs `nextToken`s: the configuration's, else the store's.
+    var tokenSecret: [UInt8] {
+        get throws(AppSyncError) {
+            if let secret = configuration.tokenSecret { return secret }
+            return try store.tokenSecret
+        }
     }
 }

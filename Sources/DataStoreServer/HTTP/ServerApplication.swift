@@ -235,10 +235,11 @@ public struct ServerApplication: Sendable {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        // Key reads seek from the first request on; writes committed from here on are published,
-        // including those of the first request.
+        // The store's tables exist, key reads seek from the first request on, and writes
+        // committed from here on are published, including those of the first request.
         let engine = api.engine
         application.beforeServerStarts {
+            try await engine.store.setUp()
             try await engine.prepareIndexes()
             try await hub.start()
         }

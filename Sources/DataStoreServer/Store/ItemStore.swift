@@ -154,7 +154,14 @@ public struct RangePosition: Hashable, Sendable {
 /// holds a transaction open, and concurrent writers to one item stay linear.
 public protocol ItemStore: Sendable {
     /// A random key created with the database and kept in it, which signs pagination tokens.
-    var tokenSecret: [UInt8] { get }
+    ///
+    /// - Throws: `AppSyncError` (`InternalFailureException`) when the store was not set up.
+    var tokenSecret: [UInt8] { get throws(AppSyncError) }
+
+    /// Readies the database once the store's connections run: creates its tables when missing
+    /// and reads the token key. The server calls it before it serves; calling it again does
+    /// nothing.
+    func setUp() async throws(AppSyncError)
 
     /// The item of `model` stored under `key`, tombstones included.
     func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem?
@@ -223,4 +230,9 @@ public protocol ItemStore: Sendable {
 
     /// Releases the store's connections.
     func close() async
+}
+
+extension ItemStore {
+    /// Nothing to ready: stores that open their database when made (SQLite) are set up already.
+    public func setUp() async throws(AppSyncError) {}
 }

@@ -3,6 +3,7 @@ public import DataStoreAppSync
 import Foundation
 public import Logging
 import PostgresNIO
+public import ServiceLifecycle
 
 /// The shared store: a PostgreSQL database, for more than one server process (or more load than
 /// one machine takes) behind a load balancer.
@@ -17,11 +18,15 @@ import PostgresNIO
 /// Every commit sends a `NOTIFY`, which every server sharing the database receives
 /// (``followCommits(_:)``, the doorbell of each server's subscriptions, its own writes included):
 /// a subscriber on one server receives the writes made through another.
-public final class PostgresItemStore: ItemStore {
+///
+/// The store is a `Service`: its ``run()`` runs the connection pool, in the server's service group
+/// beside the HTTP server (the group shuts the store down after the server). ``setUp()`` then
+/// creates the tables; the server calls it before it serves. Outside a service group,
+/// ``withStore(_:timeout:logger:_:)`` runs a store for the length of a closure.
+public final class PostgresItemStore: ItemStore, Service {
     /// The schema holding the server's tables.
     public let schema: String
     let client: PostgresClient
-    private let runner: Task<Void, Never>
     let logger: Logger
     /// The schema-qualified, quoted table names.
     let items: String
@@ -31,21 +36,33 @@ public final class PostgresItemStore: ItemStore {
     private let channel: String
     /// The advisory lock key of this schema's log: writers take it shared, log readers exclusive.
     private let logLock: Int64
-    /// The key that signs page tokens, kept in the database so every server sharing it agrees.
-    public let tokenSecret: [UInt8]
+    /// How long ``setUp()`` waits for the database.
+    let setUpTimeout: Duration
+    /// Where the database is, for messages (no password).
+    private let target: String
+    /// The token key, once ``setUp()`` read it.
+    private let secret = Locked<[UInt8]?>(nil)
 
-    private init(
-        client: PostgresClient,
-        runner: Task<Void, Never>,
-        schema: String,
-        tokenSecret: [UInt8],
-        logger: Logger
-    ) {
-        self.schema = schema
-        self.client = client
-        self.runner = runner
+    /// A store for the database `configuration` names. Nothing connects yet: ``run()`` runs the
+    /// connections, ``setUp()`` readies the tables.
+    ///
+    /// - Parameters:
+    ///   - configuration: where the database is.
+    ///   - setUpTimeout: how long ``setUp()`` waits for the database.
+    ///   - logger: where the connections log.
+    /// - Throws: `AppSyncError` (`BadRequestException`) when the configuration is not valid.
+    public init(
+        _ configuration: Configuration,
+        setUpTimeout: Duration = .seconds(15),
+        logger: Logger = Logger(label: "datastore-server.postgres")
+    ) throws(AppSyncError) {
+        try configuration.validate()
+        schema = configuration.schema
+        client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
         self.logger = logger
-        self.tokenSecret = tokenSecret
+        self.setUpTimeout = setUpTimeout
+        target =
+            "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database ?? configuration.username)"
         let quoted = Self.quoted(schema)
         (items, changes, settings) = ("\(quoted).items", "\(quoted).changes", "\(quoted).settings")
         channel = "datastore_commits_\(schema)"
@@ -62,68 +79,96 @@ public final class PostgresItemStore: ItemStore {
         return Int64(bitPattern: hash)
     }
 
-    /// Connects to the database `url` names (see ``Configuration/init(url:)``), creating the
-    /// server's tables when they are missing.
+    /// A store for the database `url` names (see ``Configuration/init(url:)``).
     ///
-    /// - Throws: `AppSyncError` when the URL is not valid, or the database cannot be reached or
-    ///   prepared (within `timeout`); the message says which.
-    public static func connect(
+    /// - Parameters:
+    ///   - url: the database's URL.
+    ///   - setUpTimeout: how long ``setUp()`` waits for the database.
+    ///   - logger: where the connections log.
+    /// - Throws: `AppSyncError` (`BadRequestException`) when the URL is not valid.
+    public convenience init(
         url: String,
-        timeout: Duration = .seconds(15),
+        setUpTimeout: Duration = .seconds(15),
         logger: Logger = Logger(label: "datastore-server.postgres")
-    ) async throws(AppSyncError) -> PostgresItemStore {
-        try await connect(Configuration(url: url), timeout: timeout, logger: logger)
+    ) throws(AppSyncError) {
+        try self.init(Configuration(url: url), setUpTimeout: setUpTimeout, logger: logger)
     }
 
-    /// Connects to the database `configuration` names, creating the server's tables when they
-    /// are missing.
+    /// Runs the store's connections until the task is cancelled or the service group shuts down
+    /// gracefully.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.client.run() }
+    }
+
+    /// Creates the server's tables when they are missing and reads the token key; needs ``run()``
+    /// running. Calling it again does nothing.
     ///
-    /// - Throws: `AppSyncError` when the database cannot be reached or prepared within
-    ///   `timeout`; the message says which.
-    public static func connect(
-        _ configuration: Configuration,
-        timeout: Duration = .seconds(15),
-        logger: Logger = Logger(label: "datastore-server.postgres")
-    ) async throws(AppSyncError) -> PostgresItemStore {
-        try configuration.validate()
-        let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
-        let runner = Task { await client.run() }
-        let schema = configuration.schema
-        let target =
-            "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database ?? configuration.username)"
+    /// - Throws: `AppSyncError` (`InternalFailureException`) when the database cannot be reached or
+    ///   prepared within the set-up timeout; the message says which.
+    public func setUp() async throws(AppSyncError) {
+        if secret.withLock({ $0 }) != nil { return }
+        let (client, schema, logger, timeout, target) = (client, schema, logger, setUpTimeout, target)
         do {
-            let secret = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask { try await migrate(client, schema: schema, logger: logger) }
+            let stored = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask { try await Self.migrate(client, schema: schema, logger: logger) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
-                guard let secret = try await group.next() ?? nil else {
+                guard let stored = try await group.next() ?? nil else {
                     throw AppSyncError(
                         .internalFailure,
                         "Could not reach PostgreSQL at \(target) within \(timeout). Check that the server runs "
                             + "and accepts connections from here."
                     )
                 }
-                return secret
+                return stored
             }
-            return PostgresItemStore(
-                client: client,
-                runner: runner,
-                schema: schema,
-                tokenSecret: secret,
-                logger: logger
-            )
+            secret.withLock { $0 = stored }
+        } catch let error as AppSyncError {
+            throw error
         } catch {
-            runner.cancel()
-            await runner.value
-            if let error = error as? AppSyncError { throw error }
             throw AppSyncError(
                 .internalFailure,
                 "Could not prepare the server's tables in PostgreSQL at \(target), schema \(schema): "
-                    + "\(describe(error)). Check the URL, the role's password and its right to create tables."
+                    + "\(Self.describe(error)). Check the URL, the role's password and its right to create tables."
             )
+        }
+    }
+
+    /// Runs a store of the database `configuration` names for the length of `body`: its
+    /// connections in a child task, set up before `body` runs and ended after it (also when it
+    /// throws).
+    ///
+    /// - Throws: what ``setUp()`` or `body` throws.
+    public static func withStore<Result>(
+        _ configuration: Configuration,
+        timeout: Duration = .seconds(15),
+        logger: Logger = Logger(label: "datastore-server.postgres"),
+        _ body: (PostgresItemStore) async throws -> Result
+    ) async throws -> Result {
+        let store = try PostgresItemStore(configuration, setUpTimeout: timeout, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.setUp()
+            return try await body(store)
+        }
+    }
+
+    /// The key that signs page tokens, kept in the database so every server sharing it agrees.
+    ///
+    /// - Throws: `AppSyncError` (`InternalFailureException`) before ``setUp()`` succeeded.
+    public var tokenSecret: [UInt8] {
+        get throws(AppSyncError) {
+            guard let secret = secret.withLock({ $0 }) else {
+                throw AppSyncError(
+                    .internalFailure,
+                    "The PostgreSQL store of schema \(schema) is not set up; run it and call setUp() first."
+                )
+            }
+            return secret
         }
     }
 
@@ -409,11 +454,8 @@ public final class PostgresItemStore: ItemStore {
         }
     }
 
-    /// Closes the store's connections.
-    public func close() async {
-        runner.cancel()
-        await runner.value
-    }
+    /// Nothing to release here: the connections end with ``run()``.
+    public func close() async {}
 
     /// Removes the store's schema and everything in it: for tests that made one of their own.
     public func dropSchema() async throws(AppSyncError) {
