@@ -5,6 +5,21 @@ import Foundation
 /// Versioned writes (PROTOCOL §4): creates at version 1, updates and soft deletes that commit
 /// only over the version they read.
 extension ServerEngine {
+    /// The mutation of `kind`: ``create(_:input:condition:)``, ``update(_:input:condition:)`` or
+    /// ``delete(_:input:condition:)``.
+    public func write(
+        _ kind: MutationKind,
+        _ modelName: String,
+        input: [String: FieldValue],
+        condition: FieldValue? = nil
+    ) async throws(AppSyncError) -> FieldValue {
+        switch kind {
+        case .created: try await create(modelName, input: input, condition: condition)
+        case .updated: try await update(modelName, input: input, condition: condition)
+        case .deleted: try await delete(modelName, input: input, condition: condition)
+        }
+    }
+
     /// `createX`: stores a new item at version 1.
     ///
     /// - Throws: `ConditionalCheckFailedException` when the key is taken (by an item or a

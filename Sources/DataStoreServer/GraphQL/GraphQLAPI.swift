@@ -133,17 +133,10 @@ public final class GraphQLAPI: Sendable {
 
     func answer(_ request: OperationRequest) async -> Answer {
         if let problem = Self.variablesProblem(request.variables, limits) { return .value(Self.failure(problem)) }
-        return await answer(
-            query: request.query,
-            variables: request.variables.mapValues(Self.map),
-            operationName: request.operationName
-        )
-    }
-
-    private func answer(query: String, variables: [String: Map], operationName: String?) async -> Answer {
+        let (variables, operationName) = (request.variables.mapValues(Self.map), request.operationName)
         let checked: CheckedDocument
         do {
-            checked = try checkedDocument(query)
+            checked = try checkedDocument(request.query)
         } catch {
             switch error {
             case .graphQL(let errors): return .value(Self.response(data: nil, errors: errors))
@@ -304,36 +297,14 @@ public final class GraphQLAPI: Sendable {
         try attach(schema.queryType, queries)
 
         var mutations: [String: GraphQLFieldResolve] = [:]
-        typealias Write =
-            @Sendable (ServerEngine, String, [String: FieldValue], FieldValue?) async throws(AppSyncError) ->
-            FieldValue
-        let writes: [(String?, Write)] = [
-            (
-                operations.create,
-                { engine, model, input, condition throws(AppSyncError) in
-                    try await engine.create(model, input: input, condition: condition)
-                }
-            ),
-            (
-                operations.update,
-                { engine, model, input, condition throws(AppSyncError) in
-                    try await engine.update(model, input: input, condition: condition)
-                }
-            ),
-            (
-                operations.delete,
-                { engine, model, input, condition throws(AppSyncError) in
-                    try await engine.delete(model, input: input, condition: condition)
-                }
-            ),
-        ]
-        for case (let name?, let write) in writes {
+        for kind in [MutationKind.created, .updated, .deleted] {
+            guard let name = operations.mutation(kind) else { continue }
             mutations[name] = { _, args, _, _ in
                 let arguments = Self.object(args)
                 guard case .object(let input)? = arguments["input"] else {
                     throw AppSyncError.badRequest("\(name) needs an input object.")
                 }
-                return Self.output(try await write(engine, model, input, arguments["condition"]))
+                return Self.output(try await engine.write(kind, model, input: input, condition: arguments["condition"]))
             }
         }
         try attach(schema.mutationType, mutations)
