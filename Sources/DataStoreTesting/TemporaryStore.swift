@@ -77,13 +77,25 @@ package func withTemporaryStore<T>(
         configuration: configuration,
         outboxEnabled: outboxEnabled
     )
+    return try await withTeardown {
+        try await body(store)
+    } teardown: {
+        await store.close()
+    }
+}
+
+/// Runs `body`, then `teardown` — also when `body` throws.
+package func withTeardown<T>(
+    _ body: () async throws -> T,
+    teardown: () async -> Void
+) async throws -> T {
     let result: T
     do {
-        result = try await body(store)
+        result = try await body()
     } catch {
-        await store.close()
+        await teardown()
         throw error
     }
-    await store.close()
+    await teardown()
     return result
 }

@@ -91,6 +91,10 @@ struct ClientDocumentTests {
         #expect(names.onCreate == "madeRename" && names.onUpdate == "onUpdateRename" && names.onDelete == nil)
         let documents = ModelDocuments(schema: rename.schema, names: names)
         #expect(documents.mutationRequest(.deleted, values: ["id": "r"], version: 1) == nil)
+        // An answer for an operation the model turned off is refused, naming it.
+        #expect(
+            throws: AppSyncResponseError.malformed(AppSyncDecodingError("Rename has no deleted mutation.", at: "data"))
+        ) { try documents.mutationResult(.deleted, GraphQLResponse(data: [:])) }
         let create = try #require(documents.mutationRequest(.created, values: ["id": "r", "name": "a"], version: nil))
         #expect(create.variables == ["input": ["id": "r", "name": "a"]])
     }

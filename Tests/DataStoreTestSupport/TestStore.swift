@@ -27,22 +27,6 @@ package func withTestStore<T>(
     )
 }
 
-/// Runs `body`, then `teardown` — also when `body` throws.
-package func withTeardown<T>(
-    _ body: () async throws -> T,
-    teardown: () async -> Void
-) async throws -> T {
-    let result: T
-    do {
-        result = try await body()
-    } catch {
-        await teardown()
-        throw error
-    }
-    await teardown()
-    return result
-}
-
 /// Runs `body`, expecting it to throw an `E` that `matches` (`expected` describes it); returns the
 /// error.
 @discardableResult

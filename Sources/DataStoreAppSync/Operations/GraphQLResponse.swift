@@ -242,10 +242,7 @@ extension ModelDocuments {
     ) throws(AppSyncResponseError)
         -> RemoteItem
     {
-        guard let field = names.mutation(kind) else {
-            throw .malformed(AppSyncDecodingError("\(schema.name) has no \(kind.rawValue) mutation.", at: "data"))
-        }
-        return try item(of: field, response)
+        try item(of: names.mutation(kind), "\(kind.rawValue) mutation", response)
     }
 
     /// Reads a subscription event's payload (a `data` frame's payload) of this model.
@@ -255,13 +252,18 @@ extension ModelDocuments {
     ) throws(AppSyncResponseError)
         -> RemoteItem
     {
-        guard let field = names.subscription(kind) else {
-            throw .malformed(AppSyncDecodingError("\(schema.name) has no \(kind.rawValue) subscription.", at: "data"))
-        }
-        return try item(of: field, payload)
+        try item(of: names.subscription(kind), "\(kind.rawValue) subscription", payload)
     }
 
-    private func item(of field: String, _ response: GraphQLResponse) throws(AppSyncResponseError) -> RemoteItem {
+    /// The item under root field `field`; `operation` names it when the model turned it off.
+    private func item(
+        of field: String?,
+        _ operation: String,
+        _ response: GraphQLResponse
+    ) throws(AppSyncResponseError) -> RemoteItem {
+        guard let field else {
+            throw .malformed(AppSyncDecodingError("\(schema.name) has no \(operation).", at: "data"))
+        }
         let value = try response.value(of: field)
         do {
             return try RemoteItem(decoding: value, schema: schema, path: "data.\(field)")
