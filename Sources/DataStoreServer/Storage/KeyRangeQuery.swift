@@ -10,15 +10,8 @@ import DataStore
 /// only names of letters, digits and underscores are: any other name is bound too, and that read
 /// scans instead of using an index.
 struct KeyRangeQuery {
-    enum Dialect {
-        case sqlite, postgres
-    }
-
-    /// A bound parameter.
-    enum Parameter: Equatable {
-        case text(String)
-        case integer(Int)
-    }
+    typealias Dialect = ItemSQL.Dialect
+    typealias Parameter = ItemSQL.Parameter
 
     /// The statement; its first column is the sort value (as text on PostgreSQL), then the key,
     /// then the item's columns.
@@ -77,7 +70,7 @@ struct KeyRangeQuery {
         sql = """
             SELECT \(selected), key, \(columns) FROM \(source)
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY \(order.joined(separator: ", ")) LIMIT \(bind(.integer(limit)))
+            ORDER BY \(order.joined(separator: ", ")) LIMIT \(bind(.integer(Int64(limit))))
             """
     }
 
@@ -110,7 +103,7 @@ struct KeyRangeQuery {
     /// Adds a parameter and returns its placeholder.
     private mutating func bind(_ parameter: Parameter) -> String {
         parameters.append(parameter)
-        return dialect == .sqlite ? "?\(parameters.count)" : "$\(parameters.count)"
+        return dialect.placeholder(parameters.count)
     }
 
     /// A field name as a quoted SQL literal of `form`, when it is safe to write into SQL; otherwise

@@ -11,11 +11,9 @@ extension PostgresItemStore {
         after position: RangePosition?,
         limit: Int
     ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
-        let query = rangeQuery(model, range, after: position, limit: limit)
-        let binds = Self.binds(query.parameters)
         let numeric = range.sortKey.isNumeric
         return try await rows(
-            PostgresQuery(unsafeSQL: query.sql, binds: binds),
+            sql.items(model, in: range, after: position, limit: limit).query,
             doing: "reading a key range of \(model) items"
         ) { row in
             let text = try row[0].decode(String?.self)
@@ -33,35 +31,16 @@ extension PostgresItemStore {
         }
     }
 
-    /// The read of a page of `range`.
-    private func rangeQuery(
-        _ model: String,
-        _ range: KeyRange,
-        after position: RangePosition?,
-        limit: Int
-    ) -> KeyRangeQuery {
-        KeyRangeQuery(
-            dialect: .postgres,
-            table: items,
-            columns: "fields, version, deleted, last_changed_at",
-            model: model,
-            range: range,
-            after: position,
-            limit: limit
-        )
-    }
-
     /// PostgreSQL's plan for a page of `range`, with sequential scans discouraged so that a small
     /// test table shows which index could serve the read (for tests).
     func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
-        let query = rangeQuery(model, range, after: position, limit: 10)
-        let binds = Self.binds(query.parameters)
+        let statement = sql.items(model, in: range, after: position, limit: 10)
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
             var lines: [String] = []
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: binds),
+                PostgresQuery(unsafeSQL: "EXPLAIN " + statement.sql, binds: statement.query.binds),
                 logger: logger
             )
             for try await line in rows.decode(String.self) { lines.append(line) }
@@ -69,29 +48,10 @@ extension PostgresItemStore {
         }
     }
 
-    private static func binds(_ parameters: [KeyRangeQuery.Parameter]) -> PostgresBindings {
-        var binds = PostgresBindings()
-        for parameter in parameters {
-            switch parameter {
-            case .text(let text): binds.append(text)
-            case .integer(let number): binds.append(number)
-            }
-        }
-        return binds
-    }
-
     /// Creates the indexes key reads need; see ``ItemStore``.
     public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         // PostgreSQL creates an index in its table's schema.
-        let statements = indexes.compactMap { index in
-            KeyRangeQuery.index(
-                dialect: .postgres,
-                table: items,
-                name: Self.quoted(index.name),
-                equal: index.equal,
-                sortKey: index.sortKey
-            )
-        }
+        let statements = indexes.compactMap { sql.create($0, named: Self.quoted($0.name)) }
         guard !statements.isEmpty else { return }
         let (logger, lock) = (self.logger, Self.lockKey("datastore-server migration \(schema)"))
         do {

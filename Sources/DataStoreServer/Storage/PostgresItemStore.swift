@@ -32,6 +32,8 @@ public final class PostgresItemStore: ItemStore, Service {
     let items: String
     private let changes: String
     private let settings: String
+    /// The statements this store shares with the SQLite store.
+    let sql: ItemSQL
     /// The `NOTIFY` channel of this schema's commits.
     private let channel: String
     /// The advisory lock key of this schema's log: writers take it shared, log readers exclusive.
@@ -65,6 +67,7 @@ public final class PostgresItemStore: ItemStore, Service {
             "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database ?? configuration.username)"
         let quoted = Self.quoted(schema)
         (items, changes, settings) = ("\(quoted).items", "\(quoted).changes", "\(quoted).settings")
+        sql = ItemSQL(dialect: .postgres, items: items, changes: changes)
         channel = "datastore_commits_\(schema)"
         logLock = Self.lockKey("datastore-server log \(schema)")
     }
@@ -294,10 +297,9 @@ public final class PostgresItemStore: ItemStore, Service {
 
     /// The item of `model` with `key`, tombstones included; see ``ItemStore``.
     public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
-        try await rows(
-            "SELECT fields, version, deleted, last_changed_at FROM \(unescaped: items) WHERE model = \(model) AND key = \(key)",
-            doing: "reading \(model) \(key)"
-        ) { try Self.decode($0, offset: 0) }.first
+        try await rows(sql.item(model, key: key).query, doing: "reading \(model) \(key)") {
+            try Self.decode($0, offset: 0)
+        }.first
     }
 
     /// Writes `item` if the stored version is `expecting`, appending it to the log; see ``ItemStore``.
@@ -359,13 +361,9 @@ public final class PostgresItemStore: ItemStore, Service {
     ) async throws(AppSyncError)
         -> [(key: String, item: StoredItem)]
     {
-        try await rows(
-            """
-            SELECT key, fields, version, deleted, last_changed_at FROM \(unescaped: items)
-            WHERE model = \(model) AND key > \(key ?? "") ORDER BY key LIMIT \(limit)
-            """,
-            doing: "reading \(model) items"
-        ) { (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1)) }
+        try await rows(sql.items(model, after: key, limit: limit).query, doing: "reading \(model) items") {
+            (key: try $0[0].decode(String.self), item: try Self.decode($0, offset: 1))
+        }
     }
 
     /// A page of `model`'s log records after `lastSync`; see ``ItemStore``.
@@ -378,11 +376,7 @@ public final class PostgresItemStore: ItemStore, Service {
         -> [(position: Int64, item: StoredItem)]
     {
         try await rows(
-            """
-            SELECT position, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
-            WHERE model = \(model) AND position > \(position) AND last_changed_at >= \(since)
-            ORDER BY position LIMIT \(limit)
-            """,
+            sql.changes(model, since: since, after: position, limit: limit).query,
             doing: "reading \(model) changes",
             waitingForWrites: true
         ) { (position: try $0[0].decode(Int64.self), item: try Self.decode($0, offset: 1)) }
@@ -391,10 +385,7 @@ public final class PostgresItemStore: ItemStore, Service {
     /// The log records after `position`, in commit order; see ``ItemStore``.
     public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
         try await rows(
-            """
-            SELECT position, model, fields, version, deleted, last_changed_at FROM \(unescaped: changes)
-            WHERE position > \(position) ORDER BY position LIMIT \(limit)
-            """,
+            sql.log(after: position, limit: limit).query,
             doing: "reading the delta log",
             waitingForWrites: true
         ) {
@@ -438,16 +429,10 @@ public final class PostgresItemStore: ItemStore, Service {
 
     /// Deletes expired tombstones and log records; see ``ItemStore``.
     public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
+        let statements = sql.purge(tombstonesBefore: tombstonesBefore, changesBefore: changesBefore)
         do {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    "DELETE FROM \(unescaped: items) WHERE deleted AND last_changed_at < \(tombstonesBefore)",
-                    logger: logger
-                )
-                try await connection.query(
-                    "DELETE FROM \(unescaped: changes) WHERE last_changed_at < \(changesBefore)",
-                    logger: logger
-                )
+                for statement in statements { try await connection.query(statement.query, logger: logger) }
             }
         } catch {
             throw failure(error, "purging expired tombstones and changes")
@@ -467,5 +452,19 @@ public final class PostgresItemStore: ItemStore, Service {
         } catch {
             throw failure(error, "dropping schema \(schema)")
         }
+    }
+}
+
+extension ItemSQL.Statement {
+    /// The statement as PostgresNIO sends it, its parameters bound.
+    var query: PostgresQuery {
+        var binds = PostgresBindings()
+        for parameter in parameters {
+            switch parameter {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }

@@ -10,6 +10,8 @@ import GRDB
 /// new state to the `changes` log that delta syncs read.
 public final class SQLiteItemStore: ItemStore {
     private let database: any DatabaseWriter
+    /// The statements this store shares with the PostgreSQL store.
+    private let sql = ItemSQL(dialect: .sqlite, items: "items", changes: "changes")
     private let path: String?
     /// The key that signs page tokens, kept in the database so every server sharing it agrees.
     public let tokenSecret: [UInt8]
@@ -101,14 +103,11 @@ public final class SQLiteItemStore: ItemStore {
 
     /// The item of `model` with `key`, tombstones included; see ``ItemStore``.
     public func item(_ model: String, key: String) async throws(AppSyncError) -> StoredItem? {
+        let statement = sql.item(model, key: key)
         do {
             return try await database.read { db in
-                try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT fields, version, deleted, lastChangedAt FROM items WHERE model = ? AND key = ?"
-                    ),
-                    arguments: [model, key]
-                ).map { try Self.decode($0) }
+                try Row.fetchOne(db.cachedStatement(sql: statement.sql), arguments: statement.arguments)
+                    .map { try Self.decode($0) }
             }
         } catch {
             throw .storage(error, "reading \(model) \(key)")
@@ -180,11 +179,7 @@ public final class SQLiteItemStore: ItemStore {
         -> [(key: String, item: StoredItem)]
     {
         let page: [(String, StoredItem)] = try await read(
-            """
-            SELECT key, fields, version, deleted, lastChangedAt FROM items
-            WHERE model = ? AND key > ? ORDER BY key LIMIT ?
-            """,
-            [model, key ?? "", limit],
+            sql.items(model, after: key, limit: limit),
             doing: "reading \(model) items"
         )
         return page.map { (key: $0.0, item: $0.1) }
@@ -197,11 +192,10 @@ public final class SQLiteItemStore: ItemStore {
         after position: RangePosition?,
         limit: Int
     ) async throws(AppSyncError) -> [(position: RangePosition, item: StoredItem)] {
-        let query = rangeQuery(model, range, after: position, limit: limit)
-        let arguments = Self.arguments(query.parameters)
+        let statement = sql.items(model, in: range, index: index(for: model, range), after: position, limit: limit)
         do {
             return try await database.read { db in
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: query.sql), arguments: arguments)
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: statement.arguments)
                 var page: [(position: RangePosition, item: StoredItem)] = []
                 while let row = try rows.next() {
                     let sortValue: FieldValue =
@@ -220,56 +214,19 @@ public final class SQLiteItemStore: ItemStore {
         }
     }
 
-    /// The read of a page of `range`, through the index prepared for its shape, if any.
-    private func rangeQuery(
-        _ model: String,
-        _ range: KeyRange,
-        after position: RangePosition?,
-        limit: Int
-    ) -> KeyRangeQuery {
-        KeyRangeQuery(
-            dialect: .sqlite,
-            table: "items",
-            index: index(for: model, range),
-            columns: "fields, version, deleted, lastChangedAt",
-            model: model,
-            range: range,
-            after: position,
-            limit: limit
-        )
-    }
-
     /// SQLite's plan for a page of `range` (for tests: which index a read uses).
     func plan(_ model: String, in range: KeyRange, after position: RangePosition? = nil) async throws -> String {
-        let query = rangeQuery(model, range, after: position, limit: 10)
-        let arguments = Self.arguments(query.parameters)
+        let statement = sql.items(model, in: range, index: index(for: model, range), after: position, limit: 10)
         return try await database.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: arguments)
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement.sql, arguments: statement.arguments)
                 .map { $0["detail"] as String }.joined(separator: "\n")
         }
-    }
-
-    private static func arguments(_ parameters: [KeyRangeQuery.Parameter]) -> StatementArguments {
-        StatementArguments(
-            parameters.map { parameter -> any DatabaseValueConvertible in
-                switch parameter {
-                case .text(let text): text
-                case .integer(let number): number
-                }
-            }
-        )
     }
 
     /// Creates the indexes key reads need; see ``ItemStore``.
     public func prepare(_ indexes: [KeyIndex]) async throws(AppSyncError) {
         let statements = indexes.compactMap { index in
-            KeyRangeQuery.index(
-                dialect: .sqlite,
-                table: "items",
-                name: "\"\(index.name)\"",
-                equal: index.equal,
-                sortKey: index.sortKey
-            ).map { (index.name, $0) }
+            sql.create(index, named: "\"\(index.name)\"").map { (index.name, $0) }
         }
         guard !statements.isEmpty else { return }
         do {
@@ -298,11 +255,7 @@ public final class SQLiteItemStore: ItemStore {
         -> [(position: Int64, item: StoredItem)]
     {
         let page: [(Int64, StoredItem)] = try await read(
-            """
-            SELECT position, fields, version, deleted, lastChangedAt FROM changes
-            WHERE model = ? AND position > ? AND lastChangedAt >= ? ORDER BY position LIMIT ?
-            """,
-            [model, position, since, limit],
+            sql.changes(model, since: since, after: position, limit: limit),
             doing: "reading \(model) changes"
         )
         return page.map { (position: $0.0, item: $0.1) }
@@ -310,17 +263,10 @@ public final class SQLiteItemStore: ItemStore {
 
     /// The log records after `position`, in commit order; see ``ItemStore``.
     public func log(after position: Int64, limit: Int) async throws(AppSyncError) -> [LogRecord] {
+        let statement = sql.log(after: position, limit: limit)
         do {
             return try await database.read { db in
-                let rows = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT position, model, fields, version, deleted, lastChangedAt FROM changes
-                            WHERE position > ? ORDER BY position LIMIT ?
-                            """
-                    ),
-                    arguments: [position, limit]
-                )
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: statement.arguments)
                 var records: [LogRecord] = []
                 while let row = try rows.next() {
                     records.append(LogRecord(position: row[0], model: row[1], item: try Self.decode(row, offset: 2)))
@@ -346,13 +292,12 @@ public final class SQLiteItemStore: ItemStore {
 
     /// Runs a SELECT of a position column followed by an item's columns.
     private func read<Position: DatabaseValueConvertible & Sendable>(
-        _ sql: String,
-        _ arguments: StatementArguments,
+        _ statement: ItemSQL.Statement,
         doing: String
     ) async throws(AppSyncError) -> [(Position, StoredItem)] {
         do {
             return try await database.read { db in
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: statement.arguments)
                 var page: [(Position, StoredItem)] = []
                 while let row = try rows.next() { page.append((row[0], try Self.decode(row, offset: 1))) }
                 return page
@@ -364,13 +309,10 @@ public final class SQLiteItemStore: ItemStore {
 
     /// Deletes expired tombstones and log records; see ``ItemStore``.
     public func purge(tombstonesBefore: Int64, changesBefore: Int64) async throws(AppSyncError) {
+        let statements = sql.purge(tombstonesBefore: tombstonesBefore, changesBefore: changesBefore)
         do {
             try await database.write { db in
-                try db.execute(
-                    sql: "DELETE FROM items WHERE deleted = 1 AND lastChangedAt < ?",
-                    arguments: [tombstonesBefore]
-                )
-                try db.execute(sql: "DELETE FROM changes WHERE lastChangedAt < ?", arguments: [changesBefore])
+                for statement in statements { try db.execute(sql: statement.sql, arguments: statement.arguments) }
             }
         } catch {
             throw .storage(error, "purging expired tombstones and changes")
@@ -380,5 +322,19 @@ public final class SQLiteItemStore: ItemStore {
     /// Closes the store's connections.
     public func close() async {
         try? database.close()
+    }
+}
+
+extension ItemSQL.Statement {
+    /// The parameters as GRDB binds them.
+    fileprivate var arguments: StatementArguments {
+        StatementArguments(
+            parameters.map { parameter -> any DatabaseValueConvertible in
+                switch parameter {
+                case .text(let text): text
+                case .integer(let number): number
+                }
+            }
+        )
     }
 }

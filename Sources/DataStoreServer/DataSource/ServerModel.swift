@@ -1,0 +1,83 @@
+import DataStore
+import DataStoreAppSync
+import DataStoreSchema
+import Foundation
+
+/// What the server needs to know about one model to read and write its items.
+struct ServerModel: Sendable {
+    let definition: ModelDefinition
+    var schema: ModelSchema { definition.schema }
+    var name: String { schema.name }
+    /// The schema filters and conditions are checked against: the model's fields plus the sync
+    /// metadata (`_version`, `_deleted`, `_lastChangedAt`) that AppSync filters can test.
+    let filterSchema: ModelSchema
+    /// The timestamp fields the backend sets (nil when the model disables them).
+    var createdAtField: String? { definition.options.createdAtField }
+    var updatedAtField: String? { definition.options.updatedAtField }
+
+    init(_ definition: ModelDefinition) {
+        self.definition = definition
+        let schema = definition.schema
+        filterSchema = ModelSchema(
+            name: schema.name,
+            pluralName: schema.pluralName,
+            fields: schema.fields + [
+                .optional("_version", .int), .optional("_deleted", .boolean), .optional("_lastChangedAt", .timestamp),
+            ],
+            primaryKey: schema.primaryKey
+        )
+    }
+
+    /// The stored key of an item: the key field's value for single-field keys, else the JSON
+    /// array of the key values.
+    func key(of fields: [String: FieldValue]) throws(AppSyncError) -> String {
+        var values: [FieldValue] = []
+        for name in schema.primaryKey {
+            guard let value = fields[name], value != .null else {
+                throw .badRequest("The input of \(self.name) needs its key field \(name).")
+            }
+            if value == .string("") {
+                throw .badRequest("The key field \(self.name).\(name) is empty; every key field needs a value.")
+            }
+            values.append(value)
+        }
+        if values.count == 1, case .string(let text) = values[0] { return text }
+        return FieldValue.list(values).jsonText
+    }
+
+    /// The item's values in ``filterSchema`` field order, for predicate evaluation.
+    func filterValues(_ item: StoredItem) -> [FieldValue] {
+        schema.fields.map { item.fields[$0.name] ?? .null } + [
+            .int(item.version), .bool(item.isDeleted), .int(Int(item.lastChangedAt)),
+        ]
+    }
+
+    /// The item as the API returns it: fields, metadata and `__typename`.
+    func output(_ item: StoredItem) -> FieldValue {
+        var object = item.fields
+        object["_version"] = .int(item.version)
+        object["_deleted"] = item.isDeleted ? .bool(true) : .null
+        object["_lastChangedAt"] = .int(Int(item.lastChangedAt))
+        object["__typename"] = .string(name)
+        return .object(object)
+    }
+
+    /// Checks one input value for `field`, in the stored form the client compares by.
+    func normalize(_ value: FieldValue, for field: ModelField) throws(AppSyncError) -> FieldValue {
+        let converted = field.type.storedForm(of: value)
+        if let problem = field.type.problem(with: converted, isRequired: field.isRequired) {
+            throw .badRequest("The value of \(name).\(field.name) is not valid: \(problem).")
+        }
+        return converted
+    }
+
+    /// The predicate of a `filter` or `condition` argument, checked against the model.
+    func predicate(_ argument: FieldValue?, _ name: String) throws(AppSyncError) -> PredicateEvaluator? {
+        guard let argument, argument != .null else { return nil }
+        do {
+            return try PredicateEvaluator(ModelPredicate(graphQLFilter: argument, path: name), schema: filterSchema)
+        } catch {
+            throw .badRequest(error.message)
+        }
+    }
+}
