@@ -12,6 +12,7 @@ let strictSettings: [SwiftSetting] = [
 /// Corpus schemas compiled into modules by the plugin, for the generated-code round-trip tests.
 let corpusModels = [
     "Scalars", "PrimaryKeys", "Embedded", "Relations", "V1Keys", "V1Connections", "Lists", "RealApp", "SwiftNames",
+    "Recursive",
 ]
 
 let package = Package(

@@ -123,12 +123,14 @@ public struct ModelGenerator: Sendable {
             initializer(fields.map { ($0.0, $0.1) }, names, owner: type.name, idDefault: false, into: &source)
             source.line()
             source.line("/// The type as the schema describes it.")
-            source.line("\(accessPrefix)static let embeddedType = EmbeddedType(")
+            // Made lazily: a type that contains itself refers to its own `embeddedType` here.
+            source.line(
+                "\(accessPrefix)static let embeddedType: EmbeddedType = EmbeddedType(name: \(SwiftSyntax.stringLiteral(type.name))) {"
+            )
             source.indented { source in
-                source.line("name: \(SwiftSyntax.stringLiteral(type.name)),")
-                source.list("fields: [", type.fields.map { SwiftSyntax.fieldExpression($0, names) }, close: "]")
+                source.list("[", type.fields.map { SwiftSyntax.fieldExpression($0, names) }, close: "]")
             }
-            source.line(")")
+            source.line("}")
             source.line()
             source.line("/// Decodes the value from its stored form, a JSON object.")
             source.block("\(accessPrefix)init(fieldValue: FieldValue) throws(FieldValueError)") { source in
@@ -285,6 +287,8 @@ public struct ModelGenerator: Sendable {
         for (field, info) in fields {
             source.documentation(info.description ?? propertySummary(info))
             let setter = field.isReadOnly ? "\(accessPrefix)private(set) " : accessPrefix
+            // A value that can contain its own type is stored out of line (SwiftNames rule 4).
+            if names.isIndirect(field.name, of: owner) { source.line("@Indirect") }
             source.line(
                 "\(setter)var \(names.member(field.name, of: owner)): \(SwiftSyntax.type(field.type, isRequired: field.isRequired, names))"
             )

@@ -14,6 +14,10 @@ public import DataStoreSchema
 ///    `Type_`, `Model_`; another while the result is still taken by a name of the same scope.
 /// 3. Enum values become lower camel case first (`IN_PROGRESS` → `inProgress`); two values that
 ///    meet in one case name keep their first-come order, the later one taking rule 2's underscore.
+/// 4. A non-model field whose value can contain the type it belongs to (`parent: Node` in `Node`,
+///    or through another type) is stored indirectly (`@Indirect`, whose storage Swift names with
+///    a leading underscore: `_parent`); a field of the same type spelled like that storage takes
+///    rule 2's underscore.
 public struct SwiftNames: Sendable {
     /// Swift's keywords, which need backticks as identifiers.
     public static let keywords: Set<String> = [
@@ -45,11 +49,14 @@ public struct SwiftNames: Sendable {
         "FieldValueError", "FieldValueConvertible", "ModelEnum", "EmbeddedModel", "EnumType", "EmbeddedType",
         "Temporal", "DataStore", "DataStoreError", "QueryPredicate", "ModelRegistry", "RelationContext",
         "RelatedModels", "PartialKeyPath", "Foundation", "UUID", "Date", "URL", "Data", "Sendable", "Hashable",
+        "Indirect",
     ])
 
     private var types: [String: String] = [:]
     private var members: [String: [String: String]] = [:]
     private var cases: [String: [String: String]] = [:]
+    /// Per non-model type, its fields stored indirectly (rule 4).
+    private var indirectFields: [String: Set<String>] = [:]
 
     /// The spellings of every name of `document`.
     public init(_ document: SchemaDocument) {
@@ -73,11 +80,19 @@ public struct SwiftNames: Sendable {
             members[schema.name] = spelled
         }
         for definition in document.nonModels {
-            members[definition.embeddedType.name] = Self.spell(
-                definition.embeddedType.fields.map(\.name),
-                reserved: Self.reservedMembers,
-                taken: typeSpellings
-            )
+            let type = definition.embeddedType
+            var spelled = Self.spell(type.fields.map(\.name), reserved: Self.reservedMembers, taken: typeSpellings)
+            let indirect = Set(type.fields.filter { Self.containsOwner($0.type, owner: type.name) }.map(\.name))
+            let storage = Set(indirect.compactMap { spelled[$0].map { "_" + $0 } })
+            var used = storage.union(spelled.values)
+            for field in type.fields where storage.contains(spelled[field.name] ?? field.name) {
+                var name = (spelled[field.name] ?? field.name) + "_"
+                while used.contains(name) || Self.reservedMembers.contains(name) { name += "_" }
+                used.insert(name)
+                spelled[field.name] = name
+            }
+            members[type.name] = spelled
+            indirectFields[type.name] = indirect
         }
         for definition in document.enums {
             var spelled: [String: String] = [:]
@@ -108,6 +123,29 @@ public struct SwiftNames: Sendable {
             result[name] = spelled
         }
         return result
+    }
+
+    /// Whether field `name` of the non-model type `owner` is stored indirectly (rule 4).
+    public func isIndirect(_ name: String, of owner: String) -> Bool {
+        indirectFields[owner]?.contains(name) ?? false
+    }
+
+    /// Whether a field of type `type` (not a list: an array stores its elements apart already)
+    /// holds a non-model value that can contain a value of type `owner`.
+    private static func containsOwner(_ type: FieldType, owner: String) -> Bool {
+        guard case .embedded(let start) = type else { return false }
+        var seen: Set<String> = []
+        var pending = [start]
+        while let next = pending.popLast() {
+            if next.name == owner { return true }
+            guard seen.insert(next.name).inserted else { continue }
+            for field in next.fields {
+                var type = field.type
+                while case .list(let element, _) = type { type = element }
+                if case .embedded(let inner) = type { pending.append(inner) }
+            }
+        }
+        return false
     }
 
     /// The Swift name of type `name` (a model, enum or non-model type).

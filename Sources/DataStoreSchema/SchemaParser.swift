@@ -302,34 +302,64 @@ final class SchemaReader {
 
     /// Non-model object types whose fields can all be stored become embedded types; others are
     /// kept for the server only.
+    ///
+    /// Storable means: every field is a scalar, an enum, or a storable object. Types may contain
+    /// themselves or each other, so the storable set is the largest one that satisfies this (start
+    /// from every candidate, drop the types with a field that is not storable, until nothing
+    /// changes). Each type is made lazily (its fields read from `table` once all are known), so a
+    /// field can refer to a type whose own fields are not made yet, or to its own type.
     private func readNonModels() {
-        var visiting: Set<String> = []
-        for name in objectOrder
-        where !modelNames.contains(name) && !rootTypeNames.contains(name) && !unstorableObjects.contains(name) {
-            _ = embeddedType(name, visiting: &visiting)
+        let candidates = objectOrder.filter { name in
+            !modelNames.contains(name) && !rootTypeNames.contains(name) && objects[name] != nil
+        }
+        var storable = Set(candidates.filter { !fields(of: $0).isEmpty })
+        var changed = true
+        while changed {
+            changed = false
+            for name in storable
+            where fields(of: name).contains(where: { !isStorable(TypeReference($0.type).baseName, storable) }) {
+                storable.remove(name)
+                changed = true
+            }
+        }
+        unstorableObjects = Set(candidates).subtracting(storable)
+        let table = Locked<[String: [ModelField]]>([:])
+        for name in storable {
+            nonModels[name] = EmbeddedType(name: name) { table.withLock { $0[name] ?? [] } }
+        }
+        var defined: Set<String> = []
+        for name in candidates where storable.contains(name) {
+            defineNonModel(name, storable: storable, defined: &defined, table: table)
         }
     }
 
-    /// The embedded type for the object `name`, or nil when it cannot be stored.
-    func embeddedType(_ name: String, visiting: inout Set<String>) -> EmbeddedType? {
-        if let known = nonModels[name] { return known }
-        if unstorableObjects.contains(name) || modelNames.contains(name) || rootTypeNames.contains(name) { return nil }
-        guard let object = objects[name] else { return nil }
+    private func isStorable(_ typeName: String, _ storableObjects: Set<String>) -> Bool {
+        Self.scalarTypes[typeName] != nil || enums[typeName] != nil || storableObjects.contains(typeName)
+    }
+
+    /// Reads the fields of the storable object `name` into `table` and its definition into the
+    /// results, after the types it contains (so the results list a type after those it uses,
+    /// except around a cycle).
+    private func defineNonModel(
+        _ name: String,
+        storable: Set<String>,
+        defined: inout Set<String>,
+        table: Locked<[String: [ModelField]]>
+    ) {
+        guard defined.insert(name).inserted, let object = objects[name] else { return }
         let objectFields = fields(of: name)
-        guard visiting.insert(name).inserted else {
-            unstorableObjects.insert(name)
-            return nil
+        for field in objectFields {
+            let contained = TypeReference(field.type).baseName
+            if storable.contains(contained) {
+                defineNonModel(contained, storable: storable, defined: &defined, table: table)
+            }
         }
-        defer { visiting.remove(name) }
         var fields: [ModelField] = []
         var definitions: [SchemaField] = []
-        var storable = true
         for field in objectFields {
             let reference = TypeReference(field.type)
-            guard let type = storedType(reference, visiting: &visiting) else {
-                storable = false
-                break
-            }
+            // Every field's type is storable: that is what made the object storable.
+            guard let type = storedType(reference) else { continue }
             fields.append(ModelField(name: field.name.value, type: type, isRequired: reference.isRequired))
             definitions.append(
                 SchemaField(
@@ -343,10 +373,7 @@ final class SchemaReader {
                 )
             )
         }
-        guard storable, !fields.isEmpty else {
-            unstorableObjects.insert(name)
-            return nil
-        }
+        table.withLock { $0[name] = fields }
         let typePosition = position(of: object.loc)
         checkTypeName(name, at: typePosition)
         for (field, definition) in zip(objectFields, definitions) {
@@ -354,30 +381,29 @@ final class SchemaReader {
             _ = directives(field.directives, on: .field, of: "\(name).\(definition.name)")
         }
         _ = directives(typeDirectives(of: name), on: .type, of: name)
-        let embedded = EmbeddedType(name: name, fields: fields)
-        nonModels[name] = embedded
-        nonModelResults.append(
-            NonModelDefinition(
-                embeddedType: embedded,
-                description: object.description?.value,
-                fields: definitions,
-                position: typePosition
+        if let embedded = nonModels[name] {
+            nonModelResults.append(
+                NonModelDefinition(
+                    embeddedType: embedded,
+                    description: object.description?.value,
+                    fields: definitions,
+                    position: typePosition
+                )
             )
-        )
-        return embedded
+        }
     }
 
     /// The stored type of a field of type `reference`, or nil when it is not storable (a model,
-    /// an interface, a union, an input, an unknown type).
-    func storedType(_ reference: TypeReference, visiting: inout Set<String>) -> FieldType? {
+    /// an interface, a union, an input, an unknown type, an object with such a field).
+    func storedType(_ reference: TypeReference) -> FieldType? {
         switch reference {
         case .named(let name, _):
             if let scalar = Self.scalarTypes[name] { return scalar }
             if let enumType = enums[name] { return .enumeration(enumType) }
-            if let embedded = embeddedType(name, visiting: &visiting) { return .embedded(embedded) }
+            if let embedded = nonModels[name] { return .embedded(embedded) }
             return nil
         case .list(let element, _):
-            guard let elementType = storedType(element, visiting: &visiting) else { return nil }
+            guard let elementType = storedType(element) else { return nil }
             return .list(of: elementType, elementsRequired: element.isRequired)
         }
     }

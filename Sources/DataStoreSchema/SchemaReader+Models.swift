@@ -65,7 +65,6 @@ extension SchemaReader {
 
         var primaryKey: (fields: [String], position: SourcePosition)?
         var seen: Set<String> = []
-        var visiting: Set<String> = []
         for field in fields(of: name) {
             let fieldName = field.name.value
             let fieldPosition = position(of: field.loc)
@@ -114,7 +113,7 @@ extension SchemaReader {
                 )
                 continue
             }
-            guard let type = storedType(reference, visiting: &visiting) else {
+            guard let type = storedType(reference) else {
                 reportUnstorable(
                     reference,
                     owner: owner,

@@ -37,6 +37,14 @@ struct ClientDocumentTests {
             for text in texts {
                 let errors = validate(schema: schema, ast: try parse(source: Source(body: text, name: name)))
                 #expect(errors.isEmpty, "\(name) \(model.schema.name): \(errors.map(\.message))\n\(text)")
+                // Within the server's default selection depth (12), types that contain themselves
+                // included: the deepest field sits inside as many braces as its depth.
+                var (braces, deepest) = (0, 0)
+                for character in text where character == "{" || character == "}" {
+                    braces += character == "{" ? 1 : -1
+                    deepest = max(deepest, braces)
+                }
+                #expect(deepest <= 12, "\(name) \(model.schema.name): selection depth \(deepest)")
                 checked += 1
             }
         }
@@ -51,11 +59,13 @@ struct ClientDocumentTests {
         )
         .filter { $0.pathExtension == "graphql" }
         #expect(files.count >= 40)
-        // And the schema of names Swift reserves, which the generated-code tests compile.
-        let swiftNames = Self.corpusDirectory.deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "CorpusModels/SwiftNames/schema.graphql")
+        // And the corpus schemas of names Swift reserves and of types that contain themselves,
+        // which the generated-code tests compile.
+        let corpusModels = Self.corpusDirectory.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "CorpusModels")
+        let ownSchemas = ["SwiftNames", "Recursive"].map { corpusModels.appending(path: "\($0)/schema.graphql") }
         var checked = 0
-        for file in files + [swiftNames] {
+        for file in files + ownSchemas {
             do {
                 let document = try SchemaParser.parse(String(contentsOf: file, encoding: .utf8))
                 checked += try Self.validateDocuments(of: document, name: file.lastPathComponent)

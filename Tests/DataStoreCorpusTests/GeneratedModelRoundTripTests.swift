@@ -2,6 +2,7 @@ import CorpusEmbedded
 import CorpusLists
 import CorpusPrimaryKeys
 import CorpusRealApp
+import CorpusRecursive
 import CorpusRelations
 import CorpusScalars
 import CorpusSwiftNames
@@ -27,6 +28,7 @@ struct GeneratedModelRoundTripTests {
         ("list nullability", CorpusLists.AppModels.models),
         ("a real app's schema", CorpusRealApp.AppModels.models),
         ("names Swift reserves", CorpusSwiftNames.AppModels.models),
+        ("non-model types that contain themselves", CorpusRecursive.AppModels.models),
     ]
 
     @Test("every model of the schema saves, reads back equal, and deletes", arguments: registries.map(\.name))
@@ -152,8 +154,10 @@ struct SampleValues {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 
-    mutating func value(for type: FieldType, isRequired: Bool) -> FieldValue {
-        if !isRequired, int(0...3) == 0 { return .null }
+    /// `depth`: how many non-model values enclose this one; past four, optional values are null
+    /// and lists empty, so that values of types that contain themselves end.
+    mutating func value(for type: FieldType, isRequired: Bool, depth: Int = 0) -> FieldValue {
+        if !isRequired, int(0...3) == 0 || depth > 4 { return .null }
         let n = int(0...9_999)
         switch type {
         case .id: return .string("id-\(n)-\(int(0...Int(Int32.max)))")
@@ -179,10 +183,13 @@ struct SampleValues {
         case .enumeration(let enumType): return .string(enumType.values[int(0...(enumType.values.count - 1))])
         case .embedded(let embedded):
             var members: [String: FieldValue] = [:]
-            for field in embedded.fields { members[field.name] = value(for: field.type, isRequired: field.isRequired) }
+            for field in embedded.fields {
+                members[field.name] = value(for: field.type, isRequired: field.isRequired, depth: depth + 1)
+            }
             return .object(members)
         case .list(let element, let elementsRequired):
-            return .list((0..<int(0...3)).map { _ in value(for: element, isRequired: elementsRequired) })
+            let count = depth > 4 ? 0 : int(0...3)
+            return .list((0..<count).map { _ in value(for: element, isRequired: elementsRequired, depth: depth) })
         }
     }
 }

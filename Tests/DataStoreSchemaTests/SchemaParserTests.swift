@@ -1,5 +1,6 @@
 import DataStore
 import DataStoreSchema
+import Foundation
 import Testing
 
 @Suite("What the parser adds, as the Amplify transformer does")
@@ -229,5 +230,58 @@ struct SchemaParserTests {
         let c = try SchemaParser.parse("type Post @model { id: ID! title: String! }")
         #expect(a.versionHash == b.versionHash)
         #expect(a.versionHash != c.versionHash)
+    }
+
+    @Test("non-model types that contain themselves are storable: finite, equal by shape, one version hash")
+    func typesThatContainThemselves() throws {
+        let sdl = try String(
+            contentsOf: Build.root.appending(path: "Tests/CorpusModels/Recursive/schema.graphql"),
+            encoding: .utf8
+        )
+        let document = try SchemaParser.parse(sdl)
+        #expect(document.serverOnlyTypes.isEmpty)
+        let types = Dictionary(uniqueKeysWithValues: document.nonModels.map { ($0.embeddedType.name, $0.embeddedType) })
+        let node = try #require(types["Node"])
+        let comment = try #require(types["Comment"])
+        #expect(node.fields.map(\.name) == ["label", "children", "parent", "note"])
+        // The fields refer to the types themselves, however deep one goes.
+        #expect(node.fields[1].type == .list(of: .embedded(node), elementsRequired: true))
+        #expect(node.fields[2].type == .embedded(node))
+        #expect(node.fields[3].type == .embedded(comment))
+        guard case .embedded(let about) = comment.fields[2].type else {
+            Issue.record("Comment.about is \(comment.fields[2].type)")
+            return
+        }
+        #expect(about == node && about.fields[3].type == .embedded(comment))
+        #expect(Set([node, about]).count == 1 && node != comment)
+
+        // Two readings of the schema are equal models with one version hash; a change deep in a
+        // cycle changes the hash.
+        let again = try SchemaParser.parse(sdl)
+        #expect(again.models.map(\.schema) == document.models.map(\.schema))
+        let hash = SchemaVersion.hash(of: document.models.map(\.schema))
+        #expect(SchemaVersion.hash(of: again.models.map(\.schema)) == hash)
+        let changed = try SchemaParser.parse(sdl.replacingOccurrences(of: "text: String", with: "text: String!"))
+        #expect(SchemaVersion.hash(of: changed.models.map(\.schema)) != hash)
+        #expect(changed.models.map(\.schema) != document.models.map(\.schema))
+
+        // A value is checked however deep it goes, and the message says where.
+        let value: FieldValue = ["label": "a", "children": [["label": "b", "parent": ["label": 5]]]]
+        let problem = try #require(FieldType.embedded(node).problem(with: value, isRequired: true))
+        #expect(problem.contains("children") && problem.contains("parent") && problem.contains("label"))
+        #expect(
+            FieldType.embedded(node).problem(with: ["label": "a", "children": [["label": "b"]]], isRequired: true)
+                == nil
+        )
+
+        // A type that reaches an unstorable one is still not storable, cycle or not.
+        let mixed = try SchemaParser.parse(
+            """
+            type Owner @model { id: ID! }
+            type Loop { next: Loop owner: Owner }
+            type Holder @model { id: ID! name: String }
+            """
+        )
+        #expect(mixed.nonModels.isEmpty && mixed.serverOnlyTypes.contains("Loop"))
     }
 }

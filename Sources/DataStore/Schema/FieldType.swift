@@ -98,17 +98,3 @@ public struct EnumType: Hashable, Sendable {
         self.values = values
     }
 }
-
-/// A GraphQL non-model type (stored inside models, never on its own).
-public struct EmbeddedType: Hashable, Sendable {
-    /// The GraphQL type name.
-    public let name: String
-    /// The fields, in declaration order.
-    public let fields: [ModelField]
-
-    /// A non-model type named `name` with `fields`.
-    public init(name: String, fields: [ModelField]) {
-        self.name = name
-        self.fields = fields
-    }
-}

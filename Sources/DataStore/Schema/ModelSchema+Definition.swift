@@ -27,7 +27,10 @@ extension ModelSchema {
             guard seen.insert(field.name).inserted else {
                 throw invalid("The field \(field.name) is declared twice.", field: field.name)
             }
-            if let problem = Self.typeProblem(field.type) { throw invalid(problem, field: field.name) }
+            var checked: Set<String> = []
+            if let problem = Self.typeProblem(field.type, checked: &checked) {
+                throw invalid(problem, field: field.name)
+            }
         }
         guard !primaryKey.isEmpty else { throw invalid("The primary key names no fields.") }
         for keyField in primaryKey {
@@ -89,7 +92,9 @@ extension ModelSchema {
         return nil
     }
 
-    private static func typeProblem(_ type: FieldType) -> String? {
+    /// `checked`: the embedded types already checked (or being checked), each checked once, so
+    /// that a type that contains itself is checked, and ends.
+    private static func typeProblem(_ type: FieldType, checked: inout Set<String>) -> String? {
         switch type {
         case .enumeration(let enumType):
             if let problem = nameProblem(enumType.name) { return "The enum name \"\(enumType.name)\" \(problem)." }
@@ -102,6 +107,7 @@ extension ModelSchema {
             }
             return nil
         case .embedded(let embedded):
+            guard checked.insert(embedded.name).inserted else { return nil }
             if let problem = nameProblem(embedded.name) { return "The type name \"\(embedded.name)\" \(problem)." }
             var seen: Set<String> = []
             for field in embedded.fields {
@@ -111,11 +117,11 @@ extension ModelSchema {
                 guard seen.insert(field.name).inserted else {
                     return "\(embedded.name).\(field.name) is declared twice."
                 }
-                if let problem = typeProblem(field.type) { return problem }
+                if let problem = typeProblem(field.type, checked: &checked) { return problem }
             }
             return nil
         case .list(let element, _):
-            return typeProblem(element)
+            return typeProblem(element, checked: &checked)
         default:
             return nil
         }

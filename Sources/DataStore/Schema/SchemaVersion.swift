@@ -33,10 +33,19 @@ extension ModelSchema {
     }
 
     static func sortedFieldDescriptions(_ fields: [ModelField]) -> [FieldValue] {
+        var enclosing: Set<String> = []
+        return sortedFieldDescriptions(fields, enclosing: &enclosing)
+    }
+
+    /// `enclosing`: the embedded types being described around these fields.
+    fileprivate static func sortedFieldDescriptions(
+        _ fields: [ModelField],
+        enclosing: inout Set<String>
+    ) -> [FieldValue] {
         fields.sorted { FieldValue.compareUTF8($0.name, $1.name) == .less }.map { field in
             .object([
                 "name": .string(field.name),
-                "type": field.type.storageDescription,
+                "type": field.type.storageDescription(enclosing: &enclosing),
                 "required": .bool(field.isRequired),
             ])
         }
@@ -45,15 +54,30 @@ extension ModelSchema {
 
 extension FieldType {
     var storageDescription: FieldValue {
+        var enclosing: Set<String> = []
+        return storageDescription(enclosing: &enclosing)
+    }
+
+    /// The description; an embedded type met again inside itself (one of `enclosing`) is
+    /// described by its name alone, marked as such, so that a type that contains itself has a
+    /// finite description (and types that do not are described as they always were).
+    fileprivate func storageDescription(enclosing: inout Set<String>) -> FieldValue {
         switch self {
         case .enumeration(let type):
             return .object(["enum": .string(type.name), "values": .list(type.values.sorted().map(FieldValue.string))])
         case .embedded(let type):
+            guard enclosing.insert(type.name).inserted else {
+                return .object(["embedded": .string(type.name), "enclosing": .bool(true)])
+            }
+            defer { enclosing.remove(type.name) }
             return .object([
-                "embedded": .string(type.name), "fields": .list(ModelSchema.sortedFieldDescriptions(type.fields)),
+                "embedded": .string(type.name),
+                "fields": .list(ModelSchema.sortedFieldDescriptions(type.fields, enclosing: &enclosing)),
             ])
         case .list(let element, let required):
-            return .object(["list": element.storageDescription, "elementsRequired": .bool(required)])
+            return .object([
+                "list": element.storageDescription(enclosing: &enclosing), "elementsRequired": .bool(required),
+            ])
         default:
             return .string(graphQLName)
         }

@@ -7,6 +7,12 @@ public import DataStore
 /// relations included; the related models themselves are synced as their own models),
 /// non-model values field by field, and the sync metadata `_version`, `_deleted`,
 /// `_lastChangedAt`, then `__typename`.
+///
+/// A selection set is finite, so a non-model type that contains itself (`children: [Node]`) is
+/// selected to a bounded depth: the selection follows such a type until types have repeated
+/// ``recursionLimit`` times on a path (a type that contains itself directly: four levels of it),
+/// and leaves out the fields that would repeat one more time. Values nested deeper do not travel;
+/// keep recursive fields optional, as a required one cannot end at the limit.
 public struct ModelDocuments: Hashable, Sendable {
     /// The model.
     public let schema: ModelSchema
@@ -19,19 +25,25 @@ public struct ModelDocuments: Hashable, Sendable {
     private let mutations: [MutationKind: String]
     private let subscriptions: [MutationKind: String]
 
+    /// How many times non-model types may repeat on a path of the selection (see above). With the
+    /// sync query's own two levels, the deepest selection stays within the server's default depth
+    /// limit of 12.
+    public static let recursionLimit = 3
+
     /// The documents for `schema` under its operation names.
     public init(schema: ModelSchema, names: ModelOperationNames? = nil) {
         let names = names ?? ModelOperationNames(schema: schema)
         self.schema = schema
         self.names = names
-        let selection = Self.selectionSet(of: schema.fields, indent: "    ", extra: Self.metadataFields)
+        // A model's selection always has the metadata fields.
+        let selection = Self.selectionSet(of: schema.fields, indent: "    ", extra: Self.metadataFields) ?? "{}"
         selectionSet = selection
         let model = schema.name
         syncQuery = """
             query \(Self.operationName(names.sync))($filter: Model\(model)FilterInput, $limit: Int, \
             $nextToken: String, $lastSync: AWSTimestamp) {
               \(names.sync)(filter: $filter, limit: $limit, nextToken: $nextToken, lastSync: $lastSync) {
-                items \(Self.selectionSet(of: schema.fields, indent: "      ", extra: Self.metadataFields))
+                items \(Self.selectionSet(of: schema.fields, indent: "      ", extra: Self.metadataFields) ?? "{}")
                 nextToken
                 startedAt
               }
@@ -123,17 +135,41 @@ public struct ModelDocuments: Hashable, Sendable {
         return first.uppercased() + field.dropFirst()
     }
 
-    /// A selection set of `fields`, each non-model value with its own fields.
-    private static func selectionSet(of fields: [ModelField], indent: String, extra: [String] = []) -> String {
+    /// A selection set of `fields`, each non-model value with its own fields; nil when nothing
+    /// is left to select (every field a repeat past the limit), and the field is left out.
+    ///
+    /// - Parameters:
+    ///   - enclosing: The non-model types of the path to here.
+    ///   - repeats: How many of them repeat a type before them.
+    private static func selectionSet(
+        of fields: [ModelField],
+        indent: String,
+        extra: [String] = [],
+        enclosing: Set<String> = [],
+        repeats: Int = 0
+    ) -> String? {
         var text = "{\n"
+        var selected = extra.count
         for field in fields {
-            text += indent + field.name
             if case .embedded(let embedded) = field.type.element {
-                text += " " + selectionSet(of: embedded.fields, indent: indent + "  ")
+                let repeated = enclosing.contains(embedded.name)
+                if repeated && repeats == recursionLimit { continue }
+                guard
+                    let inner = selectionSet(
+                        of: embedded.fields,
+                        indent: indent + "  ",
+                        enclosing: enclosing.union([embedded.name]),
+                        repeats: repeats + (repeated ? 1 : 0)
+                    )
+                else { continue }
+                text += indent + field.name + " " + inner + "\n"
+            } else {
+                text += indent + field.name + "\n"
             }
-            text += "\n"
+            selected += 1
         }
         for name in extra { text += indent + name + "\n" }
+        guard selected > 0 else { return nil }
         return text + indent.dropLast(2) + "}"
     }
 }
