@@ -21,8 +21,8 @@ public struct TestServer: Sendable {
     public let port: Int
     /// The API key the server accepts.
     public let apiKey: String
-    /// The server's engine, to arrange or inspect data without going through HTTP.
-    public let engine: ServerEngine
+    /// The server's data source, to arrange or inspect data without going through HTTP.
+    public let dataSource: DataSource
     /// The server's application, for its real-time statistics.
     public let application: ServerApplication
 }
@@ -62,7 +62,7 @@ public func withTestServer<Result: Sendable>(
         let memory = try SQLiteItemStore(path: nil)
         (store, ownStore) = (memory, memory)
     }
-    let engine = ServerEngine(document: document, store: store, configuration: configuration)
+    let dataSource = DataSource(document: document, store: store, configuration: configuration)
     var options = options
     options.host = "127.0.0.1"
     options.port = 0
@@ -71,7 +71,11 @@ public func withTestServer<Result: Sendable>(
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     var logger = Logger(label: "datastore-test-server")
     logger.logLevel = .warning
-    let serverApplication = ServerApplication(api: try GraphQLAPI(engine: engine), options: options, logger: logger)
+    let serverApplication = ServerApplication(
+        api: try GraphQLAPI(dataSource: dataSource),
+        options: options,
+        logger: logger
+    )
     let application = serverApplication.makeApplication {
         port in
         portContinuation.yield(port)
@@ -99,7 +103,7 @@ public func withTestServer<Result: Sendable>(
             realtimeEndpoint: "ws://127.0.0.1:\(port)/graphql/realtime",
             port: port,
             apiKey: apiKey,
-            engine: engine,
+            dataSource: dataSource,
             application: serverApplication
         )
         let outcome: Swift.Result<Result, any Error>

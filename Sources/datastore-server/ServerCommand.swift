@@ -136,7 +136,7 @@ struct ServerCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         if optimisticConcurrency { configuration.defaultStrategy = .optimisticConcurrency }
         if let conflictWebhook { configuration.defaultStrategy = .custom(ConflictHandlers.webhook(conflictWebhook)) }
-        let engine = ServerEngine(document: document, store: store, configuration: configuration)
+        let dataSource = DataSource(document: document, store: store, configuration: configuration)
         var options = ServerOptions()
         options.host = host
         options.port = port
@@ -147,7 +147,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.apiKeys = Set(keys)
         let host = self.host
         let application = ServerApplication(
-            api: try GraphQLAPI(engine: engine, limits: try documentLimits()),
+            api: try GraphQLAPI(dataSource: dataSource, limits: try documentLimits()),
             options: options
         ).makeApplication {
             port in

@@ -145,8 +145,8 @@ struct AppSyncSchemaTests {
             )
         )
 
-        let engine = ServerEngine(document: try SchemaParser.parse(sdl), store: try SQLiteItemStore(path: nil))
-        let api = try GraphQLAPI(engine: engine)
+        let dataSource = DataSource(document: try SchemaParser.parse(sdl), store: try SQLiteItemStore(path: nil))
+        let api = try GraphQLAPI(dataSource: dataSource)
         let created = await api.execute(
             ["query": #"mutation { makeRename(input: {id: "r1", name: "a"}) { id _version } }"#]
         )

@@ -55,12 +55,14 @@ struct ConflictWebhookTests {
     @Test("RESOLVE writes the webhook's item, REJECT and failures are ConflictUnhandled, REMOVE deletes")
     func webhook() async throws {
         try await withWebhook { url, received in
-            let engine = try makeEngine(configure: { $0.defaultStrategy = .custom(ConflictHandlers.webhook(url)) })
+            let dataSource = try makeDataSource(configure: {
+                $0.defaultStrategy = .custom(ConflictHandlers.webhook(url))
+            })
             func stale(_ title: String) async throws -> FieldValue {
-                let post = try await engine.create("Post", input: ["title": "Original", "rating": 3])
-                _ = try await engine.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 4])
+                let post = try await dataSource.create("Post", input: ["title": "Original", "rating": 3])
+                _ = try await dataSource.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 4])
                 // Version 1 is stale now: the webhook decides.
-                return try await engine.update(
+                return try await dataSource.update(
                     "Post",
                     input: ["id": post["id"]!, "_version": 1, "title": .string(title)]
                 )
@@ -84,9 +86,12 @@ struct ConflictWebhookTests {
                 #expect(error?.data?["title"] == "Original" && error?.data?["_version"] == 2)
             }
 
-            let post = try await engine.create("Post", input: ["title": "Original"])
-            _ = try await engine.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 1])
-            let removed = try await engine.update("Post", input: ["id": post["id"]!, "_version": 1, "title": "remove"])
+            let post = try await dataSource.create("Post", input: ["title": "Original"])
+            _ = try await dataSource.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 1])
+            let removed = try await dataSource.update(
+                "Post",
+                input: ["id": post["id"]!, "_version": 1, "title": "remove"]
+            )
             #expect(removed["_deleted"] == true && removed["_version"] == 3)
         }
     }
@@ -94,14 +99,14 @@ struct ConflictWebhookTests {
     @Test("an unreachable webhook fails the mutation with ConflictUnhandled and writes nothing")
     func unreachable() async throws {
         // Port 9 (discard) on loopback: nothing listens there.
-        let engine = try makeEngine(configure: {
+        let dataSource = try makeDataSource(configure: {
             $0.defaultStrategy = .custom(ConflictHandlers.webhook("http://127.0.0.1:9/conflict", timeout: .seconds(2)))
         })
-        let post = try await engine.create("Post", input: ["title": "Original"])
-        _ = try await engine.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 1])
+        let post = try await dataSource.create("Post", input: ["title": "Original"])
+        _ = try await dataSource.update("Post", input: ["id": post["id"]!, "_version": 1, "rating": 1])
         await expectServerError(.conflictUnhandled) {
-            _ = try await engine.update("Post", input: ["id": post["id"]!, "_version": 1, "title": "Lost?"])
+            _ = try await dataSource.update("Post", input: ["id": post["id"]!, "_version": 1, "title": "Lost?"])
         }
-        #expect(try await engine.get("Post", key: ["id": post["id"]!])?["title"] == "Original")
+        #expect(try await dataSource.get("Post", key: ["id": post["id"]!])?["title"] == "Original")
     }
 }

@@ -8,7 +8,7 @@ import Testing
 struct DocumentCacheTests {
     /// A document for `query`, parsed but not validated (the cache does not look inside).
     private func parsed(_ query: String) throws -> CheckedDocument {
-        CheckedDocument(document: try parse(source: Source(body: query, name: "test")), readPlan: nil)
+        CheckedDocument(document: try parse(source: Source(body: query, name: "test")), plan: nil)
     }
 
     @Test("the cache keeps at most its capacity, and recently used documents survive eviction")
@@ -44,7 +44,7 @@ struct DocumentCacheTests {
 
     @Test("a repeated operation runs with each request's own variables")
     func repeatedOperations() async throws {
-        let api = try GraphQLAPI(engine: try makeEngine())
+        let api = try GraphQLAPI(dataSource: try makeDataSource())
         let mutation = "mutation M($input: CreatePostInput!) { createPost(input: $input) { id title _version } }"
         for index in 0..<3 {
             let (_, response) = await api.execute(
@@ -69,7 +69,7 @@ struct DocumentCacheTests {
     func failuresAreNotCached() async throws {
         var limits = DocumentLimits()
         limits.maximumSelectionDepth = 3
-        let api = try GraphQLAPI(engine: try makeEngine(), limits: limits)
+        let api = try GraphQLAPI(dataSource: try makeDataSource(), limits: limits)
         let deep = "{ listComments { items { post { comments { items { id } } } } } }"
         for query in ["{ listPosts { items { id ", "{ listPosts { items { nope } } }", deep] {
             for _ in 0..<2 {

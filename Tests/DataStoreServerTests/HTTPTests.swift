@@ -9,10 +9,10 @@ import Testing
 
 @testable import DataStoreServer
 
-/// A live server on loopback (port 0) over a fresh engine, and a client that speaks to it.
+/// A live server on loopback (port 0) over a fresh data source, and a client that speaks to it.
 struct LiveServer {
     let client: any TestClientProtocol
-    let engine: ServerEngine
+    let dataSource: DataSource
     let clock: ManualClock
     static let apiKey = "da2-test-key"
 
@@ -44,13 +44,13 @@ struct LiveServer {
 }
 
 func withLiveServer(
-    schema: String = engineSchema,
+    schema: String = testSchema,
     maximumBodySize: Int = 1 << 20,
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (LiveServer) async throws -> Void
 ) async throws {
     let clock = ManualClock()
-    let engine = try makeEngine(schema: schema, clock: clock, configure: configure)
+    let dataSource = try makeDataSource(schema: schema, clock: clock, configure: configure)
     var options = ServerOptions()
     options.port = 0
     options.apiKeys = [LiveServer.apiKey]
@@ -60,9 +60,9 @@ func withLiveServer(
     // silent or idle for longer than a real server lets a connection be.
     options.idleTimeout = nil
     options.headerTimeout = .seconds(3600)
-    let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options).makeApplication()
+    let application = ServerApplication(api: try GraphQLAPI(dataSource: dataSource), options: options).makeApplication()
     try await application.test(.live) { client in
-        try await body(LiveServer(client: client, engine: engine, clock: clock))
+        try await body(LiveServer(client: client, dataSource: dataSource, clock: clock))
     }
 }
 
@@ -95,7 +95,7 @@ struct HTTPTests {
             let sdl = try await server.client.execute(uri: "/graphql/schema", method: .get, headers: headers) {
                 String(buffer: $0.body)
             }
-            #expect(sdl == server.engine.api.sdl)
+            #expect(sdl == server.dataSource.api.sdl)
             #expect(
                 sdl.contains(
                     "syncPosts(filter: ModelPostFilterInput, limit: Int, nextToken: String, lastSync: AWSTimestamp)"
@@ -158,7 +158,7 @@ struct HTTPTests {
             server.clock.advance(by: .seconds(1))
             (_, body) = try await server.graphQL(sync, variables: ["limit": 1000, "lastSync": .int(startedAt)])
             #expect(body["data"]?["syncPosts"]?["items"] == [])
-            _ = try await server.engine.update("Post", input: ["id": "p1", "_version": 2, "rating": 5])
+            _ = try await server.dataSource.update("Post", input: ["id": "p1", "_version": 2, "rating": 5])
             (_, body) = try await server.graphQL(sync, variables: ["limit": 1000, "lastSync": .int(startedAt)])
             #expect(body["data"]?["syncPosts"]?["items"].map { if case .list(let l) = $0 { l.count } else { 0 } } == 1)
 
@@ -174,8 +174,8 @@ struct HTTPTests {
     func appSyncErrors() async throws {
         let occ: (inout ServerConfiguration) -> Void = { $0.defaultStrategy = .optimisticConcurrency }
         try await withLiveServer(configure: occ) { server in
-            _ = try await server.engine.create("Post", input: ["id": "p1", "title": "One"])
-            _ = try await server.engine.update("Post", input: ["id": "p1", "_version": 1, "title": "Two"])
+            _ = try await server.dataSource.create("Post", input: ["id": "p1", "title": "One"])
+            _ = try await server.dataSource.update("Post", input: ["id": "p1", "_version": 1, "title": "Two"])
             let (status, body) = try await server.graphQL(
                 "mutation { updatePost(input: {id: \"p1\", title: \"Stale\", _version: 1}) { id _version } }"
             )
@@ -203,10 +203,16 @@ struct HTTPTests {
     @Test("relation fields resolve for clients that select them")
     func relations() async throws {
         try await withLiveServer { server in
-            _ = try await server.engine.create("Post", input: ["id": "p1", "title": "One"])
-            _ = try await server.engine.create("Comment", input: ["id": "c1", "content": "a", "postCommentsId": "p1"])
-            _ = try await server.engine.create("Comment", input: ["id": "c2", "content": "b", "postCommentsId": "p1"])
-            _ = try await server.engine.create("Comment", input: ["id": "c3", "content": "elsewhere"])
+            _ = try await server.dataSource.create("Post", input: ["id": "p1", "title": "One"])
+            _ = try await server.dataSource.create(
+                "Comment",
+                input: ["id": "c1", "content": "a", "postCommentsId": "p1"]
+            )
+            _ = try await server.dataSource.create(
+                "Comment",
+                input: ["id": "c2", "content": "b", "postCommentsId": "p1"]
+            )
+            _ = try await server.dataSource.create("Comment", input: ["id": "c3", "content": "elsewhere"])
             let (_, body) = try await server.graphQL(
                 "{ getPost(id: \"p1\") { id comments { items { id post { title } } } } }"
             )
@@ -218,8 +224,8 @@ struct HTTPTests {
     @Test("bad requests get protocol-correct errors, the server stays up, and nothing stored changes")
     func badInput() async throws {
         try await withLiveServer(maximumBodySize: 4_096) { server in
-            _ = try await server.engine.create("Post", input: ["id": "p1", "title": "One", "rating": 1])
-            let before = try await server.engine.list("Post").items
+            _ = try await server.dataSource.create("Post", input: ["id": "p1", "title": "One", "rating": 1])
+            let before = try await server.dataSource.list("Post").items
             func firstError(_ body: FieldValue) -> FieldValue? {
                 if case .list(let errors)? = body["errors"] { return errors.first }
                 return nil
@@ -255,7 +261,7 @@ struct HTTPTests {
                 variables: ["l": "soon"]
             )
             #expect(firstError(body)?["message"] != nil)
-            // Values the engine refuses: a bad enum value in a filter, a bad date-time, a tampered token.
+            // Values the data source refuses: a bad enum value in a filter, a bad date-time, a tampered token.
             (_, body) = try await server.graphQL("{ syncPosts(nextToken: \"forged\") { items { id } } }")
             #expect(firstError(body)?["errorType"] == "BadRequestException")
             (_, body) = try await server.graphQL(
@@ -272,7 +278,7 @@ struct HTTPTests {
             (_, body) = try await server.graphQL("subscription { onCreatePost { id } }")
             #expect(firstError(body)?["errorType"] == "BadRequestException")
 
-            #expect(try await server.engine.list("Post").items == before)
+            #expect(try await server.dataSource.list("Post").items == before)
             (status, _) = try await server.graphQL("{ listPosts { items { id } } }")
             #expect(status == .ok)
         }

@@ -44,8 +44,8 @@ struct HostileInputTests {
         options: ServerOptions = ServerOptions(),
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
-        try await withTestServer(schema: engineSchema, options: options) { server in
-            _ = try await server.engine.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
+        try await withTestServer(schema: testSchema, options: options) { server in
+            _ = try await server.dataSource.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
             try await body(server)
             try await expectHealthy(server)
         }
@@ -231,13 +231,13 @@ struct HostileInputTests {
 
     @Test("a request that reads more items than its budget fails at the field that passes it")
     func itemBudget() async throws {
-        let engine = try makeEngine()
+        let dataSource = try makeDataSource()
         var limits = DocumentLimits()
         limits.maximumItems = 50
-        let api = try GraphQLAPI(engine: engine, limits: limits)
+        let api = try GraphQLAPI(dataSource: dataSource, limits: limits)
         for index in 0..<30 {
-            _ = try await engine.create("Post", input: ["id": .string("p\(index)"), "title": "t"], condition: nil)
-            _ = try await engine.create(
+            _ = try await dataSource.create("Post", input: ["id": .string("p\(index)"), "title": "t"], condition: nil)
+            _ = try await dataSource.create(
                 "Comment",
                 input: ["content": "c", "postCommentsId": .string("p\(index)")],
                 condition: nil
@@ -286,7 +286,7 @@ struct HostileInputTests {
 
     @Test("Int and AWSTimestamp take integers of their width only, in literals and in variables")
     func strictIntegers() async throws {
-        let api = try GraphQLAPI(engine: try makeEngine())
+        let api = try GraphQLAPI(dataSource: try makeDataSource())
         for (query, variables, accepted) in Self.integerCases {
             let (_, response) = await api.execute(["query": .string(query), "variables": variables])
             #expect((response["errors"] == nil) == accepted, "\(query) \(variables): \(response)")
@@ -295,14 +295,14 @@ struct HostileInputTests {
 
     @Test("a mutation with a non-integral _version is refused and changes nothing")
     func fractionalVersion() async throws {
-        let engine = try makeEngine()
-        let api = try GraphQLAPI(engine: engine)
-        _ = try await engine.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
+        let dataSource = try makeDataSource()
+        let api = try GraphQLAPI(dataSource: dataSource)
+        _ = try await dataSource.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
         let (_, response) = await api.execute([
             "query": "mutation { updatePost(input: {id: \"p1\", title: \"changed\", _version: 1.5}) { id _version } }"
         ])
         #expect(response["errors"] != nil)
-        #expect(try await engine.get("Post", key: ["id": "p1"])?["title"] == "kept")
+        #expect(try await dataSource.get("Post", key: ["id": "p1"])?["title"] == "kept")
     }
 
     // MARK: HTTP
@@ -349,7 +349,7 @@ struct HostileInputTests {
         options.headerTimeout = .milliseconds(200)
         // No health check on this server: under load (ThreadSanitizer) a whole request can take
         // longer than its 200 ms to be read.
-        try await withTestServer(schema: engineSchema, options: options) { server in
+        try await withTestServer(schema: testSchema, options: options) { server in
             // Half a request line, then nothing: answered by the timer, not by the client leaving.
             let exchange = try await RawConnection.exchange(port: server.port, "POST /gra")
             #expect(exchange.status == 408, "\(exchange.text.prefix(200))")

@@ -4,7 +4,7 @@ import Testing
 
 @testable import DataStoreServer
 
-/// What every ``ItemStore`` promises the engine and the hub, checked on each store kind.
+/// What every ``ItemStore`` promises the data source and the hub, checked on each store kind.
 @Suite("Item stores")
 struct ItemStoreTests {
     static func item(_ id: String, version: Int = 1, deleted: Bool = false, at time: Int64 = 1_000) -> StoredItem {

@@ -119,10 +119,10 @@ struct KeyQueryTests {
                 )
             }
         }
-        try await withEngine(kind, schema: keyQuerySchema) { engine in
+        try await withDataSource(kind, schema: keyQuerySchema) { dataSource in
             // The reads are the same with or without the indexes; half the runs have them.
-            if random.chance(0.5) { try await engine.prepareIndexes() }
-            for reading in readings { _ = try await engine.create("Reading", input: reading.input) }
+            if random.chance(0.5) { try await dataSource.prepareIndexes() }
+            for reading in readings { _ = try await dataSource.create("Reading", input: reading.input) }
             for _ in 0..<80 {
                 let key = random.pick(TestKey.allCases)
                 let partition: FieldValue =
@@ -163,7 +163,7 @@ struct KeyQueryTests {
                 var token: String?
                 var pages = 0
                 repeat {
-                    let page = try await engine.query("Reading", query, limit: limit, nextToken: token)
+                    let page = try await dataSource.query("Reading", query, limit: limit, nextToken: token)
                     #expect(page.items.count <= limit)
                     for item in page.items {
                         guard case .string(let sensor)? = item["sensor"], case .int(let at)? = item["at"] else {
@@ -236,18 +236,18 @@ struct KeyQueryTests {
     )
     func indexes(kind: ServerStoreKind) async throws {
         try await withServerStore(kind) { store in
-            let engine = try makeEngine(schema: keyQuerySchema, store: store)
+            let dataSource = try makeDataSource(schema: keyQuerySchema, store: store)
             let expected: [KeyIndex] = [
                 KeyIndex(model: "Reading", equal: ["sensor"], sortKey: .field("at", numeric: true)),
                 KeyIndex(model: "Reading", equal: ["site"], sortKey: .composite(["label", "at"])),
                 KeyIndex(model: "Reading", equal: ["label"], sortKey: .field("note", numeric: false)),
                 KeyIndex(model: "Reading", equal: ["level"], sortKey: .none),
             ]
-            #expect(engine.keyIndexes == expected)
-            try await engine.prepareIndexes()
-            try await engine.prepareIndexes()  // idempotent
+            #expect(dataSource.keyIndexes == expected)
+            try await dataSource.prepareIndexes()
+            try await dataSource.prepareIndexes()  // idempotent
             for _ in 0..<30 {
-                _ = try await engine.create(
+                _ = try await dataSource.create(
                     "Reading",
                     input: [
                         "sensor": "s", "at": .int(Int.random(in: 0..<1_000_000)), "site": "n", "label": "a",
@@ -292,7 +292,7 @@ struct KeyQueryTests {
                 }
             }
             // Relation fields: the children's key range, by the index the relation uses.
-            let relations = try makeEngine(
+            let relations = try makeDataSource(
                 schema: """
                     type Post @model { id: ID! comments: [Comment] @hasMany(indexName: "byPost", fields: ["id"]) }
                     type Comment @model {
@@ -314,9 +314,9 @@ struct KeyQueryTests {
 
     @Test("key arguments that do not go together get InvalidArgumentsError; tokens continue only their query")
     func badArguments() async throws {
-        try await withEngine(.sqlite, schema: keyQuerySchema) { engine in
+        try await withDataSource(.sqlite, schema: keyQuerySchema) { dataSource in
             for at in 0..<5 {
-                _ = try await engine.create(
+                _ = try await dataSource.create(
                     "Reading",
                     input: ["sensor": "s", "at": .int(at), "site": "north", "label": "a"]
                 )
@@ -329,52 +329,54 @@ struct KeyQueryTests {
                 ["near": 1],
             ] {
                 await expectServerError(.invalidArguments) {
-                    _ = try await engine.query("Reading", KeyQuery(partition: "s", sortCondition: condition))
+                    _ = try await dataSource.query("Reading", KeyQuery(partition: "s", sortCondition: condition))
                 }
             }
             // A composite operand gives the key's fields in order, leaving out only trailing ones.
             await expectServerError(.invalidArguments) {
-                _ = try await engine.query(
+                _ = try await dataSource.query(
                     "Reading",
                     KeyQuery(index: "bySite", partition: "north", sortCondition: ["eq": ["at": 3]])
                 )
             }
             await expectServerError(.invalidArguments) {
-                _ = try await engine.query(
+                _ = try await dataSource.query(
                     "Reading",
                     KeyQuery(index: "byLevel", partition: 1, sortCondition: ["eq": "x"])
                 )
             }
             await expectServerError(.badRequest) {
-                _ = try await engine.query("Reading", KeyQuery(index: "byColour", partition: "red"))
+                _ = try await dataSource.query("Reading", KeyQuery(index: "byColour", partition: "red"))
             }
             await expectServerError(.badRequest) {
-                _ = try await engine.query("Reading", KeyQuery(partition: 12))
+                _ = try await dataSource.query("Reading", KeyQuery(partition: 12))
             }
             // Null operators are absent ones, as AppSync's resolvers read them.
             #expect(
-                try await engine.query("Reading", KeyQuery(partition: "s", sortCondition: ["eq": .null])).items.count
+                try await dataSource.query("Reading", KeyQuery(partition: "s", sortCondition: ["eq": .null])).items
+                    .count
                     == 5
             )
 
-            let first = try await engine.query("Reading", KeyQuery(partition: "s"), limit: 2)
+            let first = try await dataSource.query("Reading", KeyQuery(partition: "s"), limit: 2)
             let token = try #require(first.nextToken)
             #expect(
-                try await engine.query("Reading", KeyQuery(partition: "s"), limit: 2, nextToken: token).items.count == 2
+                try await dataSource.query("Reading", KeyQuery(partition: "s"), limit: 2, nextToken: token).items.count
+                    == 2
             )
             for other in [
                 KeyQuery(partition: "t"), KeyQuery(partition: "s", descending: true),
                 KeyQuery(partition: "s", sortCondition: ["gt": 0]), KeyQuery(index: "bySite", partition: "north"),
             ] {
                 await expectServerError(.badRequest) {
-                    _ = try await engine.query("Reading", other, limit: 2, nextToken: token)
+                    _ = try await dataSource.query("Reading", other, limit: 2, nextToken: token)
                 }
             }
             await expectServerError(.badRequest) {
-                _ = try await engine.list("Reading", limit: 2, nextToken: token)
+                _ = try await dataSource.list("Reading", limit: 2, nextToken: token)
             }
             await expectServerError(.badRequest) {
-                _ = try await engine.query("Reading", KeyQuery(partition: "s"), limit: 2, nextToken: token + "x")
+                _ = try await dataSource.query("Reading", KeyQuery(partition: "s"), limit: 2, nextToken: token + "x")
             }
         }
     }
@@ -471,12 +473,12 @@ struct KeyQueryTests {
     func overHTTP() async throws {
         try await withLiveServer(schema: keyQuerySchema) { server in
             for (at, label) in [(9, "b"), (10, "a"), (100, "a"), (2, "c")] {
-                _ = try await server.engine.create(
+                _ = try await server.dataSource.create(
                     "Reading",
                     input: ["sensor": "s", "at": .int(at), "site": "north", "label": .string(label), "note": "n"]
                 )
             }
-            _ = try await server.engine.create("Reading", input: ["sensor": "t", "at": 1, "site": "south"])
+            _ = try await server.dataSource.create("Reading", input: ["sensor": "t", "at": 1, "site": "south"])
             let (_, ascending) = try await server.graphQL(
                 "{ listReadings(sensor: \"s\", at: {ge: 9}) { items { at } nextToken } }"
             )
@@ -538,17 +540,17 @@ struct KeyQueryTests {
             }
             """
         try await withLiveServer(schema: schema) { server in
-            let engine = server.engine
-            _ = try await engine.create("Post", input: ["id": "z-post", "title": "Z"])
+            let dataSource = server.dataSource
+            _ = try await dataSource.create("Post", input: ["id": "z-post", "title": "Z"])
             // 1,200 comments of other posts, whose keys sort before the post's own.
             for index in 0..<1_200 {
-                _ = try await engine.create(
+                _ = try await dataSource.create(
                     "Comment",
                     input: ["id": .string(String(format: "a%04d", index)), "postID": "other", "rank": .int(index)]
                 )
             }
             for (id, rank, label) in [("z1", 10, "c"), ("z2", 9, "a"), ("z3", 100, "b")] {
-                _ = try await engine.create(
+                _ = try await dataSource.create(
                     "Comment",
                     input: ["id": .string(id), "postID": "z-post", "rank": .int(rank), "label": .string(label)]
                 )

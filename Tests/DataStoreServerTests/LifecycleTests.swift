@@ -33,8 +33,8 @@ struct LifecycleTests {
             return .resolve(request.newItem)
         }
         let store = try SQLiteItemStore(path: path)
-        let engine = ServerEngine(
-            document: try SchemaParser.parse(engineSchema),
+        let dataSource = DataSource(
+            document: try SchemaParser.parse(testSchema),
             store: store,
             configuration: configuration
         )
@@ -44,12 +44,16 @@ struct LifecycleTests {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         var logger = Logger(label: "lifecycle-test")
         logger.logLevel = .warning
-        let application = ServerApplication(api: try GraphQLAPI(engine: engine), options: options, logger: logger)
-            .makeApplication { port in portContinuation.yield(port) }
+        let application = ServerApplication(
+            api: try GraphQLAPI(dataSource: dataSource),
+            options: options,
+            logger: logger
+        )
+        .makeApplication { port in portContinuation.yield(port) }
         let services = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger)
         )
-        let post = try await engine.create("Post", input: ["title": "Draft"])
+        let post = try await dataSource.create("Post", input: ["title": "Draft"])
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
@@ -83,7 +87,7 @@ struct LifecycleTests {
 
         // A restart on the same file has everything.
         let reopened = try SQLiteItemStore(path: path)
-        let restarted = ServerEngine(document: try SchemaParser.parse(engineSchema), store: reopened)
+        let restarted = DataSource(document: try SchemaParser.parse(testSchema), store: reopened)
         let stored = try await restarted.get("Post", key: ["id": post["id"]!])
         #expect(stored?["title"] == "Final")
         #expect(stored?["_version"] == 2)
@@ -97,19 +101,19 @@ struct LifecycleTests {
         configuration.clock = clock
         var options = ServerOptions()
         options.purgeInterval = .seconds(60)
-        try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
-            let engine = server.engine
-            let post = try await engine.create("Post", input: ["title": "Gone soon"])
-            _ = try await engine.delete("Post", input: ["id": post["id"]!, "_version": 1])
-            #expect(try await engine.get("Post", key: ["id": post["id"]!])?["_deleted"] == true)
+        try await withTestServer(schema: testSchema, configuration: configuration, options: options) { server in
+            let dataSource = server.dataSource
+            let post = try await dataSource.create("Post", input: ["title": "Gone soon"])
+            _ = try await dataSource.delete("Post", input: ["id": post["id"]!, "_version": 1])
+            #expect(try await dataSource.get("Post", key: ["id": post["id"]!])?["_deleted"] == true)
             // The purge timer is asleep; 31 days later (its deadline long passed) it purges,
             // then sleeps one interval from the new time: once it does, the purge is done.
             await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
             clock.advance(by: .seconds(31 * 24 * 60 * 60))
             await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
-            #expect(try await engine.get("Post", key: ["id": post["id"]!]) == nil)
+            #expect(try await dataSource.get("Post", key: ["id": post["id"]!]) == nil)
             // The delta records (older than the delta TTL) went with it.
-            #expect(try await engine.changes(after: 0, limit: 10).changes.isEmpty)
+            #expect(try await dataSource.changes(after: 0, limit: 10).changes.isEmpty)
         }
     }
 }

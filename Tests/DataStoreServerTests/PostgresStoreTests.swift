@@ -142,8 +142,8 @@ struct PostgresStoreTests {
 
     /// Two servers on the same database.
     static func shareDatabase(_ storeA: PostgresItemStore, _ storeB: PostgresItemStore) async throws {
-        try await withTestServer(schema: engineSchema, store: storeA) { serverA in
-            try await withTestServer(schema: engineSchema, store: storeB) { serverB in
+        try await withTestServer(schema: testSchema, store: storeA) { serverA in
+            try await withTestServer(schema: testSchema, store: storeB) { serverB in
                 try await withConnectedClient(serverB) { client in
                     #expect(try await client.start("1", onCreatePost)?["type"] == "start_ack")
                     let created = try await postGraphQL(

@@ -13,7 +13,7 @@ import Testing
 @Suite("Protocol module against the server")
 struct ProtocolExchangeTests {
     static let documents: ModelDocuments = {
-        let document = try! SchemaParser.parse(engineSchema)
+        let document = try! SchemaParser.parse(testSchema)
         let post = document.models.first { $0.schema.name == "Post" }!
         return ModelDocuments(schema: post.schema)
     }()
@@ -30,7 +30,7 @@ struct ProtocolExchangeTests {
     @Test("real-time: every handshake form, start, data, error and complete, decoded client-side")
     func realtime() async throws {
         let documents = Self.documents
-        try await withTestServer(schema: engineSchema) { server in
+        try await withTestServer(schema: testSchema) { server in
             let authorization = ["host": "127.0.0.1:\(server.port)", "x-api-key": server.apiKey]
             for form in RealtimeHandshake.Form.allCases {
                 let upgrade = RealtimeHandshake.upgrade(authorization: authorization, form: form)
@@ -51,7 +51,7 @@ struct ProtocolExchangeTests {
                     )
                     #expect(try await Self.nextMessage(client) == .startAck(id: "creates"))
 
-                    let created = try await server.engine.create(
+                    let created = try await server.dataSource.create(
                         "Post",
                         input: [
                             "title": .string("\(form)"), "tags": ["a", "b"], "publishedAt": "2026-12-07T10:00:00Z",
@@ -106,7 +106,7 @@ struct ProtocolExchangeTests {
     @Test("HTTP: the client's sync query and mutations, answers and errors decoded client-side")
     func http() async throws {
         let documents = Self.documents
-        try await withTestServer(schema: engineSchema) { server in
+        try await withTestServer(schema: testSchema) { server in
             func send(_ request: OperationRequest) async throws -> GraphQLResponse {
                 try GraphQLResponse(
                     decoding: await postGraphQL(
@@ -140,7 +140,7 @@ struct ProtocolExchangeTests {
             #expect(refused.errors.first?.errorType == .conditionalCheckFailed)
 
             for index in 0..<5 {
-                _ = try await server.engine.create("Post", input: ["title": .string("bulk \(index)")])
+                _ = try await server.dataSource.create("Post", input: ["title": .string("bulk \(index)")])
             }
             var items: [RemoteItem] = []
             var token: String?
@@ -197,6 +197,80 @@ struct ProtocolExchangeTests {
             #expect(stored["Protocol"] == 1.5 && stored["protocol"] == "p")
             let page = try SyncPage(response: try await send(documents.syncRequest()), documents: documents)
             #expect(page.items == [created])
+        }
+    }
+
+    @Test("types that contain themselves: written whole, answered and synced to the documented depth")
+    func typesThatContainThemselves() async throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "CorpusModels/Recursive/schema.graphql")
+        let sdl = try String(contentsOf: url, encoding: .utf8)
+        let model = try #require(try SchemaParser.parse(sdl).models.first { $0.schema.name == "Folder" })
+        let documents = ModelDocuments(schema: model.schema)
+        let rootIndex = try #require(model.schema.fields.firstIndex { $0.name == "root" })
+        /// A chain of `levels` nodes through `children`, with a parent link on each.
+        @Sendable func chain(_ levels: Int) -> FieldValue {
+            var node: FieldValue = ["label": .string("L\(levels)")]
+            for level in stride(from: levels - 1, through: 1, by: -1) {
+                node = ["label": .string("L\(level)"), "children": [node], "parent": ["label": "up"]]
+            }
+            return node
+        }
+        /// How many nodes deep a value goes through `children`.
+        @Sendable func depth(_ value: FieldValue) -> Int {
+            guard case .object(let members) = value else { return 0 }
+            guard case .list(let children)? = members["children"] else { return 1 }
+            return 1 + (children.map(depth).max() ?? 0)
+        }
+        /// The value without its null members (the answer selects fields the input left out).
+        @Sendable func withoutNulls(_ value: FieldValue) -> FieldValue {
+            switch value {
+            case .object(let members): .object(members.filter { $0.value != .null }.mapValues(withoutNulls))
+            case .list(let elements): .list(elements.map(withoutNulls))
+            default: value
+            }
+        }
+        try await withTestServer(schema: sdl) { server in
+            func send(_ request: OperationRequest) async throws -> GraphQLResponse {
+                try GraphQLResponse(
+                    decoding: await postGraphQL(server, request.query, variables: .object(request.variables))
+                )
+            }
+            // Within the limit: the answer and the sync page carry the whole value.
+            let shallow = chain(ModelDocuments.recursionLimit + 1)
+            let created = try documents.mutationResult(
+                .created,
+                try await send(
+                    #require(
+                        documents.mutationRequest(
+                            .created,
+                            values: ["id": "f1", "name": "a", "root": shallow],
+                            version: nil
+                        )
+                    )
+                )
+            )
+            #expect(withoutNulls(created.values[rootIndex]) == shallow)
+            // Deeper: the server keeps it all; the client's selection brings back the documented depth.
+            let deep = chain(ModelDocuments.recursionLimit + 4)
+            let deepCreated = try documents.mutationResult(
+                .created,
+                try await send(
+                    #require(
+                        documents.mutationRequest(
+                            .created,
+                            values: ["id": "f2", "name": "b", "root": deep],
+                            version: nil
+                        )
+                    )
+                )
+            )
+            #expect(depth(deep) == ModelDocuments.recursionLimit + 4)
+            #expect(depth(deepCreated.values[rootIndex]) == ModelDocuments.recursionLimit + 1)
+            let page = try SyncPage(response: try await send(documents.syncRequest()), documents: documents)
+            #expect(page.items.count == 2 && page.items.contains(created))
+            let stored = try #require(try await server.dataSource.get("Folder", key: ["id": "f2"]))
+            #expect(depth(stored["root"] ?? .null) == ModelDocuments.recursionLimit + 4)
         }
     }
 }

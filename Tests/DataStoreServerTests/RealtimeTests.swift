@@ -12,7 +12,7 @@ import WSCore
 import FoundationNetworking
 #endif
 
-/// A server for `engineSchema` with a manual clock, and its real-time URL.
+/// A server for `testSchema` with a manual clock, and its real-time URL.
 private func withRealtimeServer<Result: Sendable>(
     _ options: ServerOptions = ServerOptions(),
     _ body: @Sendable (TestServer, ManualClock) async throws -> Result
@@ -20,7 +20,7 @@ private func withRealtimeServer<Result: Sendable>(
     let clock = ManualClock()
     var configuration = ServerConfiguration()
     configuration.clock = clock
-    return try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
+    return try await withTestServer(schema: testSchema, configuration: configuration, options: options) { server in
         try await body(server, clock)
     }
 }
@@ -79,7 +79,7 @@ struct RealtimeTests {
                     let ack = try await client.initialize()
                     #expect(ack?["type"] == "connection_ack", "variant \(index)")
                     #expect(try await client.start("1", onCreatePost) == ["id": "1", "type": "start_ack"])
-                    _ = try await server.engine.create("Post", input: ["title": .string("variant \(index)")])
+                    _ = try await server.dataSource.create("Post", input: ["title": .string("variant \(index)")])
                     let event = try await client.nextEvent()
                     #expect(event?["id"] == "1" && event?["type"] == "data")
                     #expect(event?["payload"]?["data"]?["onCreatePost"]?["title"] == .string("variant \(index)"))
@@ -134,8 +134,8 @@ struct RealtimeTests {
                     try await client.start("deletes", "subscription { onDeletePost { \(fields) } }")?["type"]
                         == "start_ack"
                 )
-                let engine = server.engine
-                let poor = try await engine.create("Post", input: ["title": "Poor", "rating": 1])
+                let dataSource = server.dataSource
+                let poor = try await dataSource.create("Post", input: ["title": "Poor", "rating": 1])
                 let first = try await client.nextEvent()
                 #expect(first?["id"] == "all-creates")
                 #expect(
@@ -144,7 +144,7 @@ struct RealtimeTests {
                     ]
                 )
 
-                let good = try await engine.create("Post", input: ["title": "Good", "rating": 5])
+                let good = try await dataSource.create("Post", input: ["title": "Good", "rating": 5])
                 var received: [FieldValue: FieldValue] = [:]
                 for _ in 0..<2 {
                     let event = try #require(try await client.nextEvent())
@@ -155,8 +155,8 @@ struct RealtimeTests {
 
                 let id = good["id"]!
                 // Two updates back to back: their events arrive in version order.
-                _ = try await engine.update("Post", input: ["id": id, "_version": 1, "title": "Better"])
-                _ = try await engine.update("Post", input: ["id": id, "_version": 2, "title": "Best"])
+                _ = try await dataSource.update("Post", input: ["id": id, "_version": 1, "title": "Better"])
+                _ = try await dataSource.update("Post", input: ["id": id, "_version": 2, "title": "Best"])
                 let update1 = try await client.nextEvent()
                 let update2 = try await client.nextEvent()
                 #expect(update1?["id"] == "updates" && update2?["id"] == "updates")
@@ -164,7 +164,7 @@ struct RealtimeTests {
                 #expect(update2?["payload"]?["data"]?["onUpdatePost"]?["title"] == "Best")
                 #expect(update2?["payload"]?["data"]?["onUpdatePost"]?["_version"] == 3)
 
-                _ = try await engine.delete("Post", input: ["id": id, "_version": 3])
+                _ = try await dataSource.delete("Post", input: ["id": id, "_version": 3])
                 let deletion = try await client.nextEvent()
                 #expect(deletion?["id"] == "deletes")
                 #expect(deletion?["payload"]?["data"]?["onDeletePost"]?["_deleted"] == true)
@@ -181,7 +181,7 @@ struct RealtimeTests {
                     try await client.start("c", "subscription { onCreateComment { content post { title } } }")?["type"]
                         == "start_ack"
                 )
-                let post = try await server.engine.create("Post", input: ["title": "Parent"])
+                let post = try await server.dataSource.create("Post", input: ["title": "Parent"])
                 let response = try await postGraphQL(
                     server,
                     "mutation($input: CreateCommentInput!) { createComment(input: $input) { id } }",
@@ -202,8 +202,8 @@ struct RealtimeTests {
     @Test("writes made while a client syncs reach it as events: sync and events together miss nothing")
     func eventsDuringSync() async throws {
         try await withRealtimeServer { server, _ in
-            let engine = server.engine
-            for index in 0..<30 { _ = try await engine.create("Post", input: ["title": .string("old \(index)")]) }
+            let dataSource = server.dataSource
+            for index in 0..<30 { _ = try await dataSource.create("Post", input: ["title": .string("old \(index)")]) }
             try await withConnectedClient(server) { client in
                 // As Amplify does: subscribe first, then sync.
                 #expect(try await client.start("c", "subscription { onCreatePost { id } }")?["type"] == "start_ack")
@@ -211,11 +211,11 @@ struct RealtimeTests {
                 var written: Set<FieldValue> = []
                 var token: String?
                 repeat {
-                    let page = try await engine.sync("Post", limit: 10, nextToken: token)
+                    let page = try await dataSource.sync("Post", limit: 10, nextToken: token)
                     for item in page.items { synced.insert(item["id"]!) }
                     token = page.nextToken
                     // A write between two pages of the sync.
-                    written.insert(try await engine.create("Post", input: ["title": "new"])["id"]!)
+                    written.insert(try await dataSource.create("Post", input: ["title": "new"])["id"]!)
                 } while token != nil
                 var events: Set<FieldValue> = []
                 while events.count < written.count {
@@ -236,7 +236,7 @@ struct RealtimeTests {
                 client.send(["id": "a", "type": "stop"])
                 #expect(try await client.nextEvent() == ["id": "a", "type": "complete"])
                 #expect(try await client.start("b", onCreatePost)?["type"] == "start_ack")
-                _ = try await server.engine.create("Post", input: ["title": "After"])
+                _ = try await server.dataSource.create("Post", input: ["title": "After"])
                 // Only the running subscription receives it.
                 #expect(try await client.nextEvent()?["id"] == "b")
                 // The id of a stopped subscription may be used again.
@@ -301,8 +301,8 @@ struct RealtimeTests {
                 let duplicate = try await client.start("dup", onCreatePost)
                 #expect(duplicate?["payload"]?["errors"]?[0]?["errorType"] == "DuplicatedOperationError")
                 // Still serving; nothing was stored by any of it.
-                #expect(try await server.engine.list("Post").items.isEmpty)
-                _ = try await server.engine.create("Post", input: ["title": "Still here"])
+                #expect(try await server.dataSource.list("Post").items.isEmpty)
+                _ = try await server.dataSource.create("Post", input: ["title": "Still here"])
                 #expect(try await client.nextEvent()?["payload"]?["data"]?["onCreatePost"]?["title"] == "Still here")
             }
         }
@@ -324,7 +324,7 @@ struct RealtimeTests {
                 #expect(try await client.nextEvent()?["type"] == "complete")
                 #expect(try await client.start("4", onCreatePost)?["type"] == "start_ack")
 
-                _ = try await server.engine.create(
+                _ = try await server.dataSource.create(
                     "Post",
                     input: ["title": .string(String(repeating: "x", count: 5_000))]
                 )
@@ -337,8 +337,8 @@ struct RealtimeTests {
                 }
                 #expect(errors == ["1", "2", "4"])
                 // The write itself is stored, and smaller events flow again.
-                #expect(try await server.engine.list("Post").items.count == 1)
-                _ = try await server.engine.create("Post", input: ["title": "small"])
+                #expect(try await server.dataSource.list("Post").items.count == 1)
+                _ = try await server.dataSource.create("Post", input: ["title": "small"])
                 #expect(try await client.nextEvent()?["type"] == "data")
             }
         }
@@ -400,7 +400,7 @@ struct RealtimeTests {
                     // every event. The clock stands still, so its deadline is 5 s from now.
                     let graceDeadline = clock.now.advanced(by: .seconds(5))
                     while !clock.hasSleeper(dueAt: graceDeadline) {
-                        _ = try await server.engine.create("Post", input: ["title": .string("\(sent) \(big)")])
+                        _ = try await server.dataSource.create("Post", input: ["title": .string("\(sent) \(big)")])
                         sent += 1
                         // A fast client that stopped receiving would end the loop's premise.
                         guard try await fast.nextEvent()?["type"] == "data" else {
@@ -431,7 +431,7 @@ struct RealtimeTests {
                 let graceDeadline = clock.now.advanced(by: .seconds(5))
                 var index = 0
                 while !clock.hasSleeper(dueAt: graceDeadline) {
-                    _ = try await server.engine.create("Post", input: ["title": .string("\(index) \(big)")])
+                    _ = try await server.dataSource.create("Post", input: ["title": .string("\(index) \(big)")])
                     index += 1
                 }
                 #expect(await server.application.realtimeStatistics().connections == 1)

@@ -57,16 +57,16 @@ func withServerStore<Result>(
     }
 }
 
-/// Runs `body` with an engine for `schema` (``engineSchema`` unless given) over a fresh store of `kind`, with a clock the
+/// Runs `body` with a data source for `schema` (``testSchema`` unless given) over a fresh store of `kind`, with a clock the
 /// test controls.
-func withEngine<Result>(
+func withDataSource<Result>(
     _ kind: ServerStoreKind,
-    schema: String = engineSchema,
+    schema: String = testSchema,
     clock: ManualClock = ManualClock(),
     configuration: ServerConfiguration = ServerConfiguration(),
-    _ body: (ServerEngine) async throws -> Result
+    _ body: (DataSource) async throws -> Result
 ) async throws -> Result {
     try await withServerStore(kind) { store in
-        try await body(try makeEngine(schema: schema, store: store, clock: clock, configuration: configuration))
+        try await body(try makeDataSource(schema: schema, store: store, clock: clock, configuration: configuration))
     }
 }

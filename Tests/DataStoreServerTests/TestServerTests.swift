@@ -28,7 +28,7 @@ struct TestServerTests {
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
             let body = try FieldValue(jsonText: String(decoding: data, as: UTF8.self))
             #expect(body == ["data": ["createNote": ["text": "hi", "_version": 1]]])
-            #expect(try await server.engine.list("Note").items.count == 1)
+            #expect(try await server.dataSource.list("Note").items.count == 1)
             return server.port
         }
         // Stopped: nothing listens on the port any more.

@@ -84,7 +84,7 @@ struct TimeBudgetTests {
         configuration.clock = clock
         var options = ServerOptions()
         options.requestTimeout = .seconds(30)
-        try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
+        try await withTestServer(schema: testSchema, configuration: configuration, options: options) { server in
             let head =
                 "POST /graphql HTTP/1.1\r\nHost: x\r\nx-api-key: \(server.apiKey)\r\n"
                 + "content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"query\": "
@@ -114,9 +114,9 @@ struct TimeBudgetTests {
         }
         var options = ServerOptions()
         options.requestTimeout = .seconds(30)
-        try await withTestServer(schema: engineSchema, configuration: configuration, options: options) { server in
-            _ = try await server.engine.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
-            _ = try await server.engine.update(
+        try await withTestServer(schema: testSchema, configuration: configuration, options: options) { server in
+            _ = try await server.dataSource.create("Post", input: ["id": "p1", "title": "kept"], condition: nil)
+            _ = try await server.dataSource.update(
                 "Post",
                 input: ["id": "p1", "title": "second", "_version": 1],
                 condition: nil
@@ -138,7 +138,7 @@ struct TimeBudgetTests {
             let body = try FieldValue(jsonText: answer.body)
             #expect(body["errors"]?[0]?["errorType"] == "ExecutionTimeout")
             release.open()
-            #expect(try await server.engine.get("Post", key: ["id": "p1"])?["title"] == "second")
+            #expect(try await server.dataSource.get("Post", key: ["id": "p1"])?["title"] == "second")
         }
     }
 }

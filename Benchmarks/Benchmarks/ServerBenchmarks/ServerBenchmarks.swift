@@ -275,8 +275,8 @@ final class ServerHost: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        if items > 0 { try await seed(items, engine: server.engine) }
-        if posts > 0 { try await seed(posts: posts, commentsPerPost: commentsPerPost, engine: server.engine) }
+        if items > 0 { try await seed(items, dataSource: server.dataSource) }
+        if posts > 0 { try await seed(posts: posts, commentsPerPost: commentsPerPost, dataSource: server.dataSource) }
         let subscribers = Subscribers(count: count)
         let tasks = (0..<count).map { number in Task { await subscribers.run(number, server: server) } }
         await subscribers.allStarted()
@@ -302,14 +302,14 @@ final class ServerHost: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Creates `count` items through the engine, eight writers at a time.
-    private static func seed(_ count: Int, engine: ServerEngine) async throws {
+    /// Creates `count` items through the data source, eight writers at a time.
+    private static func seed(_ count: Int, dataSource: DataSource) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<8 {
                 group.addTask {
                     for index in stride(from: writer, to: count, by: 8) {
                         guard case .object(let input) = Post.input(iteration: 0, index: index) else { continue }
-                        _ = try await engine.create("Post", input: input)
+                        _ = try await dataSource.create("Post", input: input)
                     }
                 }
             }
@@ -319,15 +319,15 @@ final class ServerHost: Sendable {
 
     /// Creates `posts` posts and `commentsPerPost` comments of each, interleaved, eight writers at
     /// a time.
-    private static func seed(posts: Int, commentsPerPost: Int, engine: ServerEngine) async throws {
+    private static func seed(posts: Int, commentsPerPost: Int, dataSource: DataSource) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<8 {
                 group.addTask {
                     for post in stride(from: writer, to: posts, by: 8) {
-                        _ = try await engine.create("Post", input: ["id": .string("p\(post)"), "title": "T"])
+                        _ = try await dataSource.create("Post", input: ["id": .string("p\(post)"), "title": "T"])
                     }
                     for index in stride(from: writer, to: posts * commentsPerPost, by: 8) {
-                        _ = try await engine.create("Comment", input: Comment.fields(index, posts: posts))
+                        _ = try await dataSource.create("Comment", input: Comment.fields(index, posts: posts))
                     }
                 }
             }

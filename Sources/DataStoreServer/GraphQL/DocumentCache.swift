@@ -1,10 +1,10 @@
 import DataStore
 import GraphQL
 
-/// A document that passed parsing, validation and the depth limit, and its read plan if it has one.
+/// A document that passed parsing, validation and the depth limit, and its response plan if it has one.
 struct CheckedDocument: Sendable {
     let document: Document
-    let readPlan: ReadPlan?
+    let plan: ResponsePlan?
 }
 
 /// Documents that passed parsing, validation and the depth limit, by query text.

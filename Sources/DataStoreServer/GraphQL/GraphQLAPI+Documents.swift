@@ -33,8 +33,15 @@ extension GraphQLAPI {
         if !problems.isEmpty { throw .graphQL(problems) }
         let checked = CheckedDocument(
             document: document,
-            readPlan: readFields.isEmpty
-                ? nil : ReadPlan.make(for: document, query: query, schema: schema, readFields: readFields)
+            plan: readFields.isEmpty && writeFields.isEmpty
+                ? nil
+                : ResponsePlan.make(
+                    for: document,
+                    query: query,
+                    schema: schema,
+                    readFields: readFields,
+                    writeFields: writeFields
+                )
         )
         documents.store(checked, for: query)
         return checked

@@ -53,7 +53,7 @@ extension GraphQLAPI {
     /// is for them.
     func attachSubscriptionResolvers() throws {
         var resolvers: [String: GraphQLFieldResolve] = [:]
-        for operations in engine.api.operations.values {
+        for operations in dataSource.api.operations.values {
             for case let field? in [operations.onCreate, operations.onUpdate, operations.onDelete] {
                 resolvers[field] = { source, args, _, _ in
                     switch source as? SubscriptionSource {
@@ -121,7 +121,7 @@ extension GraphQLAPI {
         }
         let fieldName = fields[0].name.value
         guard
-            let (model, kind) = engine.api.operations.lazy.compactMap({ model, operations in
+            let (model, kind) = dataSource.api.operations.lazy.compactMap({ model, operations in
                 switch fieldName {
                 case operations.onCreate: (model, MutationKind.created)
                 case operations.onUpdate: (model, .updated)
@@ -158,7 +158,7 @@ extension GraphQLAPI {
         let arguments = probe.arguments.withLock { $0 } ?? [:]
         let filter: PredicateEvaluator?
         do {
-            filter = try engine.subscriptionFilter(model, arguments["filter"])
+            filter = try dataSource.subscriptionFilter(model, arguments["filter"])
         } catch {
             throw SubscriptionRefusal(.badRequest, error.message)
         }

@@ -89,13 +89,13 @@ extension GraphQLAPI {
         }
     }
 
-    /// What a read resolver returns while a ``ReadPlan``'s skeleton runs: the skeleton selects
+    /// What a read resolver returns while a ``ResponsePlan``'s skeleton runs: the skeleton selects
     /// only `__typename`, which the executor answers from the type.
     static let placeholder: [String: any Sendable] = [:]
 
-    /// A page for the executor, or, while a ``ReadPlan``'s skeleton runs, kept in `capture` as a
+    /// A page for the executor, or, while a ``ResponsePlan``'s skeleton runs, kept in `capture` as a
     /// connection value (`items`, `nextToken`, `startedAt`).
-    static func output(_ page: ServerEngine.Page, capture: ReadCapture?) -> any Sendable {
+    static func output(_ page: DataSource.Page, capture: ResponseCapture?) -> any Sendable {
         guard let capture else { return output(page) }
         var connection: [String: FieldValue] = ["items": .list(page.items)]
         if let nextToken = page.nextToken { connection["nextToken"] = .string(nextToken) }
@@ -104,7 +104,7 @@ extension GraphQLAPI {
         return placeholder
     }
 
-    static func output(_ page: ServerEngine.Page) -> any Sendable {
+    static func output(_ page: DataSource.Page) -> any Sendable {
         var connection: [String: any Sendable] = ["items": page.items.map(output)]
         if let nextToken = page.nextToken { connection["nextToken"] = nextToken }
         if let startedAt = page.startedAt { connection["startedAt"] = Int(startedAt) }

@@ -5,28 +5,31 @@ import GraphQL
 import OrderedCollections
 
 /// Executes GraphQL requests against the generated AppSync API (PROTOCOL §2): the schema is built
-/// at run time from ``AppSyncSchema/sdl`` and its root fields resolve through a ``ServerEngine``.
+/// at run time from ``AppSyncSchema/sdl`` and its root fields resolve through a ``DataSource``.
 ///
 /// Responses are AppSync's envelopes: `data`, and `errors` whose objects carry `errorType` and
 /// `data` as top-level keys.
 public final class GraphQLAPI: Sendable {
-    /// The engine the resolvers call.
-    public let engine: ServerEngine
+    /// The data source the resolvers call.
+    public let dataSource: DataSource
     /// The bounds on a request's document, checked before GraphQL parses it.
     public let limits: DocumentLimits
     let schema: GraphQLSchema
     /// Queries already parsed and checked.
     let documents: DocumentCache
-    /// The root query fields whose resolvers fill a ``ReadCapture`` (each model's get, list and
-    /// sync); empty when read plans are off.
+    /// The root query fields whose resolvers fill a ``ResponseCapture`` (each model's get, list,
+    /// sync and key queries); empty when response plans are off.
     let readFields: Set<String>
-    /// How many requests a read plan answered, and how many it handed back to the executor.
+    /// The root mutation fields whose resolvers fill a ``ResponseCapture``; empty when response
+    /// plans are off.
+    let writeFields: Set<String>
+    /// How many requests a response plan answered, and how many it handed back to the executor.
     let planOutcomes = Locked((answered: 0, handedBack: 0))
 
-    /// Builds the executable schema for `engine`'s API.
+    /// Builds the executable schema for `dataSource`'s API.
     ///
     /// - Parameters:
-    ///   - engine: The engine the resolvers call.
+    ///   - dataSource: The data source the resolvers call.
     ///   - limits: The bounds on a request's document (its length, nesting, selections…).
     ///   - documentCacheCapacity: How many distinct query texts to keep parsed and validated, so
     ///     that a client repeating an operation skips both steps (only queries up to 16 KiB are
@@ -34,33 +37,39 @@ public final class GraphQLAPI: Sendable {
     /// - Throws: `AppSyncError` when the generated schema is not valid GraphQL (a bug: every
     ///   schema the parser accepts should generate a valid API).
     public convenience init(
-        engine: ServerEngine,
+        dataSource: DataSource,
         limits: DocumentLimits = DocumentLimits(),
         documentCacheCapacity: Int = 512
     ) throws(AppSyncError) {
         try self.init(
-            engine: engine,
+            dataSource: dataSource,
             limits: limits,
             documentCacheCapacity: documentCacheCapacity,
-            readPlans: true
+            plans: true
         )
     }
 
-    /// Builds the API; `readPlans: false` sends every request through the executor (tests
+    /// Builds the API; `plans: false` sends every request through the executor (tests
     /// compare the two).
-    init(engine: ServerEngine, limits: DocumentLimits, documentCacheCapacity: Int, readPlans: Bool) throws(AppSyncError)
-    {
-        self.engine = engine
+    init(dataSource: DataSource, limits: DocumentLimits, documentCacheCapacity: Int, plans: Bool) throws(AppSyncError) {
+        self.dataSource = dataSource
         self.limits = limits
         documents = DocumentCache(capacity: documentCacheCapacity)
         readFields =
-            readPlans
+            plans
             ? Set(
-                engine.api.operations.values.flatMap { [$0.get, $0.list, $0.sync].compactMap(\.self) }
-                    + engine.api.keyQueries.values.flatMap { $0.indexQueries.map(\.name) }
+                dataSource.api.operations.values.flatMap { [$0.get, $0.list, $0.sync].compactMap(\.self) }
+                    + dataSource.api.keyQueries.values.flatMap { $0.indexQueries.map(\.name) }
+            ) : []
+        writeFields =
+            plans
+            ? Set(
+                dataSource.api.operations.values.flatMap { names in
+                    [MutationKind.created, .updated, .deleted].compactMap { names.mutation($0) }
+                }
             ) : []
         do {
-            schema = try buildSchema(source: engine.api.sdl)
+            schema = try buildSchema(source: dataSource.api.sdl)
             // GraphQLSwift builds an input object's fields from the schema's syntax tree again
             // each time it coerces a value of that type (every variable and argument, at every
             // level of a nested filter: a twentieth of a mutation's CPU). They never change once
@@ -91,7 +100,7 @@ public final class GraphQLAPI: Sendable {
         await answer(request).value
     }
 
-    /// A response body: a value, or the JSON text a ``ReadPlan`` rendered.
+    /// A response body: a value, or the JSON text a ``ResponsePlan`` rendered.
     enum Answer {
         case value(FieldValue)
         case rendered(String)
@@ -121,7 +130,7 @@ public final class GraphQLAPI: Sendable {
         }
     }
 
-    /// Executes one request body, as the public `execute` does, except that a read plan's answer
+    /// Executes one request body, as the public `execute` does, except that a response plan's answer
     /// stays JSON text, which the HTTP layer sends as it is.
     func answer(_ body: FieldValue) async -> (status: Int, answer: Answer) {
         do {
@@ -151,22 +160,34 @@ public final class GraphQLAPI: Sendable {
                 )
             )
         }
-        if let plan = checked.readPlan, plan.answers(operationName: operationName),
-            let rendered = await planned(plan, variables: variables, operationName: operationName)
-        {
-            return .rendered(rendered)
+        var written: FieldValue?
+        if let plan = checked.plan, plan.answers(operationName: operationName) {
+            switch await planned(plan, variables: variables, operationName: operationName) {
+            case .rendered(let text): return .rendered(text)
+            case .answered(let value): return .value(value)
+            case .wrote(let item): written = item
+            case .handedBack: break
+            }
         }
-        return .value(await executed(document, variables: variables, operationName: operationName))
+        return .value(await executed(document, variables: variables, operationName: operationName, written: written))
     }
 
     /// Runs `document` through the GraphQL executor.
-    private func executed(_ document: Document, variables: [String: Map], operationName: String?) async -> FieldValue {
+    ///
+    /// - Parameter written: The item a planned mutation's skeleton wrote, which the mutation's
+    ///   resolver returns instead of writing again.
+    private func executed(
+        _ document: Document,
+        variables: [String: Map],
+        operationName: String?,
+        written: FieldValue? = nil
+    ) async -> FieldValue {
         do {
             let result = try await GraphQL.execute(
                 schema: schema,
                 documentAST: document,
                 rootValue: (),
-                context: ItemBudget(limit: limits.maximumItems),
+                context: ResolverContext(budget: ItemBudget(limit: limits.maximumItems), written: written),
                 variableValues: variables,
                 operationName: operationName
             )
@@ -178,35 +199,54 @@ public final class GraphQLAPI: Sendable {
         }
     }
 
-    /// Runs `plan`'s skeleton and renders the response body from the root field's value; nil when
-    /// the executor should run the full document instead (an error, or a value that does not fit
-    /// its type). Reads have no effects, so running the full document after the skeleton changes
-    /// nothing.
-    private func planned(_ plan: ReadPlan, variables: [String: Map], operationName: String?) async -> String? {
-        let capture = ReadCapture()
-        guard
-            let result = try? await GraphQL.execute(
+    /// How a plan's skeleton ended.
+    private enum PlanOutcome {
+        /// The plan rendered the response.
+        case rendered(String)
+        /// A mutation's skeleton failed: its response is the full document's.
+        case answered(FieldValue)
+        /// A mutation wrote `item`, which the plan could not render: the executor renders it.
+        case wrote(FieldValue)
+        /// The executor runs the full document (a read that failed or did not fit).
+        case handedBack
+    }
+
+    /// Runs `plan`'s skeleton and renders the response body from the root field's value, or says
+    /// how the executor takes over (see ``ResponsePlan``). Reads have no effects, so running the
+    /// full document after a read's skeleton changes nothing; a mutation's effect happens once.
+    private func planned(_ plan: ResponsePlan, variables: [String: Map], operationName: String?) async -> PlanOutcome {
+        let capture = ResponseCapture()
+        let result: GraphQLResult
+        do {
+            result = try await GraphQL.execute(
                 schema: schema,
                 documentAST: plan.skeleton,
                 rootValue: (),
-                context: capture,
+                context: ResolverContext(budget: ItemBudget(limit: limits.maximumItems), capture: capture),
                 variableValues: variables,
                 operationName: operationName
-            ),
-            result.errors.isEmpty, let value = capture.value, let response = plan.response(for: value)
-        else {
+            )
+        } catch {
+            // The executor throws before it resolves anything; the full document meets the same.
             planOutcomes.withLock { $0.handedBack += 1 }
-            return nil
+            return .handedBack
         }
-        planOutcomes.withLock { $0.answered += 1 }
-        return response
+        let value = capture.value
+        if let value, result.errors.isEmpty, let response = plan.response(for: value) {
+            planOutcomes.withLock { $0.answered += 1 }
+            return .rendered(response)
+        }
+        planOutcomes.withLock { $0.handedBack += 1 }
+        guard plan.writes else { return .handedBack }
+        if !result.errors.isEmpty { return .answered(Self.response(data: result.data, errors: result.errors)) }
+        return value.map(PlanOutcome.wrote) ?? .handedBack
     }
 
     // MARK: Resolvers
 
     private func attachResolvers() throws(AppSyncError) {
         do {
-            for (modelName, operations) in engine.api.operations {
+            for (modelName, operations) in dataSource.api.operations {
                 try attachModelResolvers(modelName, operations)
             }
             try attachRelationResolvers()
@@ -228,12 +268,12 @@ public final class GraphQLAPI: Sendable {
     }
 
     private func attachModelResolvers(_ model: String, _ operations: ModelOperationNames) throws {
-        let engine = self.engine
+        let dataSource = self.dataSource
         var queries: [String: GraphQLFieldResolve] = [:]
         if let get = operations.get {
             queries[get] = { _, args, context, _ in
-                let item = try await engine.get(model, key: Self.object(args))
-                if let capture = context as? ReadCapture {
+                let item = try await dataSource.get(model, key: Self.object(args))
+                if let capture = (context as? ResolverContext)?.capture {
                     capture.keep(item ?? .null)
                     return item == nil ? nil : Self.placeholder
                 }
@@ -242,12 +282,12 @@ public final class GraphQLAPI: Sendable {
             }
         }
         if let list = operations.list {
-            let key = engine.api.keyQueries[model]?.listKey
+            let key = dataSource.api.keyQueries[model]?.listKey
             queries[list] = { _, args, context, _ in
                 let arguments = Self.object(args)
-                let page: ServerEngine.Page
+                let page: DataSource.Page
                 if let key, let query = try Self.keyQuery(key, arguments, partitionOptional: true) {
-                    page = try await engine.query(
+                    page = try await dataSource.query(
                         model,
                         query,
                         filter: arguments["filter"],
@@ -255,56 +295,66 @@ public final class GraphQLAPI: Sendable {
                         nextToken: Self.string(arguments["nextToken"])
                     )
                 } else {
-                    page = try await engine.list(
+                    page = try await dataSource.list(
                         model,
                         filter: arguments["filter"],
                         limit: try Self.int(arguments["limit"], "limit"),
                         nextToken: Self.string(arguments["nextToken"])
                     )
                 }
-                try (context as? ItemBudget)?.spend(page.items.count)
-                return Self.output(page, capture: context as? ReadCapture)
+                let context = context as? ResolverContext
+                try context?.budget.spend(page.items.count)
+                return Self.output(page, capture: context?.capture)
             }
         }
-        for indexQuery in engine.api.keyQueries[model]?.indexQueries ?? [] {
+        for indexQuery in dataSource.api.keyQueries[model]?.indexQueries ?? [] {
             let key = indexQuery.key
             queries[indexQuery.name] = { _, args, context, _ in
                 let arguments = Self.object(args)
                 guard let query = try Self.keyQuery(key, arguments, partitionOptional: false) else { return nil }
-                let page = try await engine.query(
+                let page = try await dataSource.query(
                     model,
                     query,
                     filter: arguments["filter"],
                     limit: try Self.int(arguments["limit"], "limit"),
                     nextToken: Self.string(arguments["nextToken"])
                 )
-                try (context as? ItemBudget)?.spend(page.items.count)
-                return Self.output(page, capture: context as? ReadCapture)
+                let context = context as? ResolverContext
+                try context?.budget.spend(page.items.count)
+                return Self.output(page, capture: context?.capture)
             }
         }
         queries[operations.sync] = { _, args, context, _ in
             let arguments = Self.object(args)
-            let page = try await engine.sync(
+            let page = try await dataSource.sync(
                 model,
                 filter: arguments["filter"],
                 limit: try Self.int(arguments["limit"], "limit"),
                 nextToken: Self.string(arguments["nextToken"]),
                 lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init)
             )
-            try (context as? ItemBudget)?.spend(page.items.count)
-            return Self.output(page, capture: context as? ReadCapture)
+            let context = context as? ResolverContext
+            try context?.budget.spend(page.items.count)
+            return Self.output(page, capture: context?.capture)
         }
         try attach(schema.queryType, queries)
 
         var mutations: [String: GraphQLFieldResolve] = [:]
         for kind in [MutationKind.created, .updated, .deleted] {
             guard let name = operations.mutation(kind) else { continue }
-            mutations[name] = { _, args, _, _ in
+            mutations[name] = { _, args, context, _ in
+                let context = context as? ResolverContext
+                if let written = context?.written { return Self.output(written) }
                 let arguments = Self.object(args)
                 guard case .object(let input)? = arguments["input"] else {
                     throw AppSyncError.badRequest("\(name) needs an input object.")
                 }
-                return Self.output(try await engine.write(kind, model, input: input, condition: arguments["condition"]))
+                let item = try await dataSource.write(kind, model, input: input, condition: arguments["condition"])
+                if let capture = context?.capture {
+                    capture.keep(item)
+                    return Self.placeholder
+                }
+                return Self.output(item)
             }
         }
         try attach(schema.mutationType, mutations)
@@ -312,21 +362,21 @@ public final class GraphQLAPI: Sendable {
 
     /// Relation fields resolve for clients that select them (`post { comments { items { … } } }`).
     private func attachRelationResolvers() throws {
-        let engine = self.engine
-        for definition in engine.api.document.models {
+        let dataSource = self.dataSource
+        for definition in dataSource.api.document.models {
             let source = definition.schema
             var resolvers: [String: GraphQLFieldResolve] = [:]
             for relation in source.relations {
-                guard let target = engine.api.document.model(named: relation.relatedModel)?.schema else { continue }
-                let fields = ServerEngine.relationFields(relation, of: source, to: target)
+                guard let target = dataSource.api.document.model(named: relation.relatedModel)?.schema else { continue }
+                let fields = DataSource.relationFields(relation, of: source, to: target)
                 resolvers[relation.name] = Self.relationResolver(
-                    engine: engine,
+                    dataSource: dataSource,
                     target: target.name,
                     localFields: fields.local,
                     targetFields: fields.related,
                     byKey: fields.related == target.primaryKey && relation.kind != .hasMany,
                     isMany: relation.kind == .hasMany,
-                    sortKey: ServerEngine.relationSortKey(relation, target, matching: fields.related)
+                    sortKey: DataSource.relationSortKey(relation, target, matching: fields.related)
                 )
             }
             try attach(schema.getType(name: source.name) as? GraphQLObjectType, resolvers)
@@ -338,7 +388,7 @@ public final class GraphQLAPI: Sendable {
     /// to-many relations, ordered as the related model's index orders them; the first item for
     /// to-one).
     private static func relationResolver(
-        engine: ServerEngine,
+        dataSource: DataSource,
         target: String,
         localFields: [String],
         targetFields: [String],
@@ -357,13 +407,13 @@ public final class GraphQLAPI: Sendable {
             var key: [String: FieldValue] = [:]
             for (local, remote) in zip(localFields, targetFields) {
                 guard let found = parent[local], let value = keyValue(found) else {
-                    if isMany { return output(ServerEngine.Page(items: [], nextToken: nil, startedAt: nil)) }
+                    if isMany { return output(DataSource.Page(items: [], nextToken: nil, startedAt: nil)) }
                     return nil
                 }
                 key[remote] = value
             }
             if byKey {
-                guard let item = try await engine.get(target, key: key) else { return nil }
+                guard let item = try await dataSource.get(target, key: key) else { return nil }
                 return output(item)
             }
             let arguments = object(args)
@@ -372,7 +422,7 @@ public final class GraphQLAPI: Sendable {
                 sortKey: sortKey,
                 descending: isMany && arguments["sortDirection"] == .string("DESC")
             )
-            let page = try await engine.list(
+            let page = try await dataSource.list(
                 target,
                 range: range,
                 filter: isMany ? arguments["filter"] : nil,
@@ -380,7 +430,7 @@ public final class GraphQLAPI: Sendable {
                 nextToken: isMany ? string(arguments["nextToken"]) : nil
             )
             if isMany {
-                try (context as? ItemBudget)?.spend(page.items.count)
+                try (context as? ResolverContext)?.budget.spend(page.items.count)
                 return output(page)
             }
             guard let first = page.items.first else { return nil }

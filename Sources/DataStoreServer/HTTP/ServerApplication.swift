@@ -63,7 +63,7 @@ public struct ServerApplication: Sendable {
         hub = RealtimeHub(
             api: api,
             maximumPayloadSize: options.realtime.maximumPayloadSize,
-            clock: api.engine.configuration.clock,
+            clock: api.dataSource.configuration.clock,
             logger: logger
         )
     }
@@ -117,7 +117,7 @@ public struct ServerApplication: Sendable {
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/graphql; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: api.engine.api.sdl))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: api.dataSource.api.sdl))
             )
         }
         return router
@@ -162,7 +162,7 @@ public struct ServerApplication: Sendable {
                     let connection = RealtimeConnection(
                         hub: hub,
                         options: options.realtime,
-                        clock: api.engine.configuration.clock,
+                        clock: api.dataSource.configuration.clock,
                         isAuthorized: RealtimeHandshake.apiKey(authorization).map(options.apiKeys.contains) ?? false,
                         apiKeys: options.apiKeys,
                         channel: context.requestContext.channel,
@@ -220,27 +220,33 @@ public struct ServerApplication: Sendable {
             services: [
                 hub,
                 ExpiryService(
-                    engine: api.engine,
+                    dataSource: api.dataSource,
                     interval: options.purgeInterval,
-                    clock: api.engine.configuration.clock,
+                    clock: api.dataSource.configuration.clock,
                     logger: logger
                 ),
             ]
                 + (options.memoryTrimInterval.map {
-                    [MemoryTrimService(interval: $0, clock: api.engine.configuration.clock)]
+                    [MemoryTrimService(interval: $0, clock: api.dataSource.configuration.clock)]
                 } ?? [])
                 + (options.requestTimeout == nil
                     ? []
-                    : [TimeBudgetWatch(budgets: budgets, interval: .seconds(1), clock: api.engine.configuration.clock)]),
+                    : [
+                        TimeBudgetWatch(
+                            budgets: budgets,
+                            interval: .seconds(1),
+                            clock: api.dataSource.configuration.clock
+                        )
+                    ]),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
         // The store's tables exist, key reads seek from the first request on, and writes
         // committed from here on are published, including those of the first request.
-        let engine = api.engine
+        let dataSource = api.dataSource
         application.beforeServerStarts {
-            try await engine.store.setUp()
-            try await engine.prepareIndexes()
+            try await dataSource.store.setUp()
+            try await dataSource.prepareIndexes()
             try await hub.start()
         }
         return application

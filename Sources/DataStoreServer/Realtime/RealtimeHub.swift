@@ -57,12 +57,12 @@ actor RealtimeHub: Service {
 
     /// Starts publishing at the log's current end: writes committed from now on are published.
     func start() async throws(AppSyncError) {
-        position = try await api.engine.lastPosition()
+        position = try await api.dataSource.lastPosition()
     }
 
     /// Publishes until cancelled or shut down gracefully.
     func run() async {
-        let store = api.engine.store
+        let store = api.dataSource.store
         let (clock, logger) = (self.clock, self.logger)
         // The changes themselves are in the log, so one pending wake-up is all there is to keep,
         // however many commits come while the hub publishes.
@@ -94,9 +94,9 @@ actor RealtimeHub: Service {
     /// Publishes every record after ``position``.
     private func publishPending() async {
         while !Task.isCancelled {
-            let batch: (changes: [ServerEngine.Change], last: Int64)
+            let batch: (changes: [DataSource.Change], last: Int64)
             do {
-                batch = try await api.engine.changes(after: position, limit: Self.batchSize)
+                batch = try await api.dataSource.changes(after: position, limit: Self.batchSize)
             } catch {
                 if Task.isCancelled { return }
                 // The next commit rings again; the records stay in the log until then.
@@ -175,7 +175,7 @@ actor RealtimeHub: Service {
         )
     }
 
-    private func publish(_ change: ServerEngine.Change) async {
+    private func publish(_ change: DataSource.Change) async {
         guard let keys = topics[Topic(model: change.model, kind: change.kind)] else { return }
         for key in keys {
             guard let request = shapes[key]?.request else { continue }
