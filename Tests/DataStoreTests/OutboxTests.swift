@@ -9,7 +9,7 @@ import Testing
 @Suite("Outbox")
 struct OutboxTests {
     @Test(
-        "with sync enabled, each write enqueues its mutation in the same transaction",
+        "with sync enabled, each write enqueues its mutation in the same transaction, merged by the outbox's rules",
         arguments: TemporaryStorage.allCases
     )
     func enqueues(kind: TemporaryStorage) async throws {
@@ -22,9 +22,11 @@ struct OutboxTests {
             try await store.delete(post)
             try await store.delete(Post.self, where: \.rating > 5)
 
+            // p1: the conditional update stands on its own, so the delete does too; p2's create
+            // and delete cancel out.
             let entries = try await store.engine.outboxEntries()
-            #expect(entries.map(\.kind) == [.create, .update, .create, .delete, .delete])
-            #expect(entries.map(\.modelID) == ["p1", "p1", "p2", "p1", "p2"])
+            #expect(entries.map(\.kind) == [.create, .update, .delete])
+            #expect(entries.map(\.modelID) == ["p1", "p1", "p1"])
             #expect(entries.map(\.sequence) == entries.map(\.sequence).sorted())
             #expect(Set(entries.map(\.sequence)).count == entries.count)
             #expect(entries.allSatisfy { $0.modelName == "Post" && !$0.inFlight })
@@ -33,6 +35,55 @@ struct OutboxTests {
             #expect(payload.objectMember("status") == "ACTIVE")
             #expect(entries[1].condition.map { try? FieldValue(jsonText: $0) } == .some(["rating": ["eq": 2]]))
             #expect(entries[0].condition == nil)
+        }
+    }
+
+    @Test(
+        "a record's unsent writes merge into one entry; entries in flight or with a condition stay as they are",
+        arguments: TemporaryStorage.allCases
+    )
+    func merges(kind: TemporaryStorage) async throws {
+        try await withStore(kind, outboxEnabled: true) { store in
+            func entries() async throws -> [(OutboxEntry.Kind, Int?)] {
+                try await store.engine.outboxEntries().map { entry in
+                    let rating = (try? FieldValue(jsonText: entry.payload))?.objectMember("rating")
+                    return (
+                        entry.kind, rating.flatMap { value -> Int? in if case .int(let n) = value { n } else { nil } }
+                    )
+                }
+            }
+            var post = Post(id: "p1", title: "t", rating: 1, status: .active)
+            try await store.save(post)
+            post.rating = 2
+            try await store.save(post)
+            // create + update → the create, with the update's values.
+            #expect(try await entries().map(\.0) == [.create])
+            #expect(try await entries().map(\.1) == [2])
+            // Sent: a new write is an entry of its own, and the next one merges into it.
+            try await store.engine.setOutboxInFlight(try await store.engine.outboxEntries().map(\.sequence), true)
+            post.rating = 3
+            try await store.save(post)
+            post.rating = 4
+            try await store.save(post)
+            #expect(try await entries().map(\.0) == [.create, .update])
+            #expect(try await entries().map(\.1) == [2, 4])
+            // update + delete → delete; delete + create (the record saved anew) → update.
+            try await store.delete(post)
+            #expect(try await entries().map(\.0) == [.create, .delete])
+            try await store.save(Post(id: "p1", title: "again", rating: 5, status: .active))
+            #expect(try await entries().map(\.0) == [.create, .update])
+            #expect(try await entries().map(\.1) == [2, 5])
+            // A condition keeps a write apart, and what follows it too.
+            post = Post(id: "p1", title: "again", rating: 6, status: .active)
+            try await store.save(post, where: \.rating == 5)
+            post.rating = 7
+            try await store.save(post)
+            #expect(try await entries().map(\.0) == [.create, .update, .update, .update])
+            #expect(try await entries().map(\.1) == [2, 5, 6, 7])
+            // create + delete of another record → nothing.
+            try await store.save(Post(id: "p2", title: "brief", rating: 1, status: .active))
+            try await store.delete(Post.self, byID: "p2")
+            #expect(try await store.engine.outboxEntries().allSatisfy { $0.modelID == "p1" })
         }
     }
 

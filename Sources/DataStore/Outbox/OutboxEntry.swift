@@ -12,9 +12,9 @@ public struct OutboxEntry: Hashable, Sendable {
     /// The model's identifier as text.
     public let modelID: String
     /// What the mutation does.
-    public let kind: Kind
+    public internal(set) var kind: Kind
     /// The model's values as a JSON object keyed by field name.
-    public let payload: String
+    public internal(set) var payload: String
     /// The mutation's condition as a GraphQL condition input (JSON), if any.
     public let condition: String?
     /// When the mutation was made, in milliseconds since 1970.

@@ -91,6 +91,14 @@ protocol StorageTransaction: StorageReading {
     func delete(_ schema: ModelSchema, _ predicate: ResolvedPredicate) throws(DataStoreError) -> [[FieldValue]]
     /// Appends a mutation to the outbox, assigning its sequence number.
     func enqueue(_ entry: OutboxEntry) throws(DataStoreError)
+    /// The newest outbox entry of the record `modelID` of `model`, if any.
+    func newestOutboxEntry(model: String, modelID: String) throws(DataStoreError) -> OutboxEntry?
+    /// Gives the entry `sequence` the kind and values of `entry` (keeping its place).
+    func replaceOutboxEntry(_ sequence: Int64, with entry: OutboxEntry) throws(DataStoreError)
+    /// Removes the entry `sequence`.
+    func removeOutboxEntry(_ sequence: Int64) throws(DataStoreError)
+    /// Marks the entries `sequences` as handed to the network, or (`false`) as waiting again.
+    func setOutboxInFlight(_ sequences: [Int64], _ inFlight: Bool) throws(DataStoreError)
     /// Deletes every model row, the outbox, sync metadata and sync state.
     func deleteAllData(_ schemas: [ModelSchema]) throws(DataStoreError)
 }

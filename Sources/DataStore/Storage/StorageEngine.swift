@@ -121,8 +121,9 @@ actor StorageEngine {
                 }
                 if outboxEnabled {
                     let identifier = ModelIdentifier(of: save.values, in: schema)
-                    try transaction.enqueue(
-                        outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition)
+                    try enqueue(
+                        outboxEntry(kind == .created ? .create : .update, schema, identifier, save.values, condition),
+                        in: transaction
                     )
                 }
                 kinds.append(kind)
@@ -372,7 +373,7 @@ actor StorageEngine {
     ) throws(DataStoreError) -> StorageChange {
         let schema = entry.schema
         let model = try schema.decode(entry.type, values, context: context)
-        if outboxEnabled { try transaction.enqueue(outboxEntry(.delete, schema, identifier, values, condition)) }
+        if outboxEnabled { try enqueue(outboxEntry(.delete, schema, identifier, values, condition), in: transaction) }
         return StorageChange(
             modelName: schema.name,
             kind: .deleted,
@@ -388,6 +389,39 @@ actor StorageEngine {
         let adapter = try openAdapter()
         try adapter.transaction { transaction throws(DataStoreError) in try transaction.deleteAllData(schemas) }
         hub.publish(.clear(Set(schemas.map(\.name))))
+    }
+
+    /// Records a local write in the outbox: merged into the record's newest pending entry where
+    /// ``OutboxMerge`` says so, appended otherwise. Runs inside the write's transaction.
+    private func enqueue(_ entry: OutboxEntry, in transaction: any StorageTransaction) throws(DataStoreError) {
+        let newest = try transaction.newestOutboxEntry(model: entry.modelName, modelID: entry.modelID)
+        let decision = OutboxMerge.decide(
+            entry.kind,
+            isConditional: entry.condition != nil,
+            newest: newest.map { .init(kind: $0.kind, inFlight: $0.inFlight, isConditional: $0.condition != nil) }
+        )
+        var merged = entry
+        switch (decision, newest) {
+        case (.append(let kind), _):
+            merged.kind = kind
+            try transaction.enqueue(merged)
+        case (.replace(let kind), let newest?):
+            merged.kind = kind
+            try transaction.replaceOutboxEntry(newest.sequence, with: merged)
+        case (.cancel, let newest?):
+            try transaction.removeOutboxEntry(newest.sequence)
+        case (.replace, nil), (.cancel, nil):
+            // The merge rules replace or cancel only an entry they were given.
+            try transaction.enqueue(merged)
+        }
+    }
+
+    /// Marks outbox entries as handed to the network (`inFlight`), or as waiting again: later
+    /// writes of their records are appended, not merged into them.
+    package func setOutboxInFlight(_ sequences: [Int64], _ inFlight: Bool) throws(DataStoreError) {
+        try openAdapter().transaction { transaction throws(DataStoreError) in
+            try transaction.setOutboxInFlight(sequences, inFlight)
+        }
     }
 
     /// The pending outbox entries.

@@ -184,6 +184,38 @@ private struct MemorySession: StorageTransaction {
         adapter.outbox.append(stored)
     }
 
+    func newestOutboxEntry(model: String, modelID: String) throws(DataStoreError) -> OutboxEntry? {
+        adapter.outbox.last { $0.modelName == model && $0.modelID == modelID }
+    }
+
+    func replaceOutboxEntry(_ sequence: Int64, with entry: OutboxEntry) throws(DataStoreError) {
+        guard let index = adapter.outbox.firstIndex(where: { $0.sequence == sequence }) else { return }
+        adapter.recordOutboxUndo()
+        adapter.outbox[index] = OutboxEntry(
+            sequence: sequence,
+            modelName: entry.modelName,
+            modelID: entry.modelID,
+            kind: entry.kind,
+            payload: entry.payload,
+            condition: entry.condition,
+            enqueuedAt: entry.enqueuedAt,
+            inFlight: adapter.outbox[index].inFlight
+        )
+    }
+
+    func setOutboxInFlight(_ sequences: [Int64], _ inFlight: Bool) throws(DataStoreError) {
+        adapter.recordOutboxUndo()
+        let marked = Set(sequences)
+        for index in adapter.outbox.indices where marked.contains(adapter.outbox[index].sequence) {
+            adapter.outbox[index].inFlight = inFlight
+        }
+    }
+
+    func removeOutboxEntry(_ sequence: Int64) throws(DataStoreError) {
+        adapter.recordOutboxUndo()
+        adapter.outbox.removeAll { $0.sequence == sequence }
+    }
+
     func deleteAllData(_ schemas: [ModelSchema]) throws(DataStoreError) {
         adapter.recordOutboxUndo()
         adapter.outbox = []

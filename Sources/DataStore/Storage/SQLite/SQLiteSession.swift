@@ -108,23 +108,39 @@ struct SQLiteSession: StorageTransaction {
         try run(nil) {
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT "sequence", "model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight"
-                    FROM "__datastore_outbox" ORDER BY "sequence"
-                    """
-            ).map { row in
-                OutboxEntry(
-                    sequence: row["sequence"],
-                    modelName: row["model"],
-                    modelID: row["model_id"],
-                    kind: OutboxEntry.Kind(rawValue: row["kind"]) ?? .update,
-                    payload: row["payload"],
-                    condition: row["condition"],
-                    enqueuedAt: row["enqueued_at"],
-                    inFlight: row["in_flight"]
-                )
-            }
+                sql: "SELECT \(Self.outboxColumns) FROM \"__datastore_outbox\" ORDER BY \"sequence\""
+            ).map(Self.outboxEntry)
         }
+    }
+
+    func newestOutboxEntry(model: String, modelID: String) throws(DataStoreError) -> OutboxEntry? {
+        try run(nil) {
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.outboxColumns) FROM "__datastore_outbox" WHERE "model" = ? AND "model_id" = ?
+                        ORDER BY "sequence" DESC LIMIT 1
+                        """
+                ),
+                arguments: [model, modelID]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    private static let outboxColumns =
+        #""sequence", "model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight""#
+
+    private static func outboxEntry(_ row: Row) -> OutboxEntry {
+        OutboxEntry(
+            sequence: row["sequence"],
+            modelName: row["model"],
+            modelID: row["model_id"],
+            kind: OutboxEntry.Kind(rawValue: row["kind"]) ?? .update,
+            payload: row["payload"],
+            condition: row["condition"],
+            enqueuedAt: row["enqueued_at"],
+            inFlight: row["in_flight"]
+        )
     }
 
     // MARK: Writing
@@ -210,6 +226,33 @@ struct SQLiteSession: StorageTransaction {
                 entry.modelName, entry.modelID, entry.kind.rawValue, entry.payload, entry.condition, entry.enqueuedAt,
                 entry.inFlight,
             ])
+        }
+    }
+
+    func replaceOutboxEntry(_ sequence: Int64, with entry: OutboxEntry) throws(DataStoreError) {
+        try run(nil) {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE "__datastore_outbox" SET "kind" = ?, "payload" = ?, "condition" = ?, "enqueued_at" = ?
+                    WHERE "sequence" = ?
+                    """
+            ).execute(arguments: [entry.kind.rawValue, entry.payload, entry.condition, entry.enqueuedAt, sequence])
+        }
+    }
+
+    func setOutboxInFlight(_ sequences: [Int64], _ inFlight: Bool) throws(DataStoreError) {
+        try run(nil) {
+            let statement = try db.cachedStatement(
+                sql: #"UPDATE "__datastore_outbox" SET "in_flight" = ? WHERE "sequence" = ?"#
+            )
+            for sequence in sequences { try statement.execute(arguments: [inFlight, sequence]) }
+        }
+    }
+
+    func removeOutboxEntry(_ sequence: Int64) throws(DataStoreError) {
+        try run(nil) {
+            try db.cachedStatement(sql: #"DELETE FROM "__datastore_outbox" WHERE "sequence" = ?"#)
+                .execute(arguments: [sequence])
         }
     }
 
