@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .library(name: "DataStore", targets: ["DataStore"]),
         .library(name: "DataStoreAppSync", targets: ["DataStoreAppSync"]),
+        .library(name: "DataStoreSync", targets: ["DataStoreSync"]),
         .library(name: "DataStoreSchema", targets: ["DataStoreSchema"]),
         .library(name: "DataStoreCodegen", targets: ["DataStoreCodegen"]),
         .executable(name: "datastore-modelgen", targets: ["datastore-modelgen"]),
@@ -63,6 +64,22 @@ let package = Package(
         .target(
             name: "DataStoreAppSync",
             dependencies: ["DataStore"],
+            swiftSettings: strictSettings
+        ),
+        // The client's sync with an AppSync backend: the outbox, conflicts, base and delta sync.
+        // Never the server: an app that syncs links no Hummingbird server, PostgresNIO or
+        // GraphQL executor.
+        .target(
+            name: "DataStoreSync",
+            dependencies: [
+                "DataStore",
+                "DataStoreAppSync",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         // GraphQL SDL -> ModelSchema, with Amplify's directives, and the schema version hash.
@@ -224,6 +241,23 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // Sync against a real datastore-server in the test process.
+        .testTarget(
+            name: "DataStoreSyncTests",
+            dependencies: [
+                "DataStore",
+                "DataStoreAppSync",
+                "DataStoreSync",
+                "DataStoreServer",
+                "DataStoreServerTesting",
+                "DataStoreTesting",
+                "DataStoreTestSupport",
+                "BlogModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // The protocol module: round trips, and the client's documents against every corpus schema

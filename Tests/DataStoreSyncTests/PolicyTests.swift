@@ -1,0 +1,132 @@
+import DataStore
+import DataStoreAppSync
+import DataStoreTesting
+import Testing
+
+@testable import DataStoreSync
+
+@Suite("Sync policy: merges, failure classes, back-off")
+struct PolicyTests {
+    typealias Kind = OutboxEntry.Kind
+
+    @Test("every enqueue pair, with the newest pending row in flight or not, conditional or not")
+    func mergeTable() {
+        let kinds: [Kind] = [.create, .update, .delete]
+        // Unconditional, not in flight: the table of ARCHITECTURE §7.
+        let merged: [Kind: [Kind: OutboxMerge.Decision]] = [
+            .create: [.create: .replace(.create), .update: .replace(.create), .delete: .cancel],
+            .update: [.create: .replace(.create), .update: .replace(.update), .delete: .replace(.delete)],
+            .delete: [.create: .replace(.update), .update: .replace(.update), .delete: .replace(.delete)],
+        ]
+        var cases = 0
+        for pendingKind in kinds {
+            for incoming in kinds {
+                for inFlight in [false, true] {
+                    for pendingConditional in [false, true] {
+                        for incomingConditional in [false, true] {
+                            let decision = OutboxMerge.decide(
+                                incoming,
+                                isConditional: incomingConditional,
+                                newest: .init(kind: pendingKind, inFlight: inFlight, isConditional: pendingConditional)
+                            )
+                            let expected =
+                                inFlight || pendingConditional || incomingConditional
+                                ? .append(incoming) : merged[pendingKind]![incoming]!
+                            #expect(
+                                decision == expected,
+                                "\(pendingKind) (in flight: \(inFlight), conditional: \(pendingConditional)) + \(incoming) (conditional: \(incomingConditional))"
+                            )
+                            cases += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(cases == 72)
+        for kind in kinds {
+            #expect(OutboxMerge.decide(kind, isConditional: false, newest: nil) == .append(kind))
+            #expect(OutboxMerge.decide(kind, isConditional: true, newest: nil) == .append(kind))
+        }
+    }
+
+    @Test("failures sort into retry, pause, conflict, failed condition and fatal")
+    func classifier() {
+        func error(_ type: String?, data: FieldValue? = nil) -> AppSyncError {
+            AppSyncError(type.map(AppSyncErrorType.init(rawValue:)), "message of \(type ?? "none")", data: data)
+        }
+        let server: FieldValue = ["id": "1", "_version": 3]
+        let table: [(SendFailure, FailureClass)] = [
+            (.transport("connection refused"), .retry(retryAfter: nil)),
+            (.malformed("<html>"), .retry(retryAfter: nil)),
+            (.status(503, retryAfter: nil, errors: []), .retry(retryAfter: nil)),
+            (.status(500, retryAfter: nil, errors: [error("InternalFailureException")]), .retry(retryAfter: nil)),
+            (.status(429, retryAfter: .seconds(7), errors: []), .retry(retryAfter: .seconds(7))),
+            (.status(408, retryAfter: nil, errors: []), .retry(retryAfter: nil)),
+            (
+                .status(401, retryAfter: nil, errors: [error("UnauthorizedException")]),
+                .pause("UnauthorizedException: message of UnauthorizedException")
+            ),
+            (.status(403, retryAfter: nil, errors: []), .pause("HTTP 403: not authorized")),
+            (
+                .status(400, retryAfter: nil, errors: [error("BadRequestException")]),
+                .fatal("BadRequestException: message of BadRequestException")
+            ),
+            (.status(404, retryAfter: nil, errors: []), .fatal("HTTP 404 without an AppSync error")),
+            (.errors([error("ConflictUnhandled", data: server)]), .conflict(remote: server)),
+            (.errors([error("ConflictUnhandled")]), .conflict(remote: nil)),
+            (
+                .errors([error("ConditionalCheckFailedException")]),
+                .conditionFailed("message of ConditionalCheckFailedException")
+            ),
+            (
+                .errors([error("DynamoDB:ConditionalCheckFailedException")]),
+                .conditionFailed("message of DynamoDB:ConditionalCheckFailedException")
+            ),
+            (.errors([error("Unauthorized")]), .pause("UnauthorizedException: message of Unauthorized")),
+            (
+                .errors([error("ConflictUnhandled"), error("Unauthorized")]),
+                .pause(
+                    "ConflictUnhandled: message of ConflictUnhandled; UnauthorizedException: message of Unauthorized"
+                )
+            ),
+            (.errors([error("ExecutionTimeout")]), .retry(retryAfter: nil)),
+            (.errors([error("DynamoDB:ProvisionedThroughputExceededException")]), .retry(retryAfter: nil)),
+            (.errors([error("ThrottlingException"), error("InternalFailureException")]), .retry(retryAfter: nil)),
+            (.errors([error("OperationDisabled")]), .fatal("OperationDisabled: message of OperationDisabled")),
+            (.errors([error(nil)]), .fatal("message of none")),
+            (
+                .errors([error("ConflictUnhandled"), error("ConflictUnhandled")]),
+                .fatal(
+                    "ConflictUnhandled: message of ConflictUnhandled; ConflictUnhandled: message of ConflictUnhandled"
+                )
+            ),
+            (.errors([]), .fatal("an answer with an empty errors list")),
+        ]
+        for (failure, expected) in table {
+            #expect(FailureClassifier.classify(failure) == expected, "\(failure)")
+        }
+    }
+
+    @Test("back-off: bounds double to the cap, waits are jittered within them, Retry-After is a floor")
+    func backOff() {
+        let policy = RetryPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(30))
+        #expect(policy.bound(forAttempt: 0) == .milliseconds(100))
+        #expect(policy.bound(forAttempt: 3) == .milliseconds(800))
+        #expect(policy.bound(forAttempt: 9) == .seconds(30))
+        #expect(policy.bound(forAttempt: 1_000) == .seconds(30))
+        #expect(policy.bound(forAttempt: -1) == .milliseconds(100))
+        let seed = SeededRandom.seed(named: "back-off")
+        print("back-off seed \(seed) (replay with DATASTORE_TEST_SEED=\(seed))")
+        var random = SeededRandom(seed: seed)
+        var waits: Set<Duration> = []
+        for attempt in 0..<200 {
+            let wait = policy.delay(forAttempt: attempt % 12, using: &random)
+            #expect(wait >= .zero && wait <= policy.bound(forAttempt: attempt % 12), "seed \(seed)")
+            waits.insert(wait)
+            let floored = policy.delay(forAttempt: attempt % 12, retryAfter: .seconds(45), using: &random)
+            #expect(floored == .seconds(45), "seed \(seed)")
+        }
+        // Full jitter: the waits spread out.
+        #expect(waits.count > 150, "seed \(seed)")
+    }
+}
