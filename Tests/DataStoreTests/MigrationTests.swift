@@ -192,6 +192,41 @@ struct MigrationTests {
         let error = await expectDataStoreError(.newerStore) { _ = try await open([V1.self], at: directory.file()) }
         #expect(error?.message.contains("99") == true)
     }
+
+    @Test("a store of storage format 1 gains sync's columns and dead letters, keeping its data and outbox")
+    func formatOne() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await open([V1.self], at: directory.file(), outbox: true)
+        try await store.save(V1(["a", "kept", 1]))
+        await store.close()
+        // Format 1's system tables, as the previous release wrote them.
+        let queue = try DatabaseQueue(path: directory.file().path)
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    DROP TABLE __datastore_dead_letters;
+                    ALTER TABLE __datastore_outbox DROP COLUMN version;
+                    ALTER TABLE __datastore_model_sync_state DROP COLUMN expression_hash;
+                    UPDATE __datastore_meta SET value = '1' WHERE key = 'format_version';
+                    """
+            )
+        }
+        try queue.close()
+        let reopened = try await open([V1.self], at: directory.file(), outbox: true)
+        #expect(try await reopened.query(V1.self).count == 1)
+        #expect(try await reopened.engine.outboxEntries().map(\.modelID) == ["a"])
+        #expect(try await reopened.engine.deadLetters().isEmpty)
+        try await reopened.engine.setModelSyncState(ModelSyncState(lastSync: 5, expressionHash: "h"), model: "Post")
+        #expect(try await reopened.engine.modelSyncState("Post").expressionHash == "h")
+        await reopened.close()
+        let check = try DatabaseQueue(path: directory.file().path)
+        let format = try await check.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM __datastore_meta WHERE key = 'format_version'")
+        }
+        try check.close()
+        #expect(format == "2")
+    }
 }
 
 @Suite("Schema version hash")

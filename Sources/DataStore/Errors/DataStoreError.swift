@@ -39,6 +39,7 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
             case detachedModel
             case relatedModelMissing
             case duplicateIdentifier
+            case syncUnavailable
         }
 
         private let base: Base
@@ -78,6 +79,9 @@ public struct DataStoreError: Error, Sendable, CustomStringConvertible {
         public static let storageFull = Code(.storageFull)
         /// The store's file could not be opened or created.
         public static let cannotOpen = Code(.cannotOpen)
+        /// Sync was asked of a store that cannot sync: an `.ephemeral` store (sync needs SQLite),
+        /// or one opened without sync.
+        public static let syncUnavailable = Code(.syncUnavailable)
         /// The store was closed.
         public static let storeClosed = Code(.storeClosed)
         /// An `observe` consumer fell so far behind that its bounded buffer filled up.
@@ -178,6 +182,14 @@ extension DataStoreError {
 
     static func storeClosed() -> DataStoreError {
         DataStoreError(code: .storeClosed, message: "The store was closed. Open a new DataStore to continue.")
+    }
+
+    static func syncUnavailable() -> DataStoreError {
+        DataStoreError(
+            code: .syncUnavailable,
+            message: "This store cannot sync: sync keeps its metadata in SQLite, so open the store with .file(at:) "
+                + "or .sqliteInMemory, not .ephemeral."
+        )
     }
 
     static func cancelled() -> DataStoreError {

@@ -15,7 +15,7 @@ import Synchronization
 /// own executor and are atomic; reads of file stores run concurrently with writes. Call
 /// ``close()`` when done; observation sequences end then.
 public final class DataStore: Sendable {
-    let engine: StorageEngine
+    package let engine: StorageEngine
     let models: RegisteredModels
     let hub: ChangeHub
     let configuration: Configuration

@@ -4,9 +4,9 @@
 /// occupy Swift's cooperative thread pool. A write runs its whole transaction without suspending
 /// and publishes the commit's changes before returning, so the order of change events is the
 /// commit order.
-actor StorageEngine {
+package actor StorageEngine {
     private let executor: StorageExecutor
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// Finishes when the engine's thread has ended.
     nonisolated var executorThreadExit: AsyncStream<Void> { executor.threadExit }
 
@@ -16,8 +16,10 @@ actor StorageEngine {
     let context: RelationContext
     private var adapter: (any StorageAdapter)?
     /// Whether writes also enqueue outbox mutations (sync enabled).
-    private let outboxEnabled: Bool
-    private let clock: any WallClock
+    let outboxEnabled: Bool
+    let clock: any WallClock
+    /// Woken after every commit that adds to the outbox, while a sync run listens.
+    var outboxListener: WorkSignal?
 
     /// Reads that may bypass the engine; set once the storage is open.
     private(set) var concurrentReader: (any ConcurrentStorageReader)?
@@ -70,7 +72,7 @@ actor StorageEngine {
         hub.finish()
     }
 
-    private func openAdapter() throws(DataStoreError) -> any StorageAdapter {
+    func openAdapter() throws(DataStoreError) -> any StorageAdapter {
         guard let adapter else { throw .storeClosed() }
         return adapter
     }
@@ -139,6 +141,7 @@ actor StorageEngine {
         }
         // The commit is published here, on the engine's executor and before any later write. Events
         // cost allocations, so they are built only when someone is listening at this point.
+        if outboxEnabled { outboxListener?.notify() }
         guard hub.hasSubscribers(for: schema.name) else { return }
         var changes: [StorageChange] = []
         changes.reserveCapacity(saves.count)
@@ -182,6 +185,7 @@ actor StorageEngine {
             return try deleteWithCascade(entry, [values], rootCondition: condition, in: transaction)
         }
         guard let root = changes.last else { return nil }
+        if outboxEnabled { outboxListener?.notify() }
         hub.publish(ChangeBatch(changes: changes))
         return root.model as? M
     }
@@ -212,7 +216,10 @@ actor StorageEngine {
             let changes = try deleteWithCascade(entry, roots, rootCondition: nil, in: transaction)
             return (changes, roots.map { ModelIdentifier(of: $0, in: schema) })
         }
-        if !changes.isEmpty { hub.publish(ChangeBatch(changes: changes)) }
+        if !changes.isEmpty {
+            if outboxEnabled { outboxListener?.notify() }
+            hub.publish(ChangeBatch(changes: changes))
+        }
         // The models that matched, in the order they matched (cascaded rows of the same model are
         // deleted too, but were not asked for).
         var deleted: [ModelIdentifier: M] = [:]
@@ -326,7 +333,7 @@ actor StorageEngine {
     }
 
     /// The results of relation filters on a row, reading related rows in the transaction.
-    private static func evaluate(
+    static func evaluate(
         _ filters: [(id: UInt64, predicate: ResolvedPredicate)],
         _ values: [FieldValue],
         in transaction: any StorageTransaction

@@ -5,8 +5,9 @@ import GRDB
 /// concurrently with writes), a `DatabaseQueue` for in-memory databases.
 final class SQLiteAdapter: StorageAdapter {
     /// The layout version of the system tables this build writes. A store with a higher version was
-    /// written by a newer swift-datastore and is refused.
-    static let formatVersion = 1
+    /// written by a newer swift-datastore and is refused; a lower one is brought up to date.
+    /// 2: the outbox's `version`, the sync state's `expression_hash`, the dead letters.
+    static let formatVersion = 2
 
     private let writer: any DatabaseWriter
     let path: String?
@@ -155,6 +156,19 @@ final class SQLiteAdapter: StorageAdapter {
         }
         // Fails with SQLITE_READONLY now, rather than at the first save, when the file is read-only.
         try db.execute(sql: "UPDATE \"__datastore_meta\" SET \"value\" = \"value\" WHERE \"key\" = 'format_version'")
+        if storedFormat < 2 {
+            // Additive: the rows already stored keep their meaning.
+            try db.execute(
+                sql: """
+                    ALTER TABLE "__datastore_outbox" ADD COLUMN "version" INTEGER;
+                    ALTER TABLE "__datastore_model_sync_state" ADD COLUMN "expression_hash" TEXT;
+                    """ + deadLettersTableSQL
+            )
+            try db.execute(
+                sql: "UPDATE \"__datastore_meta\" SET \"value\" = ? WHERE \"key\" = 'format_version'",
+                arguments: [String(formatVersion)]
+            )
+        }
         if meta["schema_hash"] == hash { return OpenReport() }
         let storedDescriptions: [FieldValue]
         do {
@@ -205,6 +219,7 @@ final class SQLiteAdapter: StorageAdapter {
             try db.execute(sql: "DELETE FROM \"__datastore_outbox\"")
             try db.execute(sql: "DELETE FROM \"__datastore_sync_metadata\"")
             try db.execute(sql: "DELETE FROM \"__datastore_model_sync_state\"")
+            try db.execute(sql: "DELETE FROM \"__datastore_dead_letters\"")
             for table in tables.values { try createModelTable(table, in: db) }
         }
         try writeMeta(db, canonical: canonical, hash: hash)
@@ -223,7 +238,8 @@ final class SQLiteAdapter: StorageAdapter {
                     "payload" TEXT NOT NULL,
                     "condition" TEXT,
                     "enqueued_at" INTEGER NOT NULL,
-                    "in_flight" INTEGER NOT NULL DEFAULT 0
+                    "in_flight" INTEGER NOT NULL DEFAULT 0,
+                    "version" INTEGER
                 ) STRICT;
                 CREATE INDEX "__datastore_outbox_by_model" ON "__datastore_outbox" ("model", "model_id");
                 CREATE TABLE "__datastore_sync_metadata" (
@@ -237,11 +253,28 @@ final class SQLiteAdapter: StorageAdapter {
                 CREATE TABLE "__datastore_model_sync_state" (
                     "model" TEXT PRIMARY KEY NOT NULL,
                     "last_sync" INTEGER,
-                    "last_full_sync" INTEGER
+                    "last_full_sync" INTEGER,
+                    "expression_hash" TEXT
                 ) STRICT, WITHOUT ROWID;
-                """
+                """ + deadLettersTableSQL
         )
     }
+
+    /// Mutations the backend refused for good (``DeadLetter``), with the outbox's columns.
+    private static let deadLettersTableSQL = """
+        CREATE TABLE "__datastore_dead_letters" (
+            "sequence" INTEGER PRIMARY KEY NOT NULL,
+            "model" TEXT NOT NULL,
+            "model_id" TEXT NOT NULL,
+            "kind" TEXT NOT NULL,
+            "payload" TEXT NOT NULL,
+            "condition" TEXT,
+            "enqueued_at" INTEGER NOT NULL,
+            "in_flight" INTEGER NOT NULL DEFAULT 0,
+            "failed_at" INTEGER NOT NULL,
+            "reason" TEXT NOT NULL
+        ) STRICT;
+        """
 
     private static func createModelTable(_ table: SQLiteTable, in db: Database) throws {
         try db.execute(sql: table.createTableSQL)

@@ -11,7 +11,7 @@ struct SQLiteSession: StorageTransaction {
     }
 
     /// Runs GRDB work, mapping its errors and locating them on `schema`.
-    private func run<T>(_ schema: ModelSchema?, _ work: () throws -> T) throws(DataStoreError) -> T {
+    func run<T>(_ schema: ModelSchema?, _ work: () throws -> T) throws(DataStoreError) -> T {
         do {
             return try work()
         } catch {
@@ -127,10 +127,10 @@ struct SQLiteSession: StorageTransaction {
         }
     }
 
-    private static let outboxColumns =
+    static let outboxColumns =
         #""sequence", "model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight""#
 
-    private static func outboxEntry(_ row: Row) -> OutboxEntry {
+    static func outboxEntry(_ row: Row) -> OutboxEntry {
         OutboxEntry(
             sequence: row["sequence"],
             modelName: row["model"],
@@ -265,6 +265,7 @@ struct SQLiteSession: StorageTransaction {
             try db.execute(sql: "DELETE FROM \"__datastore_outbox\"")
             try db.execute(sql: "DELETE FROM \"__datastore_sync_metadata\"")
             try db.execute(sql: "DELETE FROM \"__datastore_model_sync_state\"")
+            try db.execute(sql: "DELETE FROM \"__datastore_dead_letters\"")
         }
     }
 }

@@ -1,0 +1,278 @@
+/// The storage side of sync (ARCHITECTURE §7): applying what the backend sent, settling sent
+/// mutations, dead letters and per-model sync state. Each call is one transaction on the
+/// storage executor, and publishes its changes (source `.remote`) before it returns.
+extension StorageEngine {
+    private func syncTransaction<T>(
+        _ body: (any SyncStorageTransaction) throws(DataStoreError) -> T
+    ) throws(DataStoreError) -> T {
+        try openAdapter().transaction { transaction throws(DataStoreError) in
+            guard let sync = transaction as? any SyncStorageTransaction else { throw .syncUnavailable() }
+            return try body(sync)
+        }
+    }
+
+    /// Listens for outbox work: `signal` is woken after every commit that adds to the outbox
+    /// (nil stops listening).
+    package func listenToOutbox(_ signal: WorkSignal?) {
+        outboxListener = signal
+    }
+
+    /// Marks every outbox entry as waiting (none is on the wire when a sync run starts).
+    package func resetOutboxInFlight() throws(DataStoreError) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            let sent = try transaction.outboxEntries().filter(\.inFlight).map(\.sequence)
+            if !sent.isEmpty { try transaction.setOutboxInFlight(sent, false) }
+        }
+    }
+
+    /// What the backend is known to hold for the record of `entry`, and the version its next
+    /// mutation is sent with (the entry's own when a merge on the server made it keep an older
+    /// one, else the record's).
+    package func sendState(
+        for entry: OutboxEntry
+    ) throws(DataStoreError) -> (remote: RemoteRecordState?, version: Int?) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            let remote = try transaction.remoteState(model: entry.modelName, modelID: entry.modelID)
+            return (remote, try transaction.outboxVersion(entry.sequence) ?? remote?.version)
+        }
+    }
+
+    /// Settles a sent mutation: removes its entry and records what the backend now holds.
+    ///
+    /// When the record has no other pending entry, the backend's copy becomes the local one (the
+    /// backend may have merged other writers' fields, or stamped timestamps). When it has, the
+    /// local values stay (they are still to be sent) and those entries are sent with the new
+    /// version only if the backend stored exactly what was sent; otherwise they keep `sentVersion`,
+    /// so that they meet the conflict path instead of overwriting what the backend merged in.
+    ///
+    /// - Parameters:
+    ///   - remote: The backend's copy after the mutation (nil when it is not known).
+    ///   - sent: The values the mutation sent (nil for a delete); compared with `remote`.
+    ///   - sentVersion: The version the mutation was sent with.
+    package func settle(
+        _ entry: OutboxEntry,
+        schema: ModelSchema,
+        remote: RemoteRecord?,
+        sent: [String: FieldValue]?,
+        sentVersion: Int?
+    ) throws(DataStoreError) {
+        let modelEntry = try registeredEntry(schema)
+        let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
+            try transaction.removeOutboxEntry(entry.sequence)
+            guard let remote else { return [] }
+            try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
+            let pending = try transaction.pendingOutboxEntries(model: entry.modelName, modelID: entry.modelID)
+            guard pending.isEmpty else {
+                let matches = sent.map { sent in
+                    schema.fields.indices.allSatisfy { index in
+                        guard let value = sent[schema.fields[index].name] else { return true }
+                        return value == remote.values[index]
+                    }
+                }
+                let version = matches ?? true ? nil : (sentVersion ?? remote.state.version)
+                try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
+                return []
+            }
+            return try apply(remote, of: modelEntry, in: transaction).map { [$0] } ?? []
+        }
+        publishRemote(changes)
+    }
+
+    /// Applies a page of remote records (a sync page, subscription events) in one transaction.
+    ///
+    /// A record applies only when its version is higher than the one known locally and it has no
+    /// pending outbox entry (that write will meet the backend's conflict path: no silent local
+    /// win); a tombstone deletes the local copy. Relations are not checked: children may arrive
+    /// before their parents.
+    package func reconcile(_ records: [RemoteRecord], schema: ModelSchema) throws(DataStoreError) -> ReconcileCounts {
+        let modelEntry = try registeredEntry(schema)
+        // The highest version of each record (a delta page can hold several).
+        var newest: [ModelIdentifier: RemoteRecord] = [:]
+        var order: [ModelIdentifier] = []
+        for record in records {
+            let identifier = ModelIdentifier(of: record.values, in: schema)
+            if let known = newest[identifier] {
+                if record.state.version > known.state.version { newest[identifier] = record }
+            } else {
+                newest[identifier] = record
+                order.append(identifier)
+            }
+        }
+        var counts = ReconcileCounts()
+        let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
+            var changes: [StorageChange] = []
+            for identifier in order {
+                guard let record = newest[identifier] else { continue }
+                let modelID = identifier.description
+                if let known = try transaction.remoteState(model: schema.name, modelID: modelID),
+                    known.version >= record.state.version
+                {
+                    counts.skipped += 1
+                    continue
+                }
+                if try !transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty {
+                    counts.skipped += 1
+                    continue
+                }
+                try transaction.setRemoteState(record.state, model: schema.name, modelID: modelID)
+                guard let change = try apply(record, of: modelEntry, in: transaction) else { continue }
+                switch change.kind {
+                case .created: counts.created += 1
+                case .updated: counts.updated += 1
+                case .deleted: counts.deleted += 1
+                }
+                changes.append(change)
+            }
+            return changes
+        }
+        publishRemote(changes)
+        return counts
+    }
+
+    /// Deletes `schema`'s local records that the backend no longer returns (`kept` are the
+    /// identifiers a complete base sync returned) and that have no pending outbox entry, with their
+    /// sync metadata. Returns how many it deleted.
+    package func evict(_ schema: ModelSchema, keeping kept: Set<String>) throws(DataStoreError) -> Int {
+        let modelEntry = try registeredEntry(schema)
+        let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
+            var doomed: [[FieldValue]] = []
+            try transaction.fetch(schema, FetchRequest()) { values throws(DataStoreError) in
+                if !kept.contains(ModelIdentifier(of: values, in: schema).description) { doomed.append(values) }
+            }
+            var changes: [StorageChange] = []
+            for values in doomed {
+                let identifier = ModelIdentifier(of: values, in: schema)
+                let modelID = identifier.description
+                guard try transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty else {
+                    continue
+                }
+                guard try transaction.delete(schema, identifier) != nil else { continue }
+                try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
+                changes.append(try remoteChange(.deleted, modelEntry, values, identifier))
+            }
+            // Metadata of records that are gone locally and on the backend.
+            for modelID in try transaction.remoteModelIDs(schema.name) where !kept.contains(modelID) {
+                if try transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty {
+                    try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
+                }
+            }
+            return changes
+        }
+        publishRemote(changes)
+        return changes.count
+    }
+
+    /// The backend's copy of the record, as the metadata knows it.
+    package func remoteState(model: String, modelID: String) throws(DataStoreError) -> RemoteRecordState? {
+        try syncTransaction { transaction throws(DataStoreError) in
+            try transaction.remoteState(model: model, modelID: modelID)
+        }
+    }
+
+    /// Moves `entry` from the outbox to the dead letters.
+    package func deadLetter(_ entry: OutboxEntry, reason: String) throws(DataStoreError) {
+        let failedAt = clock.millisecondsSince1970
+        try syncTransaction { transaction throws(DataStoreError) in
+            try transaction.removeOutboxEntry(entry.sequence)
+            var entry = entry
+            entry.inFlight = false
+            try transaction.addDeadLetter(DeadLetter(entry: entry, failedAt: failedAt, reason: reason))
+        }
+    }
+
+    /// The dead letters, oldest first.
+    package func deadLetters() throws(DataStoreError) -> [DeadLetter] {
+        try syncTransaction { transaction throws(DataStoreError) in try transaction.deadLetters() }
+    }
+
+    /// Puts a dead letter back at the end of the outbox; false when there is none with `sequence`.
+    package func retryDeadLetter(_ sequence: Int64) throws(DataStoreError) -> Bool {
+        let retried = try syncTransaction { transaction throws(DataStoreError) -> Bool in
+            guard let letter = try transaction.removeDeadLetter(sequence) else { return false }
+            try transaction.enqueue(letter.entry)
+            return true
+        }
+        if retried { outboxListener?.notify() }
+        return retried
+    }
+
+    /// Drops a dead letter for good; false when there is none with `sequence`.
+    package func discardDeadLetter(_ sequence: Int64) throws(DataStoreError) -> Bool {
+        try syncTransaction { transaction throws(DataStoreError) in try transaction.removeDeadLetter(sequence) != nil }
+    }
+
+    /// Where `model`'s sync stands.
+    package func modelSyncState(_ model: String) throws(DataStoreError) -> ModelSyncState {
+        try syncTransaction { transaction throws(DataStoreError) in try transaction.modelSyncState(model) }
+    }
+
+    /// Records where `model`'s sync stands.
+    package func setModelSyncState(_ state: ModelSyncState, model: String) throws(DataStoreError) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            try transaction.setModelSyncState(state, model: model)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func registeredEntry(_ schema: ModelSchema) throws(DataStoreError) -> RegisteredModels.Entry {
+        guard let entry = models.entry(named: schema.name) else { throw .modelNotRegistered(schema.name) }
+        return entry
+    }
+
+    /// Makes the local copy of a record what the backend holds: deletes it for a tombstone,
+    /// stores the values otherwise. Returns the change, or nil when nothing changed.
+    private func apply(
+        _ record: RemoteRecord,
+        of entry: RegisteredModels.Entry,
+        in transaction: any SyncStorageTransaction
+    ) throws(DataStoreError) -> StorageChange? {
+        let schema = entry.schema
+        let identifier = ModelIdentifier(of: record.values, in: schema)
+        if record.state.isDeleted {
+            guard let values = try transaction.delete(schema, identifier) else { return nil }
+            return try remoteChange(.deleted, entry, values, identifier)
+        }
+        if let local = try transaction.fetchOne(schema, identifier), local == record.values { return nil }
+        let kind = try transaction.upsert(schema, record.values)
+        return try remoteChange(kind, entry, record.values, identifier)
+    }
+
+    private func remoteChange(
+        _ kind: MutationKind,
+        _ entry: RegisteredModels.Entry,
+        _ values: [FieldValue],
+        _ identifier: ModelIdentifier
+    ) throws(DataStoreError) -> StorageChange {
+        StorageChange(
+            modelName: entry.schema.name,
+            kind: kind,
+            source: .remote,
+            identifier: identifier,
+            values: values,
+            model: try entry.schema.decode(entry.type, values, context: context)
+        )
+    }
+
+    /// Publishes remote changes, with observers' relation filters evaluated on the new state.
+    private func publishRemote(_ changes: [StorageChange]) {
+        guard !changes.isEmpty else { return }
+        var published = changes
+        if let adapter = try? openAdapter() {
+            for index in published.indices {
+                let filters = hub.relationFilters(for: published[index].modelName)
+                guard !filters.isEmpty, published[index].kind != .deleted else { continue }
+                let values = published[index].values
+                published[index].relationMatches =
+                    (try? adapter.read { reader throws(DataStoreError) in
+                        var results: [UInt64: Bool] = [:]
+                        for filter in filters {
+                            results[filter.id] = try filter.predicate.evaluate(values, reading: reader)
+                        }
+                        return results
+                    }) ?? [:]
+            }
+        }
+        hub.publish(ChangeBatch(changes: published))
+    }
+}

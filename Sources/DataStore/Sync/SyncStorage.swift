@@ -1,0 +1,72 @@
+/// What the backend is known to hold for one record: the sync metadata of ARCHITECTURE §4.
+package struct RemoteRecordState: Hashable, Sendable {
+    /// The record's `_version` on the backend.
+    package var version: Int
+    /// Its `_lastChangedAt`, in milliseconds since 1970.
+    package var lastChangedAt: Int64
+    /// Whether the backend holds it as a tombstone.
+    package var isDeleted: Bool
+
+    package init(version: Int, lastChangedAt: Int64, isDeleted: Bool) {
+        self.version = version
+        self.lastChangedAt = lastChangedAt
+        self.isDeleted = isDeleted
+    }
+}
+
+/// Where a model's sync stands: the base of its next delta sync.
+package struct ModelSyncState: Hashable, Sendable {
+    /// The `startedAt` of the last completed sync (the next delta's `lastSync`).
+    package var lastSync: Int64?
+    /// The `startedAt` of the last completed base (full) sync.
+    package var lastFullSync: Int64?
+    /// The hash of the sync expression the last sync used (a change forces a base sync).
+    package var expressionHash: String?
+
+    package init(lastSync: Int64? = nil, lastFullSync: Int64? = nil, expressionHash: String? = nil) {
+        self.lastSync = lastSync
+        self.lastFullSync = lastFullSync
+        self.expressionHash = expressionHash
+    }
+}
+
+/// A record as the backend sent it: the stored values of a model (in schema order) and its sync
+/// metadata.
+package struct RemoteRecord: Sendable {
+    package let values: [FieldValue]
+    package let state: RemoteRecordState
+
+    package init(values: [FieldValue], state: RemoteRecordState) {
+        self.values = values
+        self.state = state
+    }
+}
+
+/// What applying remote records did.
+package struct ReconcileCounts: Hashable, Sendable {
+    package var created = 0
+    package var updated = 0
+    package var deleted = 0
+    /// Records left alone: not newer than the local copy, or with local writes still to send.
+    package var skipped = 0
+
+    package init() {}
+}
+
+/// The sync engine's access to storage: the sync metadata, per-model sync state and dead letters.
+/// SQLite stores have it; the in-memory adapter does not sync.
+protocol SyncStorageTransaction: StorageTransaction {
+    func remoteState(model: String, modelID: String) throws(DataStoreError) -> RemoteRecordState?
+    func setRemoteState(_ state: RemoteRecordState?, model: String, modelID: String) throws(DataStoreError)
+    func pendingOutboxEntries(model: String, modelID: String) throws(DataStoreError) -> [OutboxEntry]
+    /// Sets the version the record's pending entries are sent with (nil: the record's metadata).
+    func setOutboxVersion(_ version: Int?, model: String, modelID: String) throws(DataStoreError)
+    func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int?
+    func modelSyncState(_ model: String) throws(DataStoreError) -> ModelSyncState
+    func setModelSyncState(_ state: ModelSyncState, model: String) throws(DataStoreError)
+    func deadLetters() throws(DataStoreError) -> [DeadLetter]
+    func addDeadLetter(_ letter: DeadLetter) throws(DataStoreError)
+    func removeDeadLetter(_ sequence: Int64) throws(DataStoreError) -> DeadLetter?
+    /// The identifiers (as text) of `model`'s records that have sync metadata.
+    func remoteModelIDs(_ model: String) throws(DataStoreError) -> [String]
+}
