@@ -255,6 +255,7 @@ let package = Package(
                 "DataStoreTesting",
                 "DataStoreTestSupport",
                 "BlogModels",
+                "DataStoreSchema",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -28,7 +28,7 @@ struct ClientDocumentTests {
             // Client and server agree on the names.
             #expect(generated.operations[model.schema.name] == names, "\(name) \(model.schema.name)")
             let documents = ModelDocuments(schema: model.schema, names: names)
-            var texts = [documents.syncQuery]
+            var texts = [documents.syncQuery] + [documents.getQuery].compactMap(\.self)
             for kind in [MutationKind.created, .updated, .deleted] {
                 if let mutation = documents.mutation(kind) { texts.append(mutation) }
                 if let subscription = documents.subscription(kind) { texts.append(subscription) }
@@ -88,7 +88,7 @@ struct ClientDocumentTests {
             type Quiet @model(subscriptions: null) { id: ID! }
             """
         )
-        #expect(try Self.validateDocuments(of: document, name: "overrides") == 9)
+        #expect(try Self.validateDocuments(of: document, name: "overrides") == 11)
         let rename = try #require(document.models.first)
         let names = ModelOperationNames(
             schema: rename.schema,

@@ -184,7 +184,7 @@ extension DataStoreError {
         DataStoreError(code: .storeClosed, message: "The store was closed. Open a new DataStore to continue.")
     }
 
-    static func syncUnavailable() -> DataStoreError {
+    package static func syncUnavailable() -> DataStoreError {
         DataStoreError(
             code: .syncUnavailable,
             message: "This store cannot sync: sync keeps its metadata in SQLite, so open the store with .file(at:) "

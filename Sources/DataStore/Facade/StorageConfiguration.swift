@@ -14,6 +14,12 @@ public struct StorageConfiguration: Sendable, Hashable {
     }
 
     let kind: Kind
+
+    /// Whether a store here can sync: sync keeps its metadata in SQLite.
+    package var canSync: Bool {
+        if case .ephemeral = kind { return false }
+        return true
+    }
     /// An upper bound on the database size; writes beyond it fail with
     /// ``DataStoreError/Code/storageFull`` and roll back. Nil (the default) means no bound.
     public var maximumSizeInBytes: Int?

@@ -116,3 +116,14 @@ package struct PredicateEvaluator: Sendable {
         resolved.evaluate(values)
     }
 }
+
+extension ModelPredicate {
+    /// The predicate as an AppSync filter or condition input object for `schema`'s model
+    /// (`{"rating": {"gt": 4}}`): the inverse of ``init(graphQLFilter:path:)``.
+    ///
+    /// - Throws: ``DataStoreError`` when a field is not one of the model's or an operand does not
+    ///   fit its field.
+    public func graphQLFilter(for schema: ModelSchema) throws(DataStoreError) -> FieldValue {
+        try resolve(against: schema).graphQLFilter(schema: schema)
+    }
+}

@@ -12,7 +12,7 @@ package struct SHA256 {
     ]
 
     /// The hex digest of `text`'s UTF-8 bytes.
-    static func hexDigest(_ text: String) -> String {
+    package static func hexDigest(_ text: String) -> String {
         digest(Array(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

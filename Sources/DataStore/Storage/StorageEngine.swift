@@ -432,7 +432,7 @@ package actor StorageEngine {
     }
 
     /// The pending outbox entries.
-    func outboxEntries() throws(DataStoreError) -> [OutboxEntry] {
+    package func outboxEntries() throws(DataStoreError) -> [OutboxEntry] {
         try openAdapter().read { reader throws(DataStoreError) in try reader.outboxEntries() }
     }
 

@@ -17,11 +17,16 @@ extension StorageEngine {
         outboxListener = signal
     }
 
-    /// Marks every outbox entry as waiting (none is on the wire when a sync run starts).
-    package func resetOutboxInFlight() throws(DataStoreError) {
-        try syncTransaction { transaction throws(DataStoreError) in
-            let sent = try transaction.outboxEntries().filter(\.inFlight).map(\.sequence)
-            if !sent.isEmpty { try transaction.setOutboxInFlight(sent, false) }
+    /// Marks the outbox entry `sequence` as in flight and returns it as it is now (a write may
+    /// have merged into it since it was listed), or nil when it is gone. From then on later
+    /// writes of its record are entries of their own.
+    package func claim(_ sequence: Int64) throws(DataStoreError) -> OutboxEntry? {
+        try syncTransaction { transaction throws(DataStoreError) -> OutboxEntry? in
+            guard let entry = try transaction.outboxEntry(sequence) else { return nil }
+            if !entry.inFlight { try transaction.setOutboxInFlight([sequence], true) }
+            var claimed = entry
+            claimed.inFlight = true
+            return claimed
         }
     }
 
@@ -76,6 +81,34 @@ extension StorageEngine {
             return try apply(remote, of: modelEntry, in: transaction).map { [$0] } ?? []
         }
         publishRemote(changes)
+    }
+
+    /// Drops a mutation after a conflict and keeps the local copy as it is: the backend's version
+    /// becomes the known one, so later writes go over it.
+    package func discard(_ entry: OutboxEntry, remote: RemoteRecord) throws(DataStoreError) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            try transaction.removeOutboxEntry(entry.sequence)
+            try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
+            try transaction.setOutboxVersion(nil, model: entry.modelName, modelID: entry.modelID)
+        }
+    }
+
+    /// Prepares a mutation that met a conflict to be sent again over the backend's version
+    /// `remote`, with `payload` instead of its own values when given (the conflict handler's model).
+    package func rebase(
+        _ entry: OutboxEntry,
+        over remote: RemoteRecordState,
+        payload: [String: FieldValue]?
+    ) throws(DataStoreError) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            try transaction.setRemoteState(remote, model: entry.modelName, modelID: entry.modelID)
+            try transaction.setOutboxVersion(nil, model: entry.modelName, modelID: entry.modelID)
+            if let payload {
+                var replaced = entry
+                replaced.payload = FieldValue.object(payload).jsonText
+                try transaction.replaceOutboxEntry(entry.sequence, with: replaced)
+            }
+        }
     }
 
     /// Applies a page of remote records (a sync page, subscription events) in one transaction.

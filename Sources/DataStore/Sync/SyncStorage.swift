@@ -62,6 +62,7 @@ protocol SyncStorageTransaction: StorageTransaction {
     /// Sets the version the record's pending entries are sent with (nil: the record's metadata).
     func setOutboxVersion(_ version: Int?, model: String, modelID: String) throws(DataStoreError)
     func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int?
+    func outboxEntry(_ sequence: Int64) throws(DataStoreError) -> OutboxEntry?
     func modelSyncState(_ model: String) throws(DataStoreError) -> ModelSyncState
     func setModelSyncState(_ state: ModelSyncState, model: String) throws(DataStoreError)
     func deadLetters() throws(DataStoreError) -> [DeadLetter]
@@ -69,4 +70,12 @@ protocol SyncStorageTransaction: StorageTransaction {
     func removeDeadLetter(_ sequence: Int64) throws(DataStoreError) -> DeadLetter?
     /// The identifiers (as text) of `model`'s records that have sync metadata.
     func remoteModelIDs(_ model: String) throws(DataStoreError) -> [String]
+}
+
+extension ModelSchema {
+    /// The identifier of the record `values` (in field order) hold, as text: what the outbox and
+    /// the sync metadata name records by (composite keys joined by `#`).
+    package func identifierText(of values: [FieldValue]) -> String {
+        ModelIdentifier(of: values, in: self).description
+    }
 }

@@ -245,6 +245,21 @@ extension ModelDocuments {
         try item(of: names.mutation(kind), "\(kind.rawValue) mutation", response)
     }
 
+    /// Reads the answer to ``getRequest(key:)``: the item, a tombstone included, or nil when the
+    /// backend has none.
+    public func getResult(_ response: GraphQLResponse) throws(AppSyncResponseError) -> RemoteItem? {
+        guard let field = names.get else {
+            throw .malformed(AppSyncDecodingError("\(schema.name) has no get query.", at: "data"))
+        }
+        let value = try response.value(of: field)
+        if value == .null { return nil }
+        do {
+            return try RemoteItem(decoding: value, schema: schema, path: "data.\(field)")
+        } catch {
+            throw .malformed(error)
+        }
+    }
+
     /// Reads a subscription event's payload (a `data` frame's payload) of this model.
     public func subscriptionEvent(
         _ kind: MutationKind,

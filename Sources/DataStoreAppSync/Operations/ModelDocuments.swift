@@ -22,6 +22,9 @@ public struct ModelDocuments: Hashable, Sendable {
     public let selectionSet: String
     /// The sync query: `filter`, `limit`, `nextToken` and `lastSync` as variables.
     public let syncQuery: String
+    /// The query that reads one item by its primary key (the key fields as variables), or nil
+    /// when the model turns `get` off.
+    public let getQuery: String?
     private let mutations: [MutationKind: String]
     private let subscriptions: [MutationKind: String]
 
@@ -49,6 +52,16 @@ public struct ModelDocuments: Hashable, Sendable {
               }
             }
             """
+        getQuery = names.get.map { field in
+            let keys = schema.primaryKey.compactMap { name in schema.fields.first { $0.name == name } }
+            let variables = keys.map { "$\($0.name): \($0.type.graphQLName)!" }.joined(separator: ", ")
+            let arguments = keys.map { "\($0.name): $\($0.name)" }.joined(separator: ", ")
+            return """
+                query \(Self.operationName(field))(\(variables)) {
+                  \(field)(\(arguments)) \(selection)
+                }
+                """
+        }
         var mutations: [MutationKind: String] = [:]
         var subscriptions: [MutationKind: String] = [:]
         for kind in [MutationKind.created, .updated, .deleted] {
@@ -91,6 +104,15 @@ public struct ModelDocuments: Hashable, Sendable {
         if let lastSync { variables["lastSync"] = .int(Int(lastSync)) }
         if let filter { variables["filter"] = filter }
         return OperationRequest(query: syncQuery, variables: variables)
+    }
+
+    /// The request that reads the item whose primary key `values` hold (other values are
+    /// ignored), or nil when the model turns `get` off.
+    public func getRequest(key values: [String: FieldValue]) -> OperationRequest? {
+        guard let getQuery else { return nil }
+        var variables: [String: FieldValue] = [:]
+        for name in schema.primaryKey { variables[name] = values[name] ?? .null }
+        return OperationRequest(query: getQuery, variables: variables)
     }
 
     /// The request that sends one local write, or nil when the model turns that mutation off.

@@ -66,6 +66,17 @@ extension SQLiteSession: SyncStorageTransaction {
         }
     }
 
+    func outboxEntry(_ sequence: Int64) throws(DataStoreError) -> OutboxEntry? {
+        try run(nil) {
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.outboxColumns) FROM \"__datastore_outbox\" WHERE \"sequence\" = ?"
+                ),
+                arguments: [sequence]
+            ).map(Self.outboxEntry)
+        }
+    }
+
     func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int? {
         try run(nil) {
             try Int.fetchOne(

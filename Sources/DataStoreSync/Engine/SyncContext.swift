@@ -1,0 +1,88 @@
+import DataStore
+import DataStoreAppSync
+
+/// A model that syncs: its type, schema and the documents its sync sends.
+struct SyncedModel: Sendable {
+    let type: any Model.Type
+    let documents: ModelDocuments
+    var schema: ModelSchema { documents.schema }
+
+    init(_ type: any Model.Type) {
+        self.type = type
+        documents = ModelDocuments(schema: type.schema)
+    }
+
+    /// Whether a mutation sends field `name` (the backend sets the read-only timestamps).
+    func isWritable(_ name: String) -> Bool {
+        schema.fields.first { $0.name == name }.map { !$0.isReadOnly } ?? false
+    }
+
+    /// Whether the backend's item holds every value that `sent` wrote (the fields a mutation sends).
+    func matches(_ item: RemoteItem, sent: [String: FieldValue]) -> Bool {
+        zip(schema.fields, item.values).allSatisfy { field, value in
+            guard !field.isReadOnly, let sentValue = sent[field.name] else { return true }
+            return field.type.storedForm(of: sentValue) == value
+        }
+    }
+
+    /// The item as the store records it.
+    func record(_ item: RemoteItem) -> RemoteRecord {
+        RemoteRecord(
+            values: item.values,
+            state: RemoteRecordState(
+                version: item.version,
+                lastChangedAt: item.lastChangedAt,
+                isDeleted: item.isDeleted
+            )
+        )
+    }
+
+    /// A model of this type from stored values.
+    func model(_ values: [FieldValue]) throws -> any Model {
+        try type.init(fieldValues: FieldValues(values))
+    }
+}
+
+/// What the sync actors share: the store, the way to the backend, the configuration, the clock
+/// and where events and errors go.
+struct SyncContext: Sendable {
+    let store: DataStore
+    let transport: any GraphQLTransport
+    let configuration: SyncConfiguration
+    let clock: any WallClock
+    let events: EventBroadcaster
+    /// The synced models, in the order the app registered them.
+    let modelList: [SyncedModel]
+    /// The same, by name.
+    let models: [String: SyncedModel]
+
+    init(
+        store: DataStore,
+        transport: any GraphQLTransport,
+        configuration: SyncConfiguration,
+        clock: any WallClock,
+        events: EventBroadcaster,
+        models: [any Model.Type]
+    ) {
+        self.store = store
+        self.transport = transport
+        self.configuration = configuration
+        self.clock = clock
+        self.events = events
+        modelList = models.map(SyncedModel.init)
+        self.models = Dictionary(modelList.map { ($0.schema.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Tells the error handler.
+    func report(_ error: SyncError) {
+        configuration.errorHandler(error)
+    }
+
+    /// The backend's copy of the record whose key `values` hold, through the model's get query;
+    /// nil when the backend has none (or offers no get query).
+    func fetch(_ model: SyncedModel, key values: [String: FieldValue]) async throws -> RemoteItem? {
+        guard let request = model.documents.getRequest(key: values) else { return nil }
+        let response = try await transport.send(request)
+        return try model.documents.getResult(response)
+    }
+}

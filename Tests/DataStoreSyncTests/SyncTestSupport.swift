@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import BlogModels
+import DataStore
+import DataStoreAppSync
+import DataStoreServer
+import DataStoreServerTesting
+import DataStoreTesting
+import Foundation
+import Testing
+
+@testable import DataStoreSync
+
+/// The seed schema the blog models are generated from.
+let blogSchema: String = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "Sources/BlogModels/schema.graphql")
+    return try! String(contentsOf: url, encoding: .utf8)
+}()
+
+/// A synced blog store on a fresh file, talking to `server` through `transport` (the real HTTP
+/// transport unless given); closed after `body`.
+func withSyncedStore<T>(
+    _ server: TestServer,
+    client: HTTPClient,
+    directory: TemporaryDirectory? = nil,
+    configuration: SyncConfiguration = SyncConfiguration(),
+    transport: (any GraphQLTransport)? = nil,
+    _ body: (SyncedStore) async throws -> T
+) async throws -> T {
+    let own = directory == nil ? try TemporaryDirectory() : nil
+    let folder = directory ?? own!
+    defer { own?.remove() }
+    let http = AppSyncHTTPTransport(
+        endpoint: URL(string: server.endpoint)!,
+        authorization: .apiKey(server.apiKey),
+        client: client
+    )
+    let synced = try await SyncedStore(
+        models: BlogModels.AppModels.models,
+        storage: .file(at: folder.file()),
+        transport: transport ?? http,
+        configuration: configuration
+    )
+    do {
+        let result = try await body(synced)
+        await synced.close()
+        return result
+    } catch {
+        await synced.close()
+        throw error
+    }
+}
+
+/// Reads `events` until one matches `predicate`; fails the test if they end first.
+@discardableResult
+func next(
+    _ events: inout AsyncStream<SyncEvent>.Iterator,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    where predicate: (SyncEvent) -> Bool
+) async -> SyncEvent? {
+    while let event = await events.next() {
+        if predicate(event) { return event }
+    }
+    Issue.record("the events ended before the one awaited", sourceLocation: sourceLocation)
+    return nil
+}
+
+/// Waits until the outbox has work and then none: every write made before the call settled.
+func drained(_ events: inout AsyncStream<SyncEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async {
+    await next(&events, sourceLocation: sourceLocation) { $0 == .outboxStatus(isEmpty: false) }
+    await next(&events, sourceLocation: sourceLocation) { $0 == .outboxStatus(isEmpty: true) }
+}
+
+/// The server's copy of a post, as its data source holds it.
+func serverPost(_ server: TestServer, _ id: String) async throws -> [String: FieldValue]? {
+    guard case .object(let members)? = try await server.dataSource.get("Post", key: ["id": .string(id)]) else {
+        return nil
+    }
+    return members
+}
+
+/// A transport that passes requests to `base`, with faults a test arms.
+final class FaultyTransport: GraphQLTransport {
+    enum Fault: Sendable {
+        /// Sends the request, then fails as if the answer were lost.
+        case loseAnswer
+        /// Fails without sending, with this failure.
+        case fail(SendFailure)
+    }
+
+    let base: any GraphQLTransport
+    private let faults = Locked<[Fault]>([])
+    private let sent = Locked<[OperationRequest]>([])
+
+    init(_ base: any GraphQLTransport) {
+        self.base = base
+    }
+
+    /// Faults for the next mutations, in order.
+    func arm(_ faults: [Fault]) {
+        self.faults.withLock { $0.append(contentsOf: faults) }
+    }
+
+    /// The mutations sent so far.
+    var mutations: [OperationRequest] {
+        sent.withLock { $0 }.filter { $0.query.hasPrefix("mutation") }
+    }
+
+    func send(_ request: OperationRequest) async throws(SendFailure) -> GraphQLResponse {
+        let isMutation = request.query.hasPrefix("mutation")
+        let fault = isMutation ? faults.withLock { $0.isEmpty ? nil : $0.removeFirst() } : nil
+        if case .fail(let failure)? = fault { throw failure }
+        sent.withLock { $0.append(request) }
+        let response = try await base.send(request)
+        if case .loseAnswer? = fault { throw .transport("the answer was lost (injected)") }
+        return response
+    }
+}

@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import BlogModels
+import DataStore
+import DataStoreAppSync
+import DataStoreServer
+import DataStoreServerTesting
+import DataStoreTesting
+import Foundation
+import Testing
+
+@testable import DataStoreSync
+
+/// A synced store against a real datastore-server in the test process, over HTTP.
+@Suite("Sync over HTTP", .timeLimit(.minutes(2)))
+struct SyncTests {
+    @Test("local writes reach the server; the server's writes reach the store through base and delta syncs")
+    func roundTrip() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                // Already on the server before the first sync.
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "s1", "title": "from the server", "rating": 3, "status": "ACTIVE"]
+                )
+                let directory = try TemporaryDirectory()
+                defer { directory.remove() }
+                try await withSyncedStore(server, client: client, directory: directory) { synced in
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    let base = await next(&events) {
+                        if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                    }
+                    guard case .modelSynced(let synced1)? = base else { return }
+                    #expect(synced1.isFullSync && synced1.created == 1)
+                    await next(&events) { $0 == .ready }
+                    #expect(try await synced.store.query(Post.self, byID: "s1")?.title == "from the server")
+
+                    // A local create, update and a child: each reaches the server once, merged.
+                    var post = Post(id: "p1", title: "local", rating: 1, status: .active)
+                    try await synced.store.save(post)
+                    post.rating = 2
+                    try await synced.store.save(post)
+                    try await synced.store.save(Comment(id: "c1", post: post, content: "first"))
+                    await drained(&events)
+                    let stored = try #require(try await serverPost(server, "p1"))
+                    #expect(stored["rating"] == 2 && stored["_version"] != nil, "\(stored)")
+                    #expect(try await server.dataSource.get("Comment", key: ["id": "c1"]) != nil)
+
+                    // An update goes over the version the create's answer gave.
+                    post.title = "edited"
+                    try await synced.store.save(post)
+                    await drained(&events)
+                    #expect(try await serverPost(server, "p1")?["title"] == "edited")
+                    #expect(try await serverPost(server, "p1")?["_version"] == 2)
+
+                    // The server changes meanwhile; the next start runs a delta sync.
+                    await synced.stop()
+                    _ = try await server.dataSource.update(
+                        "Post",
+                        input: ["id": "s1", "title": "changed on the server", "_version": 1]
+                    )
+                    _ = try await server.dataSource.delete("Post", input: ["id": "p1", "_version": 2])
+                    await synced.start()
+                    let delta = await next(&events) {
+                        if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                    }
+                    guard case .modelSynced(let synced2)? = delta else { return }
+                    #expect(!synced2.isFullSync && synced2.updated == 1 && synced2.deleted == 1)
+                    #expect(try await synced.store.query(Post.self, byID: "s1")?.title == "changed on the server")
+                    #expect(try await synced.store.query(Post.self, byID: "p1") == nil)
+                }
+            }
+        }
+    }
+
+    @Test("a create whose answer was lost is sent again and recognised: one create on the server")
+    func lostAnswer() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                let http = AppSyncHTTPTransport(
+                    endpoint: URL(string: server.endpoint)!,
+                    authorization: .apiKey(server.apiKey),
+                    client: client
+                )
+                let faulty = FaultyTransport(http)
+                faulty.arm([.loseAnswer])
+                var configuration = SyncConfiguration()
+                configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
+                try await withSyncedStore(server, client: client, configuration: configuration, transport: faulty) {
+                    synced in
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    try await synced.store.save(Post(id: "p1", title: "once", rating: 1, status: .active))
+                    await drained(&events)
+                    #expect(faulty.mutations.count == 2)
+                    #expect(try await serverPost(server, "p1")?["_version"] == 1)
+                    #expect(try await synced.deadLetters().isEmpty)
+                }
+            }
+        }
+    }
+
+    @Test("a refused mutation goes to the dead letters with an event; retried, it is sent; discarded, it is gone")
+    func deadLetters() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                let http = AppSyncHTTPTransport(
+                    endpoint: URL(string: server.endpoint)!,
+                    authorization: .apiKey(server.apiKey),
+                    client: client
+                )
+                let faulty = FaultyTransport(http)
+                let refusal = SendFailure.errors([AppSyncError(.badRequest, "refused (injected)")])
+                faulty.arm([.fail(refusal), .fail(refusal)])
+                let reported = Locked<[SyncError]>([])
+                var configuration = SyncConfiguration()
+                configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
+                try await withSyncedStore(server, client: client, configuration: configuration, transport: faulty) {
+                    synced in
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    try await synced.store.save(Post(id: "p1", title: "refused", rating: 1, status: .active))
+                    let failed = await next(&events) {
+                        if case .outboxMutationFailed = $0 { true } else { false }
+                    }
+                    guard case .outboxMutationFailed(let mutation, let reason)? = failed else { return }
+                    #expect(mutation.modelID == "p1" && reason.contains("refused (injected)"))
+                    #expect(reported.withLock { $0 }.map(\.kind) == [.mutationFailed])
+                    let letters = try await synced.deadLetters()
+                    #expect(letters.map(\.entry.modelID) == ["p1"])
+                    #expect(try await synced.store.query(Post.self, byID: "p1") != nil)
+                    #expect(try await serverPost(server, "p1") == nil)
+
+                    // Retried: refused once more, then sent.
+                    #expect(try await synced.retry(letters[0]))
+                    await next(&events) { if case .outboxMutationFailed = $0 { true } else { false } }
+                    #expect(try await synced.retry(try #require(try await synced.deadLetters().first)))
+                    await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
+                    #expect(try await serverPost(server, "p1")?["title"] == "refused")
+                    #expect(try await synced.deadLetters().isEmpty)
+                    #expect(try await !synced.retry(letters[0]))
+                }
+            }
+        }
+    }
+}
