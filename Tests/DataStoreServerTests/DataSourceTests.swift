@@ -201,13 +201,16 @@ struct DataSourceTests {
             await expectServerError(.conditionalCheckFailed) {
                 _ = try await dataSource.delete("Post", input: ["id": "x", "_version": 1])
             }
-            // A tombstone's key stays taken, and it cannot be updated.
+            // A tombstone's key stays taken; an update over a stale version of it conflicts, and one
+            // over its own version (a client that saw the deletion) brings it back.
             await expectServerError(.conditionalCheckFailed) {
                 _ = try await dataSource.create("Post", input: ["id": "p", "title": "Again"])
             }
             await expectServerError(.conflictUnhandled) {
-                _ = try await dataSource.update("Post", input: ["id": "p", "_version": 2, "title": "Back"])
+                _ = try await dataSource.update("Post", input: ["id": "p", "_version": 1, "title": "Back"])
             }
+            let back = try await dataSource.update("Post", input: ["id": "p", "_version": 2, "title": "Back"])
+            #expect(back["_deleted"] != true && back["_version"] == 3 && back["title"] == "Back")
         }
     }
 

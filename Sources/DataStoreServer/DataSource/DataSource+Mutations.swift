@@ -63,6 +63,11 @@ extension DataSource {
 
     /// `updateX`: applies the input's fields to the stored item when `input._version` is the stored
     /// version; otherwise the model's conflict strategy decides.
+    ///
+    /// An update of a tombstone at the tombstone's own version brings the item back: the client
+    /// saw the deletion and writes the record again (a deleted id re-created). AppSync answers
+    /// `ConflictUnhandled` there, which a client can only settle by losing the re-creation; an
+    /// update over any other version of a tombstone still meets the conflict path.
     public func update(
         _ modelName: String,
         input: [String: FieldValue],
@@ -82,7 +87,7 @@ extension DataSource {
             var fields: [String: FieldValue]
             // The condition reads the stored item, or the merged one when a conflict was settled.
             var conditionSubject = current
-            if Self.version(input) != current.version || current.isDeleted {
+            if Self.version(input) != current.version {
                 switch try await resolveConflict(model, "update", input, condition, current, applying: changed) {
                 case .write(let resolved):
                     fields = resolved
