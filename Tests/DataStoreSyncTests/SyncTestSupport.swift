@@ -82,18 +82,35 @@ func serverPost(_ server: TestServer, _ id: String) async throws -> [String: Fie
 /// A transport that passes requests to `base`, with faults a test arms.
 final class FaultyTransport: GraphQLTransport {
     enum Fault: Sendable {
+        /// Sends the request as it is.
+        case pass
         /// Sends the request, then fails as if the answer were lost.
         case loseAnswer
         /// Fails without sending, with this failure.
         case fail(SendFailure)
+        /// Waits for ``release()`` before sending (or fails when the task is cancelled meanwhile).
+        case hold
     }
 
     let base: any GraphQLTransport
     private let faults = Locked<[Fault]>([])
     private let sent = Locked<[OperationRequest]>([])
+    private let gate: AsyncStream<Void>
+    private let opener: AsyncStream<Void>.Continuation
+    /// Signals each time a held request starts waiting.
+    let holding: AsyncStream<Void>
+    private let holdingContinuation: AsyncStream<Void>.Continuation
 
     init(_ base: any GraphQLTransport) {
         self.base = base
+        // Unbounded on purpose: a test releases as many times as it held, no more.
+        (gate, opener) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
+        (holding, holdingContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Lets one held request go.
+    func release() {
+        opener.yield()
     }
 
     /// Faults for the next mutations, in order.
@@ -110,6 +127,11 @@ final class FaultyTransport: GraphQLTransport {
         let isMutation = request.query.hasPrefix("mutation")
         let fault = isMutation ? faults.withLock { $0.isEmpty ? nil : $0.removeFirst() } : nil
         if case .fail(let failure)? = fault { throw failure }
+        if case .hold? = fault {
+            holdingContinuation.yield()
+            var iterator = gate.makeAsyncIterator()
+            guard await iterator.next() != nil, !Task.isCancelled else { throw .transport("cancelled while held") }
+        }
         sent.withLock { $0.append(request) }
         let response = try await base.send(request)
         if case .loseAnswer? = fault { throw .transport("the answer was lost (injected)") }
