@@ -210,4 +210,51 @@ struct OutboxSyncTests {
             }
         }
     }
+
+    @Test("a 503 waits its Retry-After on the store's clock; a 401 pauses sending until credentials change")
+    func waits() async throws {
+        let clock = ManualClock()
+        let reported = Locked<[SyncError]>([])
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .seconds(1), maximumDelay: .seconds(60))
+        configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
+        let settings = configuration
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                let faulty = transport(server, client)
+                try await withSyncedStore(
+                    server,
+                    client: client,
+                    configuration: settings,
+                    transport: faulty,
+                    clock: clock
+                ) {
+                    synced in
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    let sleeping = clock.sleeperCount
+                    faulty.arm([.fail(.status(503, retryAfter: .seconds(30), errors: []))])
+                    try await synced.store.save(Post(id: "p1", title: "later", rating: 1, status: .active))
+                    await clock.sleepers(atLeast: sleeping + 1)
+                    #expect(try await serverPost(server, "p1") == nil)
+                    clock.advance(by: .seconds(30))
+                    await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
+                    #expect(try await serverPost(server, "p1") != nil)
+
+                    faulty.arm([.fail(.status(401, retryAfter: nil, errors: [AppSyncError(.unauthorized, "expired")]))])
+                    try await synced.store.save(Post(id: "p2", title: "paused", rating: 1, status: .active))
+                    await clock.sleepers(atLeast: sleeping + 1)
+                    #expect(reported.withLock { $0 }.map(\.kind) == [.unauthorized])
+                    #expect(try await serverPost(server, "p2") == nil)
+                    await synced.credentialsChanged()
+                    try await synced.store.save(Post(id: "p3", title: "after", rating: 1, status: .active))
+                    await drained(&events)
+                    #expect(try await serverPost(server, "p2") != nil)
+                    #expect(try await serverPost(server, "p3") != nil)
+                    #expect(try await synced.deadLetters().isEmpty)
+                }
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ func withSyncedStore<T>(
     directory: TemporaryDirectory? = nil,
     configuration: SyncConfiguration = SyncConfiguration(),
     transport: (any GraphQLTransport)? = nil,
+    clock: (any WallClock)? = nil,
     _ body: (SyncedStore) async throws -> T
 ) async throws -> T {
     let own = directory == nil ? try TemporaryDirectory() : nil
@@ -35,11 +36,14 @@ func withSyncedStore<T>(
         authorization: .apiKey(server.apiKey),
         client: client
     )
+    var storeConfiguration = DataStore.Configuration()
+    if let clock { storeConfiguration.clock = clock }
     let synced = try await SyncedStore(
         models: BlogModels.AppModels.models,
         storage: .file(at: folder.file()),
         transport: transport ?? http,
-        configuration: configuration
+        configuration: configuration,
+        storeConfiguration: storeConfiguration
     )
     do {
         let result = try await body(synced)

@@ -147,4 +147,39 @@ struct SyncTests {
             }
         }
     }
+
+    @Test("observeQuery snapshots say isSynced once their model's sync query finished; events come in order")
+    func snapshotsAndEvents() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "s1", "title": "remote", "rating": 3, "status": "ACTIVE"]
+                )
+                try await withSyncedStore(server, client: client) { synced in
+                    var snapshots = synced.store.observeQuery(Post.self).makeAsyncIterator()
+                    let first = try await snapshots.next()
+                    #expect(first?.isSynced == false && first?.items.isEmpty == true)
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    var seen: [SyncEvent] = []
+                    while let event = await events.next() {
+                        seen.append(event)
+                        if event == .ready { break }
+                    }
+                    #expect(seen.first == .syncQueriesStarted(models: ["Post", "Comment"]))
+                    let synced = seen.compactMap { event -> ModelSyncedEvent? in
+                        if case .modelSynced(let model) = event { model } else { nil }
+                    }
+                    #expect(synced.map(\.modelName) == ["Post", "Comment"])
+                    #expect(synced.map(\.created) == [1, 0] && synced.allSatisfy(\.isFullSync))
+                    #expect(seen.suffix(2) == [.syncQueriesReady, .ready])
+                    // The remote post arrives, then the model's sync finishes.
+                    var last = try await snapshots.next()
+                    while last?.isSynced != true { last = try await snapshots.next() }
+                    #expect(last?.items.map(\.id) == ["s1"])
+                }
+            }
+        }
+    }
 }

@@ -77,6 +77,25 @@ final class ChangeHub: Sendable {
         state.withLock { state in state.subscribers.values.contains { $0.relationFilter?.modelName == modelName } }
     }
 
+    /// The models whose first sync finished since the store opened (or was last cleared).
+    private let synced = Locked<Set<String>>([])
+
+    /// Whether `modelName`'s first sync finished.
+    func isSynced(_ modelName: String) -> Bool {
+        synced.withLock { $0.contains(modelName) }
+    }
+
+    /// Records that `modelName` finished a sync; its snapshots say so from then on.
+    func markSynced(_ modelName: String) {
+        guard synced.withLock({ $0.insert(modelName).inserted }) else { return }
+        publish(.synced(modelName))
+    }
+
+    /// Forgets every model's sync (the store was cleared).
+    func resetSynced() {
+        synced.withLock { $0.removeAll() }
+    }
+
     /// The number of live subscribers (for tests that check nothing is left behind).
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 

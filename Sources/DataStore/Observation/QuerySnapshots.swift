@@ -2,7 +2,8 @@
 public struct QuerySnapshot<M: Model>: Sendable {
     /// The matching models, in the query's sort order.
     public let items: [M]
-    /// Whether the sync engine has finished its first sync of `M`. Always false without sync.
+    /// Whether sync has finished a sync query of `M` since the store opened (or was cleared).
+    /// Always false without sync.
     public let isSynced: Bool
 }
 
@@ -72,14 +73,16 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             do {
                 if snapshot == nil {
                     snapshot = try await initialState(setup, isolation: actor)
-                    return snapshot!.makeSnapshot()
+                    return snapshot!.makeSnapshot(isSynced: store.hub.isSynced(setup.schema.name))
                 }
                 while true {
                     guard await signals?.next(isolation: actor) != nil else {
                         finish()
                         return nil
                     }
-                    if try await applyPending(setup, isolation: actor) { return snapshot!.makeSnapshot() }
+                    if try await applyPending(setup, isolation: actor) {
+                        return snapshot!.makeSnapshot(isSynced: store.hub.isSynced(setup.schema.name))
+                    }
                 }
             } catch {
                 finish()
@@ -148,8 +151,8 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
             )
         }
 
-        func makeSnapshot() -> QuerySnapshot<M> {
-            QuerySnapshot(items: rows.map(\.model), isSynced: false)
+        func makeSnapshot(isSynced: Bool) -> QuerySnapshot<M> {
+            QuerySnapshot(items: rows.map(\.model), isSynced: isSynced)
         }
 
         /// Runs the query and sorts its result with the same order ``apply(_:)`` maintains.
@@ -175,6 +178,8 @@ public struct QuerySnapshots<M: Model>: AsyncSequence, Sendable {
         /// Applies a commit; returns whether the result changed.
         @discardableResult
         mutating func apply(_ batch: ChangeBatch) -> Bool {
+            // The model's first sync finished: the same items, now synced.
+            if batch.isSyncMark { return true }
             if batch.isClear {
                 let changed = !rows.isEmpty
                 rows = []

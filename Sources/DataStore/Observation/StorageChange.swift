@@ -17,18 +17,23 @@ struct ChangeBatch: Sendable {
     let modelNames: Set<String>
     /// The store was cleared: observers of any model must start over.
     let isClear: Bool
+    /// The models' sync state changed (their first sync finished): snapshots report it.
+    let isSyncMark: Bool
 
     init(changes: [StorageChange]) {
         self.changes = changes
         modelNames = Set(changes.map(\.modelName))
         isClear = false
+        isSyncMark = false
     }
 
-    private init(clearing names: Set<String>) {
+    private init(names: Set<String>, isClear: Bool) {
         changes = []
         modelNames = names
-        isClear = true
+        self.isClear = isClear
+        isSyncMark = !isClear
     }
 
-    static func clear(_ names: Set<String>) -> ChangeBatch { ChangeBatch(clearing: names) }
+    static func clear(_ names: Set<String>) -> ChangeBatch { ChangeBatch(names: names, isClear: true) }
+    static func synced(_ name: String) -> ChangeBatch { ChangeBatch(names: [name], isClear: false) }
 }

@@ -395,6 +395,7 @@ package actor StorageEngine {
     func clear(_ schemas: [ModelSchema]) throws(DataStoreError) {
         let adapter = try openAdapter()
         try adapter.transaction { transaction throws(DataStoreError) in try transaction.deleteAllData(schemas) }
+        hub.resetSynced()
         hub.publish(.clear(Set(schemas.map(\.name))))
     }
 

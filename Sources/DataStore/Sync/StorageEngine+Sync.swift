@@ -239,6 +239,11 @@ extension StorageEngine {
         try syncTransaction { transaction throws(DataStoreError) in try transaction.modelSyncState(model) }
     }
 
+    /// Records that `model`'s sync finished: its ``QuerySnapshot``s report ``QuerySnapshot/isSynced``.
+    package func markSynced(_ model: String) {
+        hub.markSynced(model)
+    }
+
     /// Records where `model`'s sync stands.
     package func setModelSyncState(_ state: ModelSyncState, model: String) throws(DataStoreError) {
         try syncTransaction { transaction throws(DataStoreError) in

@@ -25,6 +25,8 @@ actor Outbox {
     /// Why sending is paused (credentials refused), if it is.
     private var pausedBecause: String?
     private var random = SystemRandomNumberGenerator()
+    /// The running loop's wake-up, while one runs.
+    private var signal: WorkSignal?
 
     init(context: SyncContext, resolver: ConflictResolver) {
         self.context = context
@@ -34,6 +36,8 @@ actor Outbox {
     /// Sends entries as they come until the task is cancelled; `signal` wakes it (the store rings
     /// it on every write; finished sends and back-off timers ring it too).
     func run(_ signal: WorkSignal) async {
+        self.signal = signal
+        defer { self.signal = nil }
         await withDiscardingTaskGroup { group in
             for await _ in signal.wakeUps {
                 guard !Task.isCancelled else { break }
@@ -42,9 +46,11 @@ actor Outbox {
         }
     }
 
-    /// Lets a paused outbox send again (new credentials).
+    /// Lets a paused outbox send again (new credentials), at once.
     func resume() {
+        guard pausedBecause != nil else { return }
         pausedBecause = nil
+        signal?.notify()
     }
 
     /// Starts sending what can be sent now.

@@ -161,6 +161,7 @@ actor SyncEngine {
                 model: schema.name
             )
         }
+        await engine.markSynced(schema.name)
         context.events.yield(
             .modelSynced(
                 ModelSyncedEvent(
