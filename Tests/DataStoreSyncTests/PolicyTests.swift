@@ -129,4 +129,56 @@ struct PolicyTests {
         // Full jitter: the waits spread out.
         #expect(waits.count > 150, "seed \(seed)")
     }
+
+    @Test("base or delta: never synced, expired, in the future or a changed expression is a base sync")
+    func baseOrDelta() {
+        let day = Duration.seconds(86_400)
+        let now: Int64 = 1_790_000_000_000
+        func query(_ last: Int64?, _ full: Int64?, _ stored: String? = nil, _ current: String? = nil) -> SyncPlan.Query
+        {
+            SyncPlan.query(
+                lastSync: last,
+                lastFullSync: full,
+                storedExpressionHash: stored,
+                expressionHash: current,
+                now: now,
+                fullSyncInterval: day
+            )
+        }
+        #expect(query(nil, nil) == .base)
+        #expect(query(now - 1_000, now - 5_000) == .delta(lastSync: now - 1_000))
+        #expect(query(now - 1_000, now - 86_400_000) == .base)
+        #expect(query(now - 1_000, now - 86_399_999) == .delta(lastSync: now - 1_000))
+        #expect(query(now + 1, now - 5_000) == .base)
+        #expect(query(now - 1_000, now + 1) == .base)
+        #expect(query(now - 1_000, nil) == .base)
+        #expect(query(now - 1_000, now - 5_000, "a", "b") == .base)
+        #expect(query(now - 1_000, now - 5_000, nil, "b") == .base)
+        #expect(query(now - 1_000, now - 5_000, "a", nil) == .base)
+        #expect(query(now - 1_000, now - 5_000, "a", "a") == .delta(lastSync: now - 1_000))
+    }
+
+    @Test("sync order: parents before the models that belong to them, cycles kept in the given order")
+    func order() {
+        func schema(_ name: String, belongsTo parents: [String]) -> ModelSchema {
+            ModelSchema(
+                name: name,
+                fields: [.required("id", .id)] + parents.map { .optional("\($0.lowercased())ID", .id) },
+                relations: parents.map { parent in
+                    ModelRelation(
+                        name: parent.lowercased(),
+                        kind: .belongsTo,
+                        relatedModel: parent,
+                        localFields: ["\(parent.lowercased())ID"],
+                        relatedFields: ["id"]
+                    )
+                }
+            )
+        }
+        let schemas = [
+            schema("Comment", belongsTo: ["Post"]), schema("Post", belongsTo: ["Blog"]), schema("Blog", belongsTo: []),
+            schema("Tag", belongsTo: []), schema("A", belongsTo: ["B"]), schema("B", belongsTo: ["A"]),
+        ]
+        #expect(SyncPlan.order(schemas).map(\.name) == ["Blog", "Post", "Comment", "Tag", "B", "A"])
+    }
 }

@@ -182,4 +182,52 @@ struct SyncTests {
             }
         }
     }
+
+    @Test("start, stop, clear and writes from many tasks at once: afterwards the store converges on the server")
+    func interleaved() async throws {
+        let seed = SeededRandom.seed(named: "interleaved")
+        print("interleaved seed \(seed) (replay with DATASTORE_TEST_SEED=\(seed))")
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                try await withSyncedStore(server, client: client) { synced in
+                    var random = SeededRandom(seed: seed)
+                    let operations = (0..<40).map { _ in Int.random(in: 0..<4, using: &random) }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (index, operation) in operations.enumerated() {
+                            group.addTask {
+                                switch operation {
+                                case 0: await synced.start()
+                                case 1: await synced.stop()
+                                case 2: try await synced.clear()
+                                default:
+                                    try await synced.store.save(
+                                        Post(id: "p\(index % 7)", title: "t\(index)", rating: index, status: .active)
+                                    )
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    // Whatever happened, one more run settles everything.
+                    await synced.stop()
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    if try await !synced.store.engine.outboxEntries().isEmpty { await drained(&events) }
+                    await synced.stop()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    let local = try await synced.store.query(Post.self).map(\.id).sorted()
+                    var remote: [String] = []
+                    for index in 0..<7 {
+                        if let post = try await serverPost(server, "p\(index)"), post["_deleted"] != true {
+                            remote.append("p\(index)")
+                        }
+                    }
+                    #expect(local == remote, "seed \(seed)")
+                    #expect(try await synced.deadLetters().isEmpty, "seed \(seed)")
+                }
+            }
+        }
+    }
 }
