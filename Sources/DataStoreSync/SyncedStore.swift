@@ -3,7 +3,7 @@ public import DataStore
 public import Foundation
 public import ServiceLifecycle
 
-/// A ``DataStore`` kept in sync with an AppSync backend (`datastore-server`, or AWS AppSync).
+/// A `DataStore` kept in sync with an AppSync backend (`datastore-server`, or AWS AppSync).
 ///
 /// ```swift
 /// let synced = try await SyncedStore(
@@ -34,10 +34,15 @@ public final class SyncedStore: Service, Sendable {
     /// endpoint `endpoint`.
     ///
     /// - Parameters:
-    ///   - storage: where the store lives: `.file(at:)` or `.sqliteInMemory` (sync keeps its
-    ///     metadata in SQLite).
+    ///   - models: the app's models (the generated registry).
+    ///   - storage: where the store lives: `.file(at:)` or `.inMemory` (sync keeps its metadata in
+    ///     SQLite, so not `.ephemeral`).
+    ///   - endpoint: the backend's GraphQL endpoint.
+    ///   - authorization: the credentials sent with every request.
+    ///   - configuration: how to sync.
     ///   - storeConfiguration: the local store's configuration (its clock also drives sync).
-    /// - Throws: ``DataStoreError`` when the store cannot be opened.
+    /// - Throws: `DataStoreError` when the store cannot be opened (`syncUnavailable` for an
+    ///   `.ephemeral` store).
     public convenience init(
         models: any ModelRegistry.Type,
         storage: StorageConfiguration,
