@@ -30,6 +30,8 @@ let package = Package(
         .executable(name: "datastore-server", targets: ["datastore-server"]),
         .library(name: "DataStoreTesting", targets: ["DataStoreTesting"]),
         .library(name: "DataStoreServerTesting", targets: ["DataStoreServerTesting"]),
+        // The seed schema's models (the demo's), a product so that the benchmarks can sync them.
+        .library(name: "BlogModels", targets: ["BlogModels"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
     ],
     dependencies: [

@@ -114,6 +114,30 @@ struct ConflictTests {
         }
     }
 
+    @Test("CUSTOM: the server's handler merges; the stale device gets the merged copy without a conflict")
+    func custom() async throws {
+        let strategy = ConflictStrategy.custom { request in
+            guard case .object(var existing) = request.existingItem, case .object(let incoming) = request.newItem,
+                case .string(let old)? = existing["title"], case .string(let new)? = incoming["title"]
+            else { return .reject }
+            existing["title"] = .string(old + " + " + new)
+            return .resolve(.object(existing))
+        }
+        let conflicts = Locked(0)
+        var configuration = SyncConfiguration()
+        configuration.conflictHandler = { _ in
+            conflicts.withLock { $0 += 1 }
+            return .applyRemote
+        }
+        try await withTwoDevices(strategy: strategy, phone: configuration) { server, laptop, phone in
+            try await edit(laptop) { $0.title = "laptop" }
+            try await edit(phone) { $0.title = "phone" }
+            #expect(try await serverPost(server, "p1")?["title"] == "laptop + phone")
+            #expect(try await phone.store.query(Post.self, byID: "p1")?.title == "laptop + phone")
+            #expect(conflicts.withLock { $0 } == 0)
+        }
+    }
+
     @Test("a handler that keeps retrying is stopped after the bound: the server's copy wins, and it is reported")
     func boundedAttempts() async throws {
         let reported = Locked<[SyncError]>([])

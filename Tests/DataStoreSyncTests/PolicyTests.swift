@@ -181,4 +181,30 @@ struct PolicyTests {
         ]
         #expect(SyncPlan.order(schemas).map(\.name) == ["Blog", "Post", "Comment", "Tag", "B", "A"])
     }
+
+    @Test(
+        "the sender takes each record's oldest entry, skips records on the wire and entries backing off, up to its slots"
+    )
+    func choose() {
+        func entry(_ sequence: Int64, _ id: String) -> OutboxEntry {
+            OutboxEntry(
+                sequence: sequence,
+                modelName: "Post",
+                modelID: id,
+                kind: .update,
+                payload: "{}",
+                condition: nil,
+                enqueuedAt: 0,
+                inFlight: false
+            )
+        }
+        let entries = [entry(1, "a"), entry(2, "a"), entry(3, "b"), entry(4, "c"), entry(5, "d"), entry(6, "e")]
+        #expect(Outbox.choose(from: entries, sending: [], notBefore: [:], now: 0, slots: 10) == [1, 3, 4, 5, 6])
+        #expect(Outbox.choose(from: entries, sending: ["Post/a"], notBefore: [:], now: 0, slots: 10) == [3, 4, 5, 6])
+        #expect(
+            Outbox.choose(from: entries, sending: [], notBefore: [1: 50, 4: 10], now: 20, slots: 10) == [3, 4, 5, 6]
+        )
+        #expect(Outbox.choose(from: entries, sending: [], notBefore: [:], now: 0, slots: 2) == [1, 3])
+        #expect(Outbox.choose(from: entries, sending: [], notBefore: [:], now: 0, slots: 0).isEmpty)
+    }
 }

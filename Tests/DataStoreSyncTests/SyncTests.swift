@@ -230,4 +230,70 @@ struct SyncTests {
             }
         }
     }
+
+    @Test("a schema change that wipes the store resets sync: unsent writes are reported, the next sync is a base sync")
+    func schemaChange() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "s1", "title": "remote", "rating": 3, "status": "ACTIVE"]
+                )
+                let directory = try TemporaryDirectory()
+                defer { directory.remove() }
+                try await withSyncedStore(server, client: client, directory: directory) { synced in
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    await synced.stop()
+                    try await synced.store.save(Post(id: "unsent", title: "offline", rating: 1, status: .active))
+                }
+                // The app's Post lost its status: not a change the store migrates in place.
+                let reported = Locked<[SyncError]>([])
+                var configuration = SyncConfiguration()
+                configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
+                var storeConfiguration = DataStore.Configuration()
+                storeConfiguration.onIncompatibleSchema = .wipe
+                let synced = try await SyncedStore(
+                    models: [SlimPost.self, Comment.self],
+                    storage: .file(at: directory.file()),
+                    transport: AppSyncHTTPTransport(
+                        endpoint: URL(string: server.endpoint)!,
+                        authorization: .apiKey(server.apiKey),
+                        client: client
+                    ),
+                    configuration: configuration,
+                    storeConfiguration: storeConfiguration
+                )
+                let errors = reported.withLock { $0 }
+                #expect(errors.map(\.kind) == [.mutationsDiscarded])
+                #expect(errors.first?.message.contains("unsent") == true)
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                let event = await next(&events) {
+                    if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                }
+                if case .modelSynced(let model)? = event { #expect(model.isFullSync && model.created == 1) }
+                await next(&events) { $0 == .ready }
+                #expect(try await synced.store.query(SlimPost.self).map(\.values[1]) == ["remote"])
+                await synced.close()
+            }
+        }
+    }
+}
+
+/// The blog's Post without its status: a schema change the store cannot migrate in place.
+struct SlimPost: Model, Equatable {
+    var values: [FieldValue]
+
+    static let schema = ModelSchema(
+        name: "Post",
+        fields: [
+            .required("id", .id), .required("title", .string), .required("rating", .int),
+            .optional("createdAt", .dateTime, isReadOnly: true), .optional("updatedAt", .dateTime, isReadOnly: true),
+        ]
+    )
+    static func fieldName(for keyPath: PartialKeyPath<SlimPost>) -> String? { nil }
+    init(fieldValues: FieldValues) throws(FieldValueError) { values = try fieldValues.values }
+    var fieldValues: [FieldValue] { values }
 }

@@ -212,7 +212,12 @@ enum Comment {
 /// Numbers iterations, so that every mutation creates a new item.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 }
 
 /// A server in this process, started by `setup` and stopped by `teardown` (the benchmark
@@ -255,7 +260,10 @@ final class ServerHost: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
         // One server, once; the stop signal is finished, not yielded.
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: TestServer.self, bufferingPolicy: .bufferingNewest(1))
+        let (ready, readyContinuation) = AsyncStream.makeStream(
+            of: TestServer.self,
+            bufferingPolicy: .bufferingNewest(1)
+        )
         let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var options = ServerOptions()
         options.maximumBodySize = 4 << 20
@@ -449,7 +457,9 @@ final class Subscribers: Sendable {
     /// One subscriber: connects, subscribes, and reports each event until cancelled.
     func run(_ number: Int, server: TestServer) async {
         var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
-        configuration.additionalHeaders = [.secWebSocketProtocol: "graphql-ws", HTTPField.Name("x-api-key")!: server.apiKey]
+        configuration.additionalHeaders = [
+            .secWebSocketProtocol: "graphql-ws", HTTPField.Name("x-api-key")!: server.apiKey,
+        ]
         configuration.autoPing = .disabled
         do {
             _ = try await WebSocketClient.connect(
@@ -460,7 +470,9 @@ final class Subscribers: Sendable {
                 try await outbound.write(.text(#"{"type":"connection_init"}"#))
                 let start = FieldValue.object([
                     "id": "1", "type": "start",
-                    "payload": ["data": .string(#"{"query":"subscription { onCreatePost { id title } }","variables":{}}"#)],
+                    "payload": [
+                        "data": .string(#"{"query":"subscription { onCreatePost { id title } }","variables":{}}"#)
+                    ],
                 ])
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                 while let message = try await messages.next() {
@@ -592,7 +604,8 @@ final class RawServerDatabase: Sendable {
                 sql: "INSERT INTO items (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)"
             ).execute(arguments: arguments)
             try db.cachedStatement(
-                sql: "INSERT INTO changes (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)"
+                sql:
+                    "INSERT INTO changes (model, key, fields, version, deleted, lastChangedAt) VALUES (?, ?, ?, ?, ?, ?)"
             ).execute(arguments: arguments)
         }
     }

@@ -21,4 +21,24 @@ public struct OutboxEntry: Hashable, Sendable {
     public let enqueuedAt: Int64
     /// Whether the mutation has been handed to the network.
     public internal(set) var inFlight: Bool
+
+    package init(
+        sequence: Int64,
+        modelName: String,
+        modelID: String,
+        kind: Kind,
+        payload: String,
+        condition: String?,
+        enqueuedAt: Int64,
+        inFlight: Bool
+    ) {
+        self.sequence = sequence
+        self.modelName = modelName
+        self.modelID = modelID
+        self.kind = kind
+        self.payload = payload
+        self.condition = condition
+        self.enqueuedAt = enqueuedAt
+        self.inFlight = inFlight
+    }
 }

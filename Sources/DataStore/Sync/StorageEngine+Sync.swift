@@ -17,28 +17,62 @@ extension StorageEngine {
         outboxListener = signal
     }
 
-    /// Marks the outbox entry `sequence` as in flight and returns it as it is now (a write may
-    /// have merged into it since it was listed), or nil when it is gone. From then on later
-    /// writes of its record are entries of their own.
-    package func claim(_ sequence: Int64) throws(DataStoreError) -> OutboxEntry? {
-        try syncTransaction { transaction throws(DataStoreError) -> OutboxEntry? in
-            guard let entry = try transaction.outboxEntry(sequence) else { return nil }
-            if !entry.inFlight { try transaction.setOutboxInFlight([sequence], true) }
-            var claimed = entry
-            claimed.inFlight = true
-            return claimed
+    /// The oldest `limit` outbox entries: what the sender looks at (a window, not the whole
+    /// outbox, so that a long outbox costs the same per send as a short one).
+    package func outboxEntries(limit: Int) throws(DataStoreError) -> [OutboxEntry] {
+        try syncTransaction { transaction throws(DataStoreError) in try transaction.outboxEntries(limit: limit) }
+    }
+
+    /// Reads the oldest `window` outbox entries and claims those `choose` picks from them (see
+    /// ``claim(_:)``), in one transaction: the sender's one visit to the store per dispatch.
+    package func claimNext(
+        window: Int,
+        choose: @Sendable ([OutboxEntry]) -> [Int64]
+    ) throws(DataStoreError) -> (window: [OutboxEntry], claims: [Claim]) {
+        try syncTransaction { transaction throws(DataStoreError) in
+            let entries = try transaction.outboxEntries(limit: window)
+            var claims: [Claim] = []
+            for sequence in choose(entries) {
+                guard var entry = entries.first(where: { $0.sequence == sequence }) else { continue }
+                if !entry.inFlight { try transaction.setOutboxInFlight([sequence], true) }
+                entry.inFlight = true
+                let remote = try transaction.remoteState(model: entry.modelName, modelID: entry.modelID)
+                claims.append(
+                    Claim(
+                        entry: entry,
+                        remote: remote,
+                        version: try transaction.outboxVersion(sequence) ?? remote?.version
+                    )
+                )
+            }
+            return (entries, claims)
         }
     }
 
-    /// What the backend is known to hold for the record of `entry`, and the version its next
-    /// mutation is sent with (the entry's own when a merge on the server made it keep an older
-    /// one, else the record's).
-    package func sendState(
-        for entry: OutboxEntry
-    ) throws(DataStoreError) -> (remote: RemoteRecordState?, version: Int?) {
-        try syncTransaction { transaction throws(DataStoreError) in
+    /// An outbox entry claimed for sending, with what the backend is known to hold for its
+    /// record and the version to send it with.
+    package struct Claim: Sendable {
+        package let entry: OutboxEntry
+        package let remote: RemoteRecordState?
+        /// The entry's own version when a merge on the server made it keep an older one, else the
+        /// record's.
+        package let version: Int?
+    }
+
+    /// Marks the outbox entry `sequence` as in flight and returns it as it is now (a write may
+    /// have merged into it since it was listed), or nil when it is gone. From then on later
+    /// writes of its record are entries of their own.
+    package func claim(_ sequence: Int64) throws(DataStoreError) -> Claim? {
+        try syncTransaction { transaction throws(DataStoreError) -> Claim? in
+            guard var entry = try transaction.outboxEntry(sequence) else { return nil }
+            if !entry.inFlight { try transaction.setOutboxInFlight([sequence], true) }
+            entry.inFlight = true
             let remote = try transaction.remoteState(model: entry.modelName, modelID: entry.modelID)
-            return (remote, try transaction.outboxVersion(entry.sequence) ?? remote?.version)
+            return Claim(
+                entry: entry,
+                remote: remote,
+                version: try transaction.outboxVersion(sequence) ?? remote?.version
+            )
         }
     }
 
@@ -78,7 +112,11 @@ extension StorageEngine {
                 try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
                 return []
             }
-            return try apply(remote, of: modelEntry, in: transaction).map { [$0] } ?? []
+            let observed = hub.hasSubscribers(for: schema.name)
+            switch try apply(remote, of: modelEntry, in: transaction, isNew: false, observed: observed) {
+            case .created(let change)?, .updated(let change)?, .deleted(let change)?: return change.map { [$0] } ?? []
+            case nil: return []
+            }
         }
         publishRemote(changes)
     }
@@ -132,29 +170,44 @@ extension StorageEngine {
             }
         }
         var counts = ReconcileCounts()
+        // Events cost a decoded model each: built only when someone is listening.
+        let observed = hub.hasSubscribers(for: schema.name)
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
             var changes: [StorageChange] = []
+            let pending = try transaction.pendingModelIDs(schema.name)
             for identifier in order {
                 guard let record = newest[identifier] else { continue }
                 let modelID = identifier.description
-                if let known = try transaction.remoteState(model: schema.name, modelID: modelID),
-                    known.version >= record.state.version
-                {
+                let known = try transaction.remoteState(model: schema.name, modelID: modelID)
+                if let known, known.version >= record.state.version {
                     counts.skipped += 1
                     continue
                 }
-                if try !transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty {
+                if pending.contains(modelID) {
                     counts.skipped += 1
                     continue
                 }
                 try transaction.setRemoteState(record.state, model: schema.name, modelID: modelID)
-                guard let change = try apply(record, of: modelEntry, in: transaction) else { continue }
-                switch change.kind {
-                case .created: counts.created += 1
-                case .updated: counts.updated += 1
-                case .deleted: counts.deleted += 1
+                guard
+                    let kind = try apply(
+                        record,
+                        of: modelEntry,
+                        in: transaction,
+                        isNew: known == nil,
+                        observed: observed
+                    )
+                else { continue }
+                switch kind {
+                case .created(let change):
+                    counts.created += 1
+                    change.map { changes.append($0) }
+                case .updated(let change):
+                    counts.updated += 1
+                    change.map { changes.append($0) }
+                case .deleted(let change):
+                    counts.deleted += 1
+                    change.map { changes.append($0) }
                 }
-                changes.append(change)
             }
             return changes
         }
@@ -258,22 +311,40 @@ extension StorageEngine {
         return entry
     }
 
+    /// What applying a remote record did, with its change event when one was asked for.
+    private enum Applied {
+        case created(StorageChange?)
+        case updated(StorageChange?)
+        case deleted(StorageChange?)
+    }
+
     /// Makes the local copy of a record what the backend holds: deletes it for a tombstone,
-    /// stores the values otherwise. Returns the change, or nil when nothing changed.
+    /// stores the values otherwise. Returns what it did, or nil when nothing changed.
+    ///
+    /// - Parameters:
+    ///   - isNew: The record had no sync metadata (its local copy, if any, is not compared first).
+    ///   - observed: Whether to build the change event (someone observes the model).
     private func apply(
         _ record: RemoteRecord,
         of entry: RegisteredModels.Entry,
-        in transaction: any SyncStorageTransaction
-    ) throws(DataStoreError) -> StorageChange? {
+        in transaction: any SyncStorageTransaction,
+        isNew: Bool,
+        observed: Bool
+    ) throws(DataStoreError) -> Applied? {
         let schema = entry.schema
         let identifier = ModelIdentifier(of: record.values, in: schema)
         if record.state.isDeleted {
             guard let values = try transaction.delete(schema, identifier) else { return nil }
-            return try remoteChange(.deleted, entry, values, identifier)
+            return .deleted(observed ? try remoteChange(.deleted, entry, values, identifier) : nil)
         }
-        if let local = try transaction.fetchOne(schema, identifier), local == record.values { return nil }
+        if !isNew, let local = try transaction.fetchOne(schema, identifier), local == record.values { return nil }
         let kind = try transaction.upsert(schema, record.values)
-        return try remoteChange(kind, entry, record.values, identifier)
+        let change = observed ? try remoteChange(kind, entry, record.values, identifier) : nil
+        switch kind {
+        case .created: return .created(change)
+        case .updated: return .updated(change)
+        case .deleted: return .deleted(change)
+        }
     }
 
     private func remoteChange(

@@ -63,6 +63,10 @@ protocol SyncStorageTransaction: StorageTransaction {
     func setOutboxVersion(_ version: Int?, model: String, modelID: String) throws(DataStoreError)
     func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int?
     func outboxEntry(_ sequence: Int64) throws(DataStoreError) -> OutboxEntry?
+    /// The oldest `limit` outbox entries.
+    func outboxEntries(limit: Int) throws(DataStoreError) -> [OutboxEntry]
+    /// The identifiers (as text) of `model`'s records with pending outbox entries.
+    func pendingModelIDs(_ model: String) throws(DataStoreError) -> Set<String>
     func modelSyncState(_ model: String) throws(DataStoreError) -> ModelSyncState
     func setModelSyncState(_ state: ModelSyncState, model: String) throws(DataStoreError)
     func deadLetters() throws(DataStoreError) -> [DeadLetter]

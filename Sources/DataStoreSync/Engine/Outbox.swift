@@ -55,29 +55,27 @@ actor Outbox {
 
     /// Starts sending what can be sent now.
     private func dispatch(into group: inout DiscardingTaskGroup, _ signal: WorkSignal) async {
-        let entries: [OutboxEntry]
+        let slots = pausedBecause == nil ? max(1, context.configuration.mutationsInFlight) - sending.count : 0
+        let (busy, waiting, now) = (sending, notBefore, context.clock.millisecondsSince1970)
+        let result: (window: [OutboxEntry], claims: [StorageEngine.Claim])
         do {
-            entries = try await context.store.engine.outboxEntries()
+            // A window of the oldest entries (enough to keep every slot busy, and the same cost
+            // per send however long the outbox is), and the chosen ones claimed as they are now,
+            // in one transaction: from then on the backend may have them, so later writes of their
+            // records are entries of their own (across failures and restarts too).
+            result = try await context.store.engine.claimNext(window: Self.window(context.configuration)) { entries in
+                Self.choose(from: entries, sending: busy, notBefore: waiting, now: now, slots: slots)
+            }
         } catch {
             return
         }
-        report(entries)
-        guard pausedBecause == nil else { return }
-        let now = context.clock.millisecondsSince1970
-        var seen: Set<String> = []
-        for entry in entries {
-            let record = "\(entry.modelName)/\(entry.modelID)"
-            // Only the oldest entry of a record may go, and only when nothing of it is on the wire.
-            guard seen.insert(record).inserted, !sending.contains(record) else { continue }
-            if let time = notBefore[entry.sequence], time > now { continue }
-            guard sending.count < max(1, context.configuration.mutationsInFlight) else { break }
-            // Claimed before it goes, as it is now: from then on the backend may have it, so later
-            // writes of the record are entries of their own (it stays so across failures and
-            // restarts).
-            guard let entry = try? await context.store.engine.claim(entry.sequence) else { continue }
+        report(result.window)
+        for claim in result.claims {
+            let entry = claim.entry
+            let record = Self.record(entry)
             sending.insert(record)
             group.addTask { [self] in
-                let outcome = await self.send(entry)
+                let outcome = await self.send(claim)
                 // A failed entry waits here, in the run's task tree: stopping the run ends the wait.
                 if let wait = await self.finish(entry, record: record, outcome) {
                     do { try await context.clock.sleep(for: wait) } catch { return }
@@ -98,6 +96,37 @@ actor Outbox {
             lastReportedEmpty = entries.isEmpty
             context.events.yield(.outboxStatus(isEmpty: entries.isEmpty))
         }
+    }
+
+    /// The record an entry writes, as the sender tells records apart.
+    static func record(_ entry: OutboxEntry) -> String {
+        "\(entry.modelName)/\(entry.modelID)"
+    }
+
+    /// The entries to send now, oldest first: the oldest entry of each record, unless something of
+    /// the record is on the wire (`sending`) or the entry waits for a back-off (`notBefore`), up to
+    /// `slots`.
+    static func choose(
+        from entries: [OutboxEntry],
+        sending: Set<String>,
+        notBefore: [Int64: Int64],
+        now: Int64,
+        slots: Int
+    ) -> [Int64] {
+        var chosen: [Int64] = []
+        var seen: Set<String> = []
+        for entry in entries where chosen.count < slots {
+            let record = record(entry)
+            guard seen.insert(record).inserted, !sending.contains(record) else { continue }
+            if let time = notBefore[entry.sequence], time > now { continue }
+            chosen.append(entry.sequence)
+        }
+        return chosen
+    }
+
+    /// How many of the oldest entries a dispatch looks at.
+    static func window(_ configuration: SyncConfiguration) -> Int {
+        max(32, 4 * max(1, configuration.mutationsInFlight))
     }
 
     static func event(_ entry: OutboxEntry) -> OutboxMutationEvent {
@@ -160,7 +189,8 @@ actor Outbox {
     // MARK: Sending
 
     /// Sends one entry and settles its answer.
-    private nonisolated func send(_ entry: OutboxEntry) async -> Outcome {
+    private nonisolated func send(_ claim: StorageEngine.Claim) async -> Outcome {
+        let entry = claim.entry
         guard let model = context.models[entry.modelName] else {
             return await deadLetter(entry, "\(entry.modelName) is not a model of this store")
         }
@@ -173,12 +203,7 @@ actor Outbox {
         } catch {
             return await deadLetter(entry, "the stored mutation cannot be read: \(error)")
         }
-        let known: (remote: RemoteRecordState?, version: Int?)
-        do {
-            known = try await context.store.engine.sendState(for: entry)
-        } catch {
-            return .retry(retryAfter: nil)
-        }
+        let known = (remote: claim.remote, version: claim.version)
         // What the backend holds decides the operation: a record it knows (even as a tombstone) is
         // updated; one it does not is created; a delete of a record it never had has nothing to do.
         let kind: MutationKind

@@ -126,17 +126,31 @@ actor SyncEngine {
         var (nextToken, startedAt, read) = (String?.none, Int64?.none, 0)
         var counts = ReconcileCounts()
         var kept: Set<String> = []
-        repeat {
-            try Task.checkCancellation()
+        @Sendable func fetch(_ token: String?, limit: Int) async throws -> SyncPage {
             let request = model.documents.syncRequest(
-                limit: min(pageSize, maximum - read),
-                nextToken: nextToken,
+                limit: limit,
+                nextToken: token,
                 lastSync: lastSync,
                 filter: filter
             )
-            let page = try SyncPage(response: try await context.transport.send(request), documents: model.documents)
+            return try SyncPage(response: try await context.transport.send(request), documents: model.documents)
+        }
+        // The next page is fetched while this one is applied: the backend's time and the store's
+        // overlap. Pages are still applied in order, one transaction each.
+        var upcoming: Task<SyncPage, any Error>? = Task { try await fetch(nil, limit: min(pageSize, maximum)) }
+        defer { upcoming?.cancel() }
+        repeat {
+            try Task.checkCancellation()
+            guard let fetching = upcoming else { break }
+            let page = try await fetching.value
             // The first page's startedAt: what the backend had when this sync began.
             if startedAt == nil { startedAt = page.startedAt }
+            let remaining = maximum - read - page.items.count
+            if let token = page.nextToken, remaining > 0 {
+                upcoming = Task { try await fetch(token, limit: min(pageSize, remaining)) }
+            } else {
+                upcoming = nil
+            }
             let pageCounts = try await engine.reconcile(page.items.map(model.record), schema: schema)
             counts.created += pageCounts.created
             counts.updated += pageCounts.updated

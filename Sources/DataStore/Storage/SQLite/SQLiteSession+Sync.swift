@@ -77,6 +77,28 @@ extension SQLiteSession: SyncStorageTransaction {
         }
     }
 
+    func outboxEntries(limit: Int) throws(DataStoreError) -> [OutboxEntry] {
+        try run(nil) {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.outboxColumns) FROM \"__datastore_outbox\" ORDER BY \"sequence\" LIMIT ?"
+                ),
+                arguments: [limit]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    func pendingModelIDs(_ model: String) throws(DataStoreError) -> Set<String> {
+        try run(nil) {
+            Set(
+                try String.fetchAll(
+                    db.cachedStatement(sql: #"SELECT DISTINCT "model_id" FROM "__datastore_outbox" WHERE "model" = ?"#),
+                    arguments: [model]
+                )
+            )
+        }
+    }
+
     func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int? {
         try run(nil) {
             try Int.fetchOne(

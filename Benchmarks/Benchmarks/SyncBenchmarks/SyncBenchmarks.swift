@@ -1,0 +1,294 @@
+import AsyncHTTPClient
+import Benchmark
+import BlogModels
+import DataStore
+import DataStoreServer
+import DataStoreServerTesting
+import DataStoreSync
+import Foundation
+import NIOCore
+import Synchronization
+
+// DataStoreSync against datastore-server over loopback, in this process, on SQLite files. Each
+// benchmark has a twin in the same run that does the server's part of the same work over HTTP
+// with no client store: ratio = twin / sync.
+
+let schema = """
+    enum PostStatus { ACTIVE INACTIVE }
+    type Post @model {
+      id: ID!
+      title: String!
+      rating: Int!
+      status: PostStatus!
+      comments: [Comment] @hasMany(indexName: "byPost", fields: ["id"])
+    }
+    type Comment @model {
+      id: ID!
+      postID: ID! @index(name: "byPost")
+      post: Post @belongsTo(fields: ["postID"])
+      content: String!
+    }
+    """
+
+let syncedRecords = Int(ProcessInfo.processInfo.environment["SYNC_BENCHMARK_RECORDS"] ?? "") ?? 100_000
+let outboxMutations = 10_000
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
+        warmupIterations: 1,
+        maxDuration: .seconds(30),
+        maxIterations: 10
+    )
+
+    // MARK: Base sync into an empty store
+
+    Benchmark(
+        "sync base 100k records into an empty store: DataStoreSync",
+        closure: { benchmark, host in
+            let directory = try host.freshDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let synced = try await host.syncedStore(at: directory)
+            var events = synced.events.makeAsyncIterator()
+            benchmark.startMeasurement()
+            await synced.start()
+            var created = 0
+            while let event = await events.next() {
+                if case .modelSynced(let model) = event { created += model.created }
+                if event == .ready { break }
+            }
+            benchmark.stopMeasurement()
+            await synced.close()
+            precondition(created == syncedRecords, "synced \(created)")
+        },
+        setup: { try await SyncHost.start(posts: syncedRecords) },
+        teardown: { await SyncHost.stop() }
+    )
+
+    Benchmark(
+        "sync base 100k records into an empty store: server paging only",
+        closure: { benchmark, host in
+            var token: String?
+            var count = 0
+            repeat {
+                let page = try await host.syncPage(after: token)
+                count += page.items
+                token = page.nextToken
+            } while token != nil
+            precondition(count == syncedRecords, "paged \(count)")
+        },
+        setup: { try await SyncHost.start(posts: syncedRecords) },
+        teardown: { await SyncHost.stop() }
+    )
+
+    // MARK: Draining an outbox
+
+    Benchmark(
+        "sync drain an outbox of 10k mutations: DataStoreSync",
+        closure: { benchmark, host in
+            let directory = try host.freshDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let synced = try await host.syncedStore(at: directory)
+            let iteration = host.counter.next()
+            for batch in stride(from: 0, to: outboxMutations, by: 1_000) {
+                try await synced.store.save(
+                    (batch..<batch + 1_000).map { index in
+                        Post(id: "o\(iteration)-\(index)", title: "Post \(index)", rating: index % 5, status: .active)
+                    }
+                )
+            }
+            var events = synced.events.makeAsyncIterator()
+            benchmark.startMeasurement()
+            await synced.start()
+            var processed = 0
+            while processed < outboxMutations, let event = await events.next() {
+                if case .outboxMutationProcessed = event { processed += 1 }
+            }
+            benchmark.stopMeasurement()
+            await synced.close()
+        },
+        setup: { try await SyncHost.start(posts: 0) },
+        teardown: { await SyncHost.stop() }
+    )
+
+    Benchmark(
+        "sync drain an outbox of 10k mutations: 8 HTTP clients only",
+        closure: { benchmark, host in
+            let iteration = host.counter.next()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<8 {
+                    group.addTask {
+                        for index in stride(from: client, to: outboxMutations, by: 8) {
+                            _ = try await host.post(
+                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { "
+                                    + "id title rating status createdAt updatedAt __typename _version _deleted "
+                                    + "_lastChangedAt } }",
+                                variables: [
+                                    "input": [
+                                        "id": .string("h\(iteration)-\(index)"), "title": .string("Post \(index)"),
+                                        "rating": .int(index % 5), "status": "ACTIVE",
+                                    ]
+                                ]
+                            )
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        },
+        setup: { try await SyncHost.start(posts: 0) },
+        teardown: { await SyncHost.stop() }
+    )
+}
+
+/// A server in this process on a SQLite file, seeded with posts, and what the benchmarks use to
+/// reach it.
+final class SyncHost: Sendable {
+    static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-sync-benchmark")
+    private static let current = Mutex<SyncHost?>(nil)
+
+    let server: TestServer
+    let http: HTTPClient
+    let counter = Counter()
+    private let stopSignal: AsyncStream<Void>.Continuation
+    private let running: Task<Void, any Error>
+
+    private init(
+        server: TestServer,
+        http: HTTPClient,
+        stopSignal: AsyncStream<Void>.Continuation,
+        running: Task<Void, any Error>
+    ) {
+        self.server = server
+        self.http = http
+        self.stopSignal = stopSignal
+        self.running = running
+    }
+
+    static func start(posts: Int) async throws -> SyncHost {
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
+        let (ready, readyContinuation) = AsyncStream.makeStream(
+            of: TestServer.self,
+            bufferingPolicy: .bufferingNewest(1)
+        )
+        let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        var options = ServerOptions()
+        options.maximumBodySize = 4 << 20
+        let running = Task {
+            defer { readyContinuation.finish() }
+            try await withTestServer(schema: schema, options: options, store: store) { server in
+                readyContinuation.yield(server)
+                for await _ in stop {}
+            }
+            await store.close()
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let server = await iterator.next() else {
+            try await running.value
+            throw SyncHostError.notStarted
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for index in stride(from: writer, to: posts, by: 8) {
+                        _ = try await server.dataSource.create(
+                            "Post",
+                            input: [
+                                "id": .string("p\(index)"), "title": .string("Post \(index)"),
+                                "rating": .int(index % 5),
+                                "status": "ACTIVE",
+                            ]
+                        )
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let host = SyncHost(server: server, http: http, stopSignal: stopContinuation, running: running)
+        current.withLock { $0 = host }
+        return host
+    }
+
+    static func stop() async {
+        guard let host = current.withLock({ $0.take() }) else { return }
+        try? await host.http.shutdown()
+        host.stopSignal.finish()
+        try? await host.running.value
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// An empty directory for one iteration's client store.
+    func freshDirectory() throws -> URL {
+        let directory = Self.directory.appending(path: "client-\(counter.next())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A synced blog store on a new file in `directory`, sending 8 mutations at once.
+    func syncedStore(at directory: URL) async throws -> SyncedStore {
+        var configuration = SyncConfiguration()
+        configuration.mutationsInFlight = 8
+        configuration.maxRecordsToSync = 10_000_000
+        return try await SyncedStore(
+            models: BlogModels.AppModels.self,
+            storage: .file(at: directory.appending(path: "client.sqlite")),
+            endpoint: URL(string: server.endpoint)!,
+            authorization: .apiKey(server.apiKey),
+            configuration: configuration
+        )
+    }
+
+    /// Posts a GraphQL request; returns the response body.
+    func post(_ query: String, variables: FieldValue) async throws -> String {
+        var request = HTTPClientRequest(url: server.endpoint)
+        request.method = .POST
+        request.headers.add(name: "x-api-key", value: server.apiKey)
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(string: FieldValue.object(["query": .string(query), "variables": variables]).jsonText)
+        )
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        guard response.status == .ok else { throw SyncHostError.status(Int(response.status.code)) }
+        return String(buffer: body)
+    }
+
+    /// One page of the base sync the client's documents ask for: its item count and token.
+    func syncPage(after token: String?) async throws -> (items: Int, nextToken: String?) {
+        let text = try await post(
+            """
+            query S($token: String) { syncPosts(limit: 1000, nextToken: $token) {
+              items { id title rating status createdAt updatedAt _version _deleted _lastChangedAt __typename }
+              nextToken startedAt } }
+            """,
+            variables: ["token": token.map { .string($0) } ?? .null]
+        )
+        guard case .object(let root) = try FieldValue(jsonText: text), case .object(let data)? = root["data"],
+            case .object(let sync)? = data["syncPosts"], case .list(let items)? = sync["items"]
+        else { throw SyncHostError.unexpected(text) }
+        if case .string(let next)? = sync["nextToken"] { return (items.count, next) }
+        return (items.count, nil)
+    }
+}
+
+/// A counter the iterations share.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int {
+        value.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
+enum SyncHostError: Error {
+    case notStarted
+    case status(Int)
+    case unexpected(String)
+}
