@@ -257,6 +257,7 @@ let package = Package(
                 "DataStoreTesting",
                 "DataStoreTestSupport",
                 "BlogModels",
+                "CorpusRecursive",
                 "DataStoreSchema",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

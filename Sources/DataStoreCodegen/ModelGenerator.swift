@@ -254,7 +254,21 @@ public struct ModelGenerator: Sendable {
                 close: "]",
                 suffix: ","
             )
-            source.list("relations: [", schema.relations.map(relationExpression), close: "]")
+            let arguments = schema.operationArguments
+            source.list(
+                "relations: [",
+                schema.relations.map(relationExpression),
+                close: "]",
+                suffix: arguments.isEmpty ? "" : ","
+            )
+            if !arguments.isEmpty {
+                let given = [
+                    ("queries", arguments.queries), ("mutations", arguments.mutations),
+                    ("subscriptions", arguments.subscriptions),
+                ]
+                .compactMap { label, value in value.map { "\(label): \(SwiftSyntax.fieldValueLiteral($0))" } }
+                source.line("operationArguments: ModelOperationArguments(\(given.joined(separator: ", ")))")
+            }
         }
         source.line(")")
     }

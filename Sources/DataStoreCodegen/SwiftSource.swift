@@ -156,6 +156,22 @@ extension Substring {
 
 /// Swift spellings of names and values.
 enum SwiftSyntax {
+    /// A `FieldValue` as a Swift expression that builds it.
+    static func fieldValueLiteral(_ value: FieldValue) -> String {
+        switch value {
+        case .null: ".null"
+        case .bool(let flag): ".bool(\(flag))"
+        case .int(let number): ".int(\(number))"
+        case .double(let number): ".double(\(number))"
+        case .string(let text): ".string(\(stringLiteral(text)))"
+        case .list(let values): ".list([\(values.map(fieldValueLiteral).joined(separator: ", "))])"
+        case .object(let members):
+            members.isEmpty
+                ? ".object([:])"
+                : ".object([\(members.sorted { $0.key < $1.key }.map { "\(stringLiteral($0.key)): \(fieldValueLiteral($0.value))" }.joined(separator: ", "))])"
+        }
+    }
+
     /// A Swift string literal for `text`.
     static func stringLiteral(_ text: String) -> String {
         var result = "\""

@@ -365,7 +365,12 @@ extension SchemaReader {
                 fields: all.map(\.field),
                 primaryKey: draft.primaryKey,
                 indexes: draft.indexes,
-                relations: draft.relations
+                relations: draft.relations,
+                operationArguments: ModelOperationArguments(
+                    queries: draft.options.queries,
+                    mutations: draft.options.mutations,
+                    subscriptions: draft.options.subscriptions
+                )
             )
             if errors.isEmpty {
                 do throws(DataStoreError) {

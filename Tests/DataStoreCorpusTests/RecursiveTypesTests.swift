@@ -51,6 +51,10 @@ struct RecursiveTypesTests {
         #expect(node.fields[1].type == .list(of: .embedded(node), elementsRequired: true))
         #expect(node.fields[2].type == .embedded(node))
         #expect(Folder.schema.fields.first { $0.name == "root" }?.type == .embedded(node))
+        // The model's @model arguments travel with its generated schema.
+        #expect(Folder.schema.operationArguments.queries == ["get": "folder", "list": .null])
+        #expect(Folder.schema.operationArguments.subscriptions == ["onDelete": ["folderRemoved"]])
+        #expect(Folder.schema.operationArguments.mutations == nil)
 
         var value = Node(label: "a")
         #expect(value.parent == nil)

@@ -1,3 +1,4 @@
+import CorpusRecursive
 import DataStore
 import DataStoreAppSync
 import DataStoreTesting
@@ -206,5 +207,13 @@ struct PolicyTests {
         )
         #expect(Outbox.choose(from: entries, sending: [], notBefore: [:], now: 0, slots: 2) == [1, 3])
         #expect(Outbox.choose(from: entries, sending: [], notBefore: [:], now: 0, slots: 0).isEmpty)
+    }
+
+    @Test("a synced model names its operations as its generated schema's @model arguments say")
+    func operationNames() {
+        let folder = SyncedModel(Folder.self)
+        #expect(folder.documents.names.get == "folder" && folder.documents.names.list == nil)
+        #expect(folder.documents.names.onDelete == "folderRemoved" && folder.documents.names.create == "createFolder")
+        #expect(folder.documents.getQuery?.contains("folder(id: $id)") == true)
     }
 }

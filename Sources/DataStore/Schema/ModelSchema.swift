@@ -137,6 +137,9 @@ public struct ModelSchema: Hashable, Sendable {
     public let indexes: [ModelIndex]
     /// The relations to other models.
     public let relations: [ModelRelation]
+    /// The `@model` arguments that rename or turn off the model's GraphQL operations, which sync
+    /// names its requests by.
+    public let operationArguments: ModelOperationArguments
 
     /// Positions of fields by name, for O(1) lookups.
     let fieldIndexByName: [String: Int]
@@ -155,7 +158,8 @@ public struct ModelSchema: Hashable, Sendable {
         fields: [ModelField],
         primaryKey: [String] = ["id"],
         indexes: [ModelIndex] = [],
-        relations: [ModelRelation] = []
+        relations: [ModelRelation] = [],
+        operationArguments: ModelOperationArguments = ModelOperationArguments()
     ) {
         self.name = name
         self.pluralName = pluralName ?? Self.defaultPlural(of: name)
@@ -163,6 +167,7 @@ public struct ModelSchema: Hashable, Sendable {
         self.primaryKey = primaryKey
         self.indexes = indexes
         self.relations = relations
+        self.operationArguments = operationArguments
         var byName: [String: Int] = [:]
         for (index, field) in fields.enumerated() where byName[field.name] == nil {
             byName[field.name] = index
@@ -225,4 +230,26 @@ public struct ModelSchema: Hashable, Sendable {
         hasher.combine(primaryKey)
         hasher.combine(indexes)
     }
+}
+
+/// The `@model(queries:mutations:subscriptions:)` arguments of a model, as the schema gives them
+/// (nil when absent: the default operations). They rename operations (`{get: "post"}`) or turn
+/// them off (`null`); the wire protocol module turns them into operation names.
+public struct ModelOperationArguments: Hashable, Sendable {
+    /// The `queries:` argument.
+    public let queries: FieldValue?
+    /// The `mutations:` argument.
+    public let mutations: FieldValue?
+    /// The `subscriptions:` argument.
+    public let subscriptions: FieldValue?
+
+    /// The arguments as given; none by default.
+    public init(queries: FieldValue? = nil, mutations: FieldValue? = nil, subscriptions: FieldValue? = nil) {
+        self.queries = queries
+        self.mutations = mutations
+        self.subscriptions = subscriptions
+    }
+
+    /// Whether any argument is given.
+    public var isEmpty: Bool { queries == nil && mutations == nil && subscriptions == nil }
 }

@@ -9,7 +9,16 @@ struct SyncedModel: Sendable {
 
     init(_ type: any Model.Type) {
         self.type = type
-        documents = ModelDocuments(schema: type.schema)
+        let schema = type.schema
+        documents = ModelDocuments(
+            schema: schema,
+            names: ModelOperationNames(
+                schema: schema,
+                queries: schema.operationArguments.queries,
+                mutations: schema.operationArguments.mutations,
+                subscriptions: schema.operationArguments.subscriptions
+            )
+        )
     }
 
     /// Whether a mutation sends field `name` (the backend sets the read-only timestamps).
