@@ -266,7 +266,7 @@ package actor StorageEngine {
     }
 
     /// The registration of `schema`'s model.
-    private func registered(_ schema: ModelSchema) throws(DataStoreError) -> RegisteredModels.Entry {
+    func registered(_ schema: ModelSchema) throws(DataStoreError) -> RegisteredModels.Entry {
         guard let entry = models.entry(named: schema.name) else { throw .modelNotRegistered(schema.name) }
         return entry
     }

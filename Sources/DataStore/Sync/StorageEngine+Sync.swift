@@ -17,14 +17,9 @@ extension StorageEngine {
         outboxListener = signal
     }
 
-    /// The oldest `limit` outbox entries: what the sender looks at (a window, not the whole
-    /// outbox, so that a long outbox costs the same per send as a short one).
-    package func outboxEntries(limit: Int) throws(DataStoreError) -> [OutboxEntry] {
-        try syncTransaction { transaction throws(DataStoreError) in try transaction.outboxEntries(limit: limit) }
-    }
-
-    /// Reads the oldest `window` outbox entries and claims those `choose` picks from them (see
-    /// ``claim(_:)``), in one transaction: the sender's one visit to the store per dispatch.
+    /// Reads the oldest `window` outbox entries and claims those `choose` picks from them, in
+    /// one transaction (an entry claimed is marked in flight: later writes of its record are
+    /// entries of their own), returning them as they are now: the sender's one visit to the store per dispatch.
     package func claimNext(
         window: Int,
         choose: @Sendable ([OutboxEntry]) -> [Int64]
@@ -59,23 +54,6 @@ extension StorageEngine {
         package let version: Int?
     }
 
-    /// Marks the outbox entry `sequence` as in flight and returns it as it is now (a write may
-    /// have merged into it since it was listed), or nil when it is gone. From then on later
-    /// writes of its record are entries of their own.
-    package func claim(_ sequence: Int64) throws(DataStoreError) -> Claim? {
-        try syncTransaction { transaction throws(DataStoreError) -> Claim? in
-            guard var entry = try transaction.outboxEntry(sequence) else { return nil }
-            if !entry.inFlight { try transaction.setOutboxInFlight([sequence], true) }
-            entry.inFlight = true
-            let remote = try transaction.remoteState(model: entry.modelName, modelID: entry.modelID)
-            return Claim(
-                entry: entry,
-                remote: remote,
-                version: try transaction.outboxVersion(sequence) ?? remote?.version
-            )
-        }
-    }
-
     /// Settles a sent mutation: removes its entry and records what the backend now holds.
     ///
     /// When the record has no other pending entry, the backend's copy becomes the local one (the
@@ -95,7 +73,7 @@ extension StorageEngine {
         sent: [String: FieldValue]?,
         sentVersion: Int?
     ) throws(DataStoreError) {
-        let modelEntry = try registeredEntry(schema)
+        let modelEntry = try registered(schema)
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
             try transaction.removeOutboxEntry(entry.sequence)
             guard let remote else { return [] }
@@ -113,10 +91,8 @@ extension StorageEngine {
                 return []
             }
             let observed = hub.hasSubscribers(for: schema.name)
-            switch try apply(remote, of: modelEntry, in: transaction, isNew: false, observed: observed) {
-            case .created(let change)?, .updated(let change)?, .deleted(let change)?: return change.map { [$0] } ?? []
-            case nil: return []
-            }
+            let applied = try apply(remote, of: modelEntry, in: transaction, isNew: false, observed: observed)
+            return applied?.change.map { [$0] } ?? []
         }
         publishRemote(changes)
     }
@@ -156,7 +132,7 @@ extension StorageEngine {
     /// win); a tombstone deletes the local copy. Relations are not checked: children may arrive
     /// before their parents.
     package func reconcile(_ records: [RemoteRecord], schema: ModelSchema) throws(DataStoreError) -> ReconcileCounts {
-        let modelEntry = try registeredEntry(schema)
+        let modelEntry = try registered(schema)
         // The highest version of each record (a delta page can hold several).
         var newest: [ModelIdentifier: RemoteRecord] = [:]
         var order: [ModelIdentifier] = []
@@ -189,7 +165,7 @@ extension StorageEngine {
                 }
                 try transaction.setRemoteState(record.state, model: schema.name, modelID: modelID)
                 guard
-                    let kind = try apply(
+                    let applied = try apply(
                         record,
                         of: modelEntry,
                         in: transaction,
@@ -197,17 +173,12 @@ extension StorageEngine {
                         observed: observed
                     )
                 else { continue }
-                switch kind {
-                case .created(let change):
-                    counts.created += 1
-                    change.map { changes.append($0) }
-                case .updated(let change):
-                    counts.updated += 1
-                    change.map { changes.append($0) }
-                case .deleted(let change):
-                    counts.deleted += 1
-                    change.map { changes.append($0) }
+                switch applied.kind {
+                case .created: counts.created += 1
+                case .updated: counts.updated += 1
+                case .deleted: counts.deleted += 1
                 }
+                if let change = applied.change { changes.append(change) }
             }
             return changes
         }
@@ -219,8 +190,9 @@ extension StorageEngine {
     /// identifiers a complete base sync returned) and that have no pending outbox entry, with their
     /// sync metadata. Returns how many it deleted.
     package func evict(_ schema: ModelSchema, keeping kept: Set<String>) throws(DataStoreError) -> Int {
-        let modelEntry = try registeredEntry(schema)
+        let modelEntry = try registered(schema)
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
+            let pending = try transaction.pendingModelIDs(schema.name)
             var doomed: [[FieldValue]] = []
             try transaction.fetch(schema, FetchRequest()) { values throws(DataStoreError) in
                 if !kept.contains(ModelIdentifier(of: values, in: schema).description) { doomed.append(values) }
@@ -229,18 +201,14 @@ extension StorageEngine {
             for values in doomed {
                 let identifier = ModelIdentifier(of: values, in: schema)
                 let modelID = identifier.description
-                guard try transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty else {
-                    continue
-                }
-                guard try transaction.delete(schema, identifier) != nil else { continue }
+                guard !pending.contains(modelID), try transaction.delete(schema, identifier) != nil else { continue }
                 try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
-                changes.append(try remoteChange(.deleted, modelEntry, values, identifier))
+                changes.append(try remoteChange(.deleted, modelEntry, values, identifier, in: transaction))
             }
             // Metadata of records that are gone locally and on the backend.
-            for modelID in try transaction.remoteModelIDs(schema.name) where !kept.contains(modelID) {
-                if try transaction.pendingOutboxEntries(model: schema.name, modelID: modelID).isEmpty {
-                    try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
-                }
+            for modelID in try transaction.remoteModelIDs(schema.name)
+            where !kept.contains(modelID) && !pending.contains(modelID) {
+                try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
             }
             return changes
         }
@@ -306,18 +274,6 @@ extension StorageEngine {
 
     // MARK: Helpers
 
-    private func registeredEntry(_ schema: ModelSchema) throws(DataStoreError) -> RegisteredModels.Entry {
-        guard let entry = models.entry(named: schema.name) else { throw .modelNotRegistered(schema.name) }
-        return entry
-    }
-
-    /// What applying a remote record did, with its change event when one was asked for.
-    private enum Applied {
-        case created(StorageChange?)
-        case updated(StorageChange?)
-        case deleted(StorageChange?)
-    }
-
     /// Makes the local copy of a record what the backend holds: deletes it for a tombstone,
     /// stores the values otherwise. Returns what it did, or nil when nothing changed.
     ///
@@ -330,58 +286,39 @@ extension StorageEngine {
         in transaction: any SyncStorageTransaction,
         isNew: Bool,
         observed: Bool
-    ) throws(DataStoreError) -> Applied? {
+    ) throws(DataStoreError) -> (kind: MutationKind, change: StorageChange?)? {
         let schema = entry.schema
         let identifier = ModelIdentifier(of: record.values, in: schema)
         if record.state.isDeleted {
             guard let values = try transaction.delete(schema, identifier) else { return nil }
-            return .deleted(observed ? try remoteChange(.deleted, entry, values, identifier) : nil)
+            return (.deleted, observed ? try remoteChange(.deleted, entry, values, identifier, in: transaction) : nil)
         }
         if !isNew, let local = try transaction.fetchOne(schema, identifier), local == record.values { return nil }
         let kind = try transaction.upsert(schema, record.values)
-        let change = observed ? try remoteChange(kind, entry, record.values, identifier) : nil
-        switch kind {
-        case .created: return .created(change)
-        case .updated: return .updated(change)
-        case .deleted: return .deleted(change)
-        }
+        return (kind, observed ? try remoteChange(kind, entry, record.values, identifier, in: transaction) : nil)
     }
 
     private func remoteChange(
         _ kind: MutationKind,
         _ entry: RegisteredModels.Entry,
         _ values: [FieldValue],
-        _ identifier: ModelIdentifier
+        _ identifier: ModelIdentifier,
+        in transaction: any SyncStorageTransaction
     ) throws(DataStoreError) -> StorageChange {
-        StorageChange(
+        // Observers' relation filters see the new state, in the write's transaction, as for a save.
+        let filters = kind == .deleted ? [] : hub.relationFilters(for: entry.schema.name)
+        return StorageChange(
             modelName: entry.schema.name,
             kind: kind,
             source: .remote,
             identifier: identifier,
             values: values,
-            model: try entry.schema.decode(entry.type, values, context: context)
+            model: try entry.schema.decode(entry.type, values, context: context),
+            relationMatches: filters.isEmpty ? [:] : try Self.evaluate(filters, values, in: transaction)
         )
     }
 
-    /// Publishes remote changes, with observers' relation filters evaluated on the new state.
     private func publishRemote(_ changes: [StorageChange]) {
-        guard !changes.isEmpty else { return }
-        var published = changes
-        if let adapter = try? openAdapter() {
-            for index in published.indices {
-                let filters = hub.relationFilters(for: published[index].modelName)
-                guard !filters.isEmpty, published[index].kind != .deleted else { continue }
-                let values = published[index].values
-                published[index].relationMatches =
-                    (try? adapter.read { reader throws(DataStoreError) in
-                        var results: [UInt64: Bool] = [:]
-                        for filter in filters {
-                            results[filter.id] = try filter.predicate.evaluate(values, reading: reader)
-                        }
-                        return results
-                    }) ?? [:]
-            }
-        }
-        hub.publish(ChangeBatch(changes: published))
+        if !changes.isEmpty { hub.publish(ChangeBatch(changes: changes)) }
     }
 }

@@ -203,11 +203,10 @@ actor Outbox {
         } catch {
             return await deadLetter(entry, "the stored mutation cannot be read: \(error)")
         }
-        let known = (remote: claim.remote, version: claim.version)
         // What the backend holds decides the operation: a record it knows (even as a tombstone) is
         // updated; one it does not is created; a delete of a record it never had has nothing to do.
         let kind: MutationKind
-        switch (entry.kind, known.remote) {
+        switch (entry.kind, claim.remote) {
         case (.delete, nil):
             return await settle(entry, model, remote: nil, sent: nil, version: nil)
         case (.delete, _): kind = .deleted
@@ -215,7 +214,7 @@ actor Outbox {
         case (_, _?): kind = .updated
         }
         let condition = entry.condition.flatMap { try? FieldValue(jsonText: $0) }
-        let version = kind == .created ? nil : known.version
+        let version = kind == .created ? nil : claim.version
         guard
             let request = model.documents.mutationRequest(kind, values: values, version: version, condition: condition)
         else {
@@ -234,19 +233,12 @@ actor Outbox {
             context.events.yield(.outboxMutationProcessed(Self.event(entry)))
             return outcome
         } catch {
-            switch error {
-            case .service(let errors):
-                return await failed(entry, model, kind, values, version, FailureClassifier.classify(.errors(errors)))
-            case .malformed(let problem):
-                return await failed(
-                    entry,
-                    model,
-                    kind,
-                    values,
-                    version,
-                    FailureClassifier.classify(.malformed("\(problem)"))
-                )
-            }
+            let failure: SendFailure =
+                switch error {
+                case .service(let errors): .errors(errors)
+                case .malformed(let problem): .malformed("\(problem)")
+                }
+            return await failed(entry, model, kind, values, version, FailureClassifier.classify(failure))
         }
     }
 

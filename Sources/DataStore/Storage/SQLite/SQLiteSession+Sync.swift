@@ -165,7 +165,19 @@ extension SQLiteSession: SyncStorageTransaction {
     }
 
     func removeDeadLetter(_ sequence: Int64) throws(DataStoreError) -> DeadLetter? {
-        let letter = try deadLetters().first { $0.entry.sequence == sequence }
+        let letter = try run(nil) {
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.outboxColumns), "failed_at", "reason" FROM "__datastore_dead_letters"
+                        WHERE "sequence" = ?
+                        """
+                ),
+                arguments: [sequence]
+            ).map { row in
+                DeadLetter(entry: Self.outboxEntry(row), failedAt: row["failed_at"], reason: row["reason"])
+            }
+        }
         guard letter != nil else { return nil }
         try run(nil) {
             try db.cachedStatement(sql: #"DELETE FROM "__datastore_dead_letters" WHERE "sequence" = ?"#)
