@@ -47,6 +47,14 @@ struct FieldValueTests {
         #expect(value.jsonText == #"{"a":[2.0,"x"],"b":1}"#)
     }
 
+    @Test("JSON strings escape only what must be, between runs of any other characters")
+    func jsonEscapes() {
+        let value: FieldValue = "a\"é\n😀\\b\u{1}\u{1F}\t\r\u{08}\u{0C}end"
+        #expect(value.jsonText == #""a\"é\n😀\\b\u0001\u001f\t\r\b\fend""#)
+        let plain: FieldValue = "mutation M {\n  createPost\n}"
+        #expect(plain.jsonText == #""mutation M {\n  createPost\n}""#)
+    }
+
     @Test("JSON parsing accepts escapes and white space")
     func jsonParsing() throws {
         let parsed = try FieldValue(jsonText: #" { "a" : [ 1 , -2.5e1, "\u00e9\ud83d\ude00\/" ] , "b":null } "#)

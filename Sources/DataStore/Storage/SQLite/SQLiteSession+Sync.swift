@@ -79,12 +79,14 @@ extension SQLiteSession: SyncStorageTransaction {
 
     func outboxEntries(limit: Int) throws(DataStoreError) -> [OutboxEntry] {
         try run(nil) {
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT \(Self.outboxColumns) FROM \"__datastore_outbox\" ORDER BY \"sequence\" LIMIT ?"
-                ),
-                arguments: [limit]
-            ).map(Self.outboxEntry)
+            try Array(
+                Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: "SELECT \(Self.outboxColumns) FROM \"__datastore_outbox\" ORDER BY \"sequence\" LIMIT ?"
+                    ),
+                    arguments: [limit]
+                ).map(Self.outboxEntry)
+            )
         }
     }
 
@@ -144,7 +146,7 @@ extension SQLiteSession: SyncStorageTransaction {
                     ORDER BY "sequence"
                     """
             ).map { row in
-                DeadLetter(entry: Self.outboxEntry(row), failedAt: row["failed_at"], reason: row["reason"])
+                DeadLetter(entry: Self.outboxEntry(row), failedAt: row[8], reason: row[9])
             }
         }
     }
@@ -175,7 +177,7 @@ extension SQLiteSession: SyncStorageTransaction {
                 ),
                 arguments: [sequence]
             ).map { row in
-                DeadLetter(entry: Self.outboxEntry(row), failedAt: row["failed_at"], reason: row["reason"])
+                DeadLetter(entry: Self.outboxEntry(row), failedAt: row[8], reason: row[9])
             }
         }
         guard letter != nil else { return nil }

@@ -130,16 +130,18 @@ struct SQLiteSession: StorageTransaction {
     static let outboxColumns =
         #""sequence", "model", "model_id", "kind", "payload", "condition", "enqueued_at", "in_flight""#
 
+    /// An entry from a row that starts with ``outboxColumns``, read by position (the sender reads
+    /// entries on every dispatch; a lookup by name costs more than the rest of the row).
     static func outboxEntry(_ row: Row) -> OutboxEntry {
         OutboxEntry(
-            sequence: row["sequence"],
-            modelName: row["model"],
-            modelID: row["model_id"],
-            kind: OutboxEntry.Kind(rawValue: row["kind"]) ?? .update,
-            payload: row["payload"],
-            condition: row["condition"],
-            enqueuedAt: row["enqueued_at"],
-            inFlight: row["in_flight"]
+            sequence: row[0],
+            modelName: row[1],
+            modelID: row[2],
+            kind: OutboxEntry.Kind(rawValue: row[3]) ?? .update,
+            payload: row[4],
+            condition: row[5],
+            enqueuedAt: row[6],
+            inFlight: row[7]
         )
     }
 
