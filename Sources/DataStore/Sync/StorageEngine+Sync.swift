@@ -80,13 +80,8 @@ extension StorageEngine {
             try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
             let pending = try transaction.pendingOutboxEntries(model: entry.modelName, modelID: entry.modelID)
             guard pending.isEmpty else {
-                let matches = sent.map { sent in
-                    schema.fields.indices.allSatisfy { index in
-                        guard let value = sent[schema.fields[index].name] else { return true }
-                        return value == remote.values[index]
-                    }
-                }
-                let version = matches ?? true ? nil : (sentVersion ?? remote.state.version)
+                let matches = sent.map { schema.holds($0, in: remote.values) } ?? true
+                let version = matches ? nil : (sentVersion ?? remote.state.version)
                 try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
                 return []
             }

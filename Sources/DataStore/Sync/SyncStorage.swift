@@ -82,4 +82,15 @@ extension ModelSchema {
     package func identifierText(of values: [FieldValue]) -> String {
         ModelIdentifier(of: values, in: self).description
     }
+
+    /// Whether the record `values` (in field order, stored form) holds everything a mutation sent:
+    /// every writable field named in `sent`, compared in stored form. Read-only fields (the
+    /// timestamps a backend stamps) are not compared. This is how the sender tells its own write
+    /// from a backend's merge, and its own earlier create from someone else's record.
+    package func holds(_ sent: [String: FieldValue], in values: [FieldValue]) -> Bool {
+        zip(fields, values).allSatisfy { field, value in
+            guard !field.isReadOnly, let sentValue = sent[field.name] else { return true }
+            return field.type.storedForm(of: sentValue) == value
+        }
+    }
 }

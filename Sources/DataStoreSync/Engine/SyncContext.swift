@@ -21,19 +21,6 @@ struct SyncedModel: Sendable {
         )
     }
 
-    /// Whether a mutation sends field `name` (the backend sets the read-only timestamps).
-    func isWritable(_ name: String) -> Bool {
-        schema.fields.first { $0.name == name }.map { !$0.isReadOnly } ?? false
-    }
-
-    /// Whether the backend's item holds every value that `sent` wrote (the fields a mutation sends).
-    func matches(_ item: RemoteItem, sent: [String: FieldValue]) -> Bool {
-        zip(schema.fields, item.values).allSatisfy { field, value in
-            guard !field.isReadOnly, let sentValue = sent[field.name] else { return true }
-            return field.type.storedForm(of: sentValue) == value
-        }
-    }
-
     /// The item as the store records it.
     func record(_ item: RemoteItem) -> RemoteRecord {
         RemoteRecord(
