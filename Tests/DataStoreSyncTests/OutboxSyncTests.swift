@@ -54,6 +54,70 @@ struct OutboxSyncTests {
         }
     }
 
+    @Test("one in flight sends in outbox order; more send other records while one waits, never above the limit")
+    func pipelining() async throws {
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                // Strict first-in, first-out.
+                let strict = transport(server, client)
+                var configuration = SyncConfiguration()
+                configuration.mutationsInFlight = 1
+                try await withSyncedStore(server, client: client, configuration: configuration, transport: strict) {
+                    synced in
+                    for index in 0..<12 {
+                        try await synced.store.save(Post(id: "a\(index)", title: "t", rating: index, status: .active))
+                    }
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await drained(&events)
+                }
+                let order = strict.mutations.map { request -> String in
+                    guard case .object(let input)? = request.variables["input"], case .string(let id)? = input["id"]
+                    else {
+                        return "?"
+                    }
+                    return id
+                }
+                #expect(order == (0..<12).map { "a\($0)" })
+                #expect(strict.peakMutationsOnTheWire == 1)
+
+                // Three at once: the first write waits on the wire, and the other records go by.
+                let pipelined = transport(server, client)
+                pipelined.arm([.hold])
+                configuration.mutationsInFlight = 3
+                try await withSyncedStore(server, client: client, configuration: configuration, transport: pipelined) {
+                    synced in
+                    for index in 0..<30 {
+                        try await synced.store.save(Post(id: "b\(index)", title: "t", rating: index, status: .active))
+                    }
+                    var events = synced.events.makeAsyncIterator()
+                    var holding = pipelined.holding.makeAsyncIterator()
+                    await synced.start()
+                    _ = await holding.next()
+                    var processed = 0
+                    while processed < 29,
+                        await next(
+                            &events,
+                            where: { event in
+                                if case .outboxMutationProcessed = event { return true }
+                                return false
+                            }
+                        ) != nil
+                    {
+                        processed += 1
+                    }
+                    #expect(try await serverPost(server, "b0") == nil)
+                    pipelined.release()
+                    await next(&events) { $0 == .outboxStatus(isEmpty: true) }
+                }
+                #expect(pipelined.peakMutationsOnTheWire >= 2 && pipelined.peakMutationsOnTheWire <= 3)
+                for index in 0..<30 {
+                    #expect(try await serverPost(server, "b\(index)")?["_version"] == 1)
+                }
+            }
+        }
+    }
+
     @Test("a deleted record saved again comes back on the server, whether its delete was sent or not")
     func recreate() async throws {
         try await withSyncClient { client in

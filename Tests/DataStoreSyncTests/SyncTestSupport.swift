@@ -99,6 +99,8 @@ final class FaultyTransport: GraphQLTransport {
     let base: any GraphQLTransport
     private let faults = Locked<[Fault]>([])
     private let sent = Locked<[OperationRequest]>([])
+    /// Mutations between the start and the end of their send (held ones too), now and at most.
+    private let wire = Locked<(now: Int, peak: Int)>((0, 0))
     private let gate: AsyncStream<Void>
     private let opener: AsyncStream<Void>.Continuation
     /// Signals each time a held request starts waiting.
@@ -127,8 +129,20 @@ final class FaultyTransport: GraphQLTransport {
         sent.withLock { $0 }.filter { $0.query.hasPrefix("mutation") }
     }
 
+    /// The most mutations that were being sent at once.
+    var peakMutationsOnTheWire: Int {
+        wire.withLock { $0.peak }
+    }
+
     func send(_ request: OperationRequest) async throws(SendFailure) -> GraphQLResponse {
         let isMutation = request.query.hasPrefix("mutation")
+        if isMutation {
+            wire.withLock { wire in
+                wire.now += 1
+                wire.peak = max(wire.peak, wire.now)
+            }
+        }
+        defer { if isMutation { wire.withLock { $0.now -= 1 } } }
         let fault = isMutation ? faults.withLock { $0.isEmpty ? nil : $0.removeFirst() } : nil
         if case .fail(let failure)? = fault { throw failure }
         if case .hold? = fault {

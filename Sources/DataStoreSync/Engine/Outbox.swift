@@ -11,8 +11,13 @@ import DataStoreAppSync
 actor Outbox {
     private let context: SyncContext
     private let resolver: ConflictResolver
-    /// The records with an entry on the wire, by "model/id".
+    /// The records with an entry claimed (waiting in `ready` or on the wire), by "model/id".
     private var sending: Set<String> = []
+    /// Entries claimed and not yet sent, oldest first: a dispatch claims up to a second round of
+    /// sends at once, so that most sends start without a visit to the store.
+    private var ready: [StorageEngine.Claim] = []
+    /// How many sends are on the wire.
+    private var onTheWire = 0
     /// When an entry may be sent again after a failure, in milliseconds since 1970.
     private var notBefore: [Int64: Int64] = [:]
     /// Failures so far per entry (the back-off's exponent).
@@ -37,7 +42,13 @@ actor Outbox {
     /// it on every write; finished sends and back-off timers ring it too).
     func run(_ signal: WorkSignal) async {
         self.signal = signal
-        defer { self.signal = nil }
+        defer {
+            // Claimed and never sent: the store keeps them marked in flight, and the next run
+            // claims them again.
+            for claim in ready { sending.remove(Self.record(claim.entry)) }
+            ready = []
+            self.signal = nil
+        }
         await withDiscardingTaskGroup { group in
             for await _ in signal.wakeUps {
                 guard !Task.isCancelled else { break }
@@ -53,27 +64,23 @@ actor Outbox {
         signal?.notify()
     }
 
-    /// Starts sending what can be sent now.
+    /// Starts sending what can be sent now: claims entries when none is ready (up to two rounds
+    /// of sends, counting those on the wire), then starts ready ones while there are free slots.
     private func dispatch(into group: inout DiscardingTaskGroup, _ signal: WorkSignal) async {
-        let slots = pausedBecause == nil ? max(1, context.configuration.mutationsInFlight) - sending.count : 0
-        let (busy, waiting, now) = (sending, notBefore, context.clock.millisecondsSince1970)
-        let result: (window: [OutboxEntry], claims: [StorageEngine.Claim])
-        do {
-            // A window of the oldest entries (enough to keep every slot busy, and the same cost
-            // per send however long the outbox is), and the chosen ones claimed as they are now,
-            // in one transaction: from then on the backend may have them, so later writes of their
-            // records are entries of their own (across failures and restarts too).
-            result = try await context.store.engine.claimNext(window: Self.window(context.configuration)) { entries in
-                Self.choose(from: entries, sending: busy, notBefore: waiting, now: now, slots: slots)
-            }
-        } catch {
+        let concurrency = max(1, context.configuration.mutationsInFlight)
+        guard pausedBecause == nil else {
+            // Nothing is sent, but new entries are still reported.
+            await claim(upTo: 0)
             return
         }
-        report(result.window)
-        for claim in result.claims {
+        if ready.isEmpty {
+            await claim(upTo: 2 * concurrency - sending.count)
+        }
+        while onTheWire < concurrency, !ready.isEmpty {
+            let claim = ready.removeFirst()
             let entry = claim.entry
             let record = Self.record(entry)
-            sending.insert(record)
+            onTheWire += 1
             group.addTask { [self] in
                 let outcome = await self.send(claim)
                 // A failed entry waits here, in the run's task tree: stopping the run ends the wait.
@@ -83,6 +90,28 @@ actor Outbox {
                 }
                 signal.notify()
             }
+        }
+    }
+
+    /// Claims up to `slots` more entries, adding them to `ready`.
+    private func claim(upTo slots: Int) async {
+        let (busy, waiting, now) = (sending, notBefore, context.clock.millisecondsSince1970)
+        let result: (window: [OutboxEntry], claims: [StorageEngine.Claim])
+        do {
+            // A window of the oldest entries (enough to fill every slot, and the same cost per
+            // claim however long the outbox is), and the chosen ones claimed as they are now, in
+            // one transaction: from then on the backend may have them, so later writes of their
+            // records are entries of their own (across failures and restarts too).
+            result = try await context.store.engine.claimNext(window: Self.window(context.configuration)) { entries in
+                Self.choose(from: entries, sending: busy, notBefore: waiting, now: now, slots: slots)
+            }
+        } catch {
+            return
+        }
+        report(result.window)
+        for claim in result.claims {
+            sending.insert(Self.record(claim.entry))
+            ready.append(claim)
         }
     }
 
@@ -124,7 +153,8 @@ actor Outbox {
         return chosen
     }
 
-    /// How many of the oldest entries a dispatch looks at.
+    /// How many of the oldest entries a claim looks at (the records claimed, up to two rounds of
+    /// sends, and room for records with several entries).
     static func window(_ configuration: SyncConfiguration) -> Int {
         max(32, 4 * max(1, configuration.mutationsInFlight))
     }
@@ -149,6 +179,7 @@ actor Outbox {
     /// entry that must wait (a back-off, or a pause).
     private func finish(_ entry: OutboxEntry, record: String, _ outcome: Outcome) -> Duration? {
         sending.remove(record)
+        onTheWire -= 1
         switch outcome {
         case .settled:
             notBefore[entry.sequence] = nil
@@ -228,8 +259,13 @@ actor Outbox {
         }
         do {
             let item = try model.documents.mutationResult(kind, response)
-            let sent = kind == .deleted ? nil : values.filter { name, _ in model.isWritable(name) }
-            let outcome = await settle(entry, model, remote: item, sent: sent, version: version)
+            let outcome = await settle(
+                entry,
+                model,
+                remote: item,
+                sent: kind == .deleted ? nil : values,
+                version: version
+            )
             context.events.yield(.outboxMutationProcessed(Self.event(entry)))
             return outcome
         } catch {
@@ -267,7 +303,7 @@ actor Outbox {
             } catch {
                 return .retry(retryAfter: nil)
             }
-            if kind == .created, let remote, !remote.isDeleted, model.matches(remote, sent: values) {
+            if kind == .created, let remote, !remote.isDeleted, model.schema.holds(values, in: remote.values) {
                 // Our own create, answered before: done.
                 let outcome = await settle(entry, model, remote: remote, sent: values, version: nil)
                 context.events.yield(.outboxMutationProcessed(Self.event(entry)))
