@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 public import DataStore
+import DataStoreAppSync
 public import Foundation
 public import ServiceLifecycle
 
@@ -105,11 +106,26 @@ public final class SyncedStore: Service, Sendable {
                 syncErrors(SyncError(kind: .mutationsDiscarded, modelName: nil, modelID: nil, message: error.message))
             }
         }
+        let synced = models.map(SyncedModel.init)
+        let documents = Dictionary(
+            synced.map { ($0.schema.name, $0.documents) },
+            uniquingKeysWith: { first, _ in first }
+        )
         let store = try await DataStore(
             models: models,
             storage: storage,
             configuration: storeConfiguration,
-            outboxEnabled: true
+            outboxEnabled: true,
+            outboxCheck: { schema, values in
+                documents[schema.name]?.unselectedPath(in: values).map { path in
+                    (
+                        path,
+                        "This value is nested deeper than sync selects a type that contains itself "
+                            + "(\(ModelDocuments.recursionLimit) repeats on a path): it would reach the backend "
+                            + "but never come back. Keep it nil at this depth, or flatten the structure."
+                    )
+                }
+            }
         )
         self.store = store
         self.ownedClient = ownedClient
@@ -119,7 +135,7 @@ public final class SyncedStore: Service, Sendable {
             configuration: configuration,
             clock: storeConfiguration.clock,
             events: EventBroadcaster(),
-            models: models
+            models: synced
         )
         engine = SyncEngine(context: context)
     }

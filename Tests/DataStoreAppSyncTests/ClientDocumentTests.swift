@@ -76,6 +76,43 @@ struct ClientDocumentTests {
         #expect(checked > 500)
     }
 
+    @Test("values nested deeper than the selection are found, with their path")
+    func unselectedValues() throws {
+        let url = Self.corpusDirectory.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "CorpusModels/Recursive/schema.graphql")
+        let document = try SchemaParser.parse(String(contentsOf: url, encoding: .utf8))
+        let folder = try #require(document.models.first { $0.schema.name == "Folder" }).schema
+        let documents = ModelDocuments(schema: folder)
+        /// A record whose `root` is a chain of `levels` nodes through `children`; the last one's
+        /// children are `last`.
+        func record(_ levels: Int, last: FieldValue = .null) -> [FieldValue] {
+            var node: FieldValue = ["label": "deepest", "children": last]
+            for _ in 1..<levels { node = ["label": "n", "children": [["label": "x"], node]] }
+            return folder.fields.map { field in
+                switch field.name {
+                case "id": "f"
+                case "name": "a"
+                case "root": node
+                default: .null
+                }
+            }
+        }
+        let limit = ModelDocuments.recursionLimit
+        #expect(documents.unselectedPath(in: record(limit + 1)) == nil)
+        #expect(
+            documents.unselectedPath(in: record(limit + 2))
+                == "root" + String(repeating: ".children[1]", count: limit) + ".children"
+        )
+        // An empty list past the limit would come back as nothing: it is reported too.
+        #expect(
+            documents.unselectedPath(in: record(limit + 1, last: []))
+                == "root" + String(repeating: ".children[1]", count: limit) + ".children"
+        )
+        // A model without such types has nothing left out, whatever its values.
+        let post = try SchemaParser.parse("type Post @model { id: ID!, tags: [String] }").models[0].schema
+        #expect(ModelDocuments(schema: post).unselectedPath(in: ["p", ["a"]]) == nil)
+    }
+
     @Test("renamed and disabled operations: documents follow @model's arguments")
     func overrides() throws {
         let document = try SchemaParser.parse(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BlogModels
+import CorpusRecursive
 import DataStore
 import DataStoreAppSync
 import DataStoreServer
@@ -115,6 +116,39 @@ struct OutboxSyncTests {
                     #expect(try await serverPost(server, "b\(index)")?["_version"] == 1)
                 }
             }
+        }
+    }
+
+    @Test("a value nested deeper than sync selects is refused at save, naming its path; nothing is enqueued")
+    func unselectedValues() async throws {
+        try await withSyncClient { client in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // Never started: the refusal happens at the save.
+            let synced = try await SyncedStore(
+                models: CorpusRecursive.AppModels.models,
+                storage: .file(at: directory.file()),
+                transport: AppSyncHTTPTransport(
+                    endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
+                    authorization: .apiKey("unused"),
+                    client: client
+                )
+            )
+            func chain(_ levels: Int) -> Node {
+                levels == 1 ? Node(label: "last") : Node(label: "n", children: [chain(levels - 1)])
+            }
+            let limit = ModelDocuments.recursionLimit
+            try await synced.store.save(Folder(id: "kept", name: "a", root: chain(limit + 1)))
+            await #expect {
+                try await synced.store.save(Folder(id: "refused", name: "b", root: chain(limit + 2)))
+            } throws: { error in
+                guard let error = error as? DataStoreError else { return false }
+                return error.code == .invalidValue && error.model == "Folder"
+                    && error.field == "root" + String(repeating: ".children[0]", count: limit) + ".children"
+            }
+            #expect(try await synced.store.query(Folder.self, byID: "refused") == nil)
+            #expect(try await synced.store.engine.outboxEntries().map(\.modelID) == ["kept"])
+            await synced.close()
         }
     }
 

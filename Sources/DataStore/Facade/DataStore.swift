@@ -54,13 +54,14 @@ public final class DataStore: Sendable {
         try await self.init(models: models, storage: storage, configuration: configuration, outboxEnabled: false)
     }
 
-    /// Opens a store; `outboxEnabled` records every write in the outbox (for the package's tests
-    /// until sync turns it on).
+    /// Opens a store; `outboxEnabled` records every write in the outbox (sync turns it on),
+    /// after `outboxCheck` let the values through.
     package init(
         models types: [any Model.Type],
         storage: StorageConfiguration,
         configuration: Configuration,
-        outboxEnabled: Bool
+        outboxEnabled: Bool,
+        outboxCheck: OutboxValueCheck? = nil
     ) async throws(DataStoreError) {
         let models = try RegisteredModels(types)
         let hub = ChangeHub()
@@ -70,6 +71,7 @@ public final class DataStore: Sendable {
             models: models,
             context: RelationContext(link: link),
             outboxEnabled: outboxEnabled,
+            outboxCheck: outboxCheck,
             clock: configuration.clock
         )
         let report = try await engine.open(storage, schemas: models.schemas, policy: configuration.onIncompatibleSchema)

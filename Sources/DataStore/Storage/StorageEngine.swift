@@ -17,6 +17,8 @@ package actor StorageEngine {
     private var adapter: (any StorageAdapter)?
     /// Whether writes also enqueue outbox mutations (sync enabled).
     let outboxEnabled: Bool
+    /// What sync refuses to enqueue, checked before a save's transaction.
+    let outboxCheck: OutboxValueCheck?
     let clock: any WallClock
     /// Woken after every commit that adds to the outbox, while a sync run listens.
     var outboxListener: WorkSignal?
@@ -29,6 +31,7 @@ package actor StorageEngine {
         models: RegisteredModels,
         context: RelationContext,
         outboxEnabled: Bool,
+        outboxCheck: OutboxValueCheck? = nil,
         clock: any WallClock
     ) {
         executor = StorageExecutor(label: "swift-datastore.storage")
@@ -36,6 +39,7 @@ package actor StorageEngine {
         self.models = models
         self.context = context
         self.outboxEnabled = outboxEnabled
+        self.outboxCheck = outboxCheck
         self.clock = clock
     }
 
@@ -102,6 +106,18 @@ package actor StorageEngine {
         let entry = try registered(schema)
         if Task.isCancelled { throw .cancelled() }
         if saves.count > 1 { try Self.checkDistinctIdentifiers(saves, schema) }
+        if outboxEnabled, let outboxCheck {
+            for save in saves {
+                if let problem = outboxCheck(schema, save.values) {
+                    throw DataStoreError(
+                        code: .invalidValue,
+                        message: problem.message,
+                        model: schema.name,
+                        field: problem.field
+                    )
+                }
+            }
+        }
         let filters = hub.relationFilters(for: schema.name)
         let (kinds, matches) = try adapter.transaction { transaction throws(DataStoreError) in
             var kinds: [MutationKind] = []

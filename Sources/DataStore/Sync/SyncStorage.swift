@@ -94,3 +94,8 @@ extension ModelSchema {
         }
     }
 }
+
+/// What a synced store refuses to enqueue: given a model's schema and the values a save would
+/// write, the field (a path into nested values) and what to do about it; nil when the values
+/// may be sent.
+package typealias OutboxValueCheck = @Sendable (ModelSchema, [FieldValue]) -> (field: String, message: String)?

@@ -27,6 +27,8 @@ public struct ModelDocuments: Hashable, Sendable {
     public let getQuery: String?
     private let mutations: [MutationKind: String]
     private let subscriptions: [MutationKind: String]
+    /// Whether the selection stops anywhere (a non-model type contains itself).
+    private let isBounded: Bool
 
     /// How many times non-model types may repeat on a path of the selection (see above). With the
     /// sync query's own two levels, the deepest selection stays within the server's default depth
@@ -83,6 +85,16 @@ public struct ModelDocuments: Hashable, Sendable {
         }
         self.mutations = mutations
         self.subscriptions = subscriptions
+        isBounded = Self.containsItself(schema.fields, enclosing: [])
+    }
+
+    /// Where `values` (a record of this model, in field order) hold a value the documents do not
+    /// select — nested deeper than the selection follows a type that contains itself — as a
+    /// path (`tree.children[0].children`); nil when all of it travels. Such a value would reach
+    /// the backend in a mutation but not come back in its answer or a sync.
+    public func unselectedPath(in values: [FieldValue]) -> String? {
+        guard isBounded else { return nil }
+        return Self.unselected(zip(schema.fields, values), enclosing: [], repeats: 0)?.joined(separator: ".")
     }
 
     /// The mutation document of a kind of write, or nil when the model turns it off.
@@ -146,6 +158,58 @@ public struct ModelDocuments: Hashable, Sendable {
     public func subscriptionRequest(_ kind: MutationKind, filter: FieldValue? = nil) -> OperationRequest? {
         guard let document = subscriptions[kind] else { return nil }
         return OperationRequest(query: document, variables: filter.map { ["filter": $0] } ?? [:])
+    }
+
+    /// Whether a non-model type among `fields` contains itself.
+    private static func containsItself(_ fields: [ModelField], enclosing: Set<String>) -> Bool {
+        fields.contains { field in
+            guard case .embedded(let embedded) = field.type.element else { return false }
+            return enclosing.contains(embedded.name)
+                || containsItself(embedded.fields, enclosing: enclosing.union([embedded.name]))
+        }
+    }
+
+    /// Whether a selection of `fields` selects anything, by the rule of ``selectionSet(of:indent:extra:enclosing:repeats:)``.
+    private static func selectsAnything(_ fields: [ModelField], enclosing: Set<String>, repeats: Int) -> Bool {
+        fields.contains { field in
+            guard case .embedded(let embedded) = field.type.element else { return true }
+            let repeated = enclosing.contains(embedded.name)
+            return !(repeated && repeats == recursionLimit)
+                && selectsAnything(
+                    embedded.fields,
+                    enclosing: enclosing.union([embedded.name]),
+                    repeats: repeats + (repeated ? 1 : 0)
+                )
+        }
+    }
+
+    /// The path to the first non-null value among `pairs` that the selection leaves out, walking
+    /// as ``selectionSet(of:indent:extra:enclosing:repeats:)`` does.
+    private static func unselected(
+        _ pairs: some Sequence<(ModelField, FieldValue)>,
+        enclosing: Set<String>,
+        repeats: Int
+    ) -> [String]? {
+        for (field, value) in pairs {
+            guard case .embedded(let embedded) = field.type.element, value != .null else { continue }
+            let repeated = enclosing.contains(embedded.name)
+            let (inner, innerRepeats) = (enclosing.union([embedded.name]), repeats + (repeated ? 1 : 0))
+            guard !(repeated && repeats == recursionLimit),
+                selectsAnything(embedded.fields, enclosing: inner, repeats: innerRepeats)
+            else { return [field.name] }
+            let objects: [(index: Int?, value: FieldValue)] =
+                if case .list(let items) = value { items.enumerated().map { ($0.offset, $0.element) } } else {
+                    [(nil, value)]
+                }
+            for (index, object) in objects {
+                guard case .object(let members) = object else { continue }
+                let nested = embedded.fields.lazy.map { ($0, members[$0.name] ?? .null) }
+                if let path = unselected(nested, enclosing: inner, repeats: innerRepeats) {
+                    return [field.name + (index.map { "[\($0)]" } ?? "")] + path
+                }
+            }
+        }
+        return nil
     }
 
     /// The sync metadata every document selects after the model's fields.

@@ -58,14 +58,14 @@ struct SyncContext: Sendable {
         configuration: SyncConfiguration,
         clock: any WallClock,
         events: EventBroadcaster,
-        models: [any Model.Type]
+        models: [SyncedModel]
     ) {
         self.store = store
         self.transport = transport
         self.configuration = configuration
         self.clock = clock
         self.events = events
-        modelList = models.map(SyncedModel.init)
+        modelList = models
         self.models = Dictionary(modelList.map { ($0.schema.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
