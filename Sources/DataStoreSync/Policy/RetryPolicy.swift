@@ -1,3 +1,5 @@
+import DataStore
+
 /// When the outbox sends a mutation again after a failure that may pass (no connection, a
 /// timeout, a 5xx, throttling): capped exponential back-off with full jitter.
 ///
@@ -39,10 +41,8 @@ public struct RetryPolicy: Hashable, Sendable {
         retryAfter: Duration? = nil,
         using random: inout some RandomNumberGenerator
     ) -> Duration {
-        let bound = bound(forAttempt: attempt)
-        let (seconds, attoseconds) = bound.components
-        let boundNanoseconds = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-        let jittered = Duration.nanoseconds(Int64(UInt64.random(in: 0...boundNanoseconds, using: &random)))
+        let boundNanoseconds = max(bound(forAttempt: attempt).nanoseconds, 0)
+        let jittered = Duration.nanoseconds(Int64.random(in: 0...boundNanoseconds, using: &random))
         guard let retryAfter else { return jittered }
         return max(jittered, retryAfter)
     }

@@ -41,8 +41,7 @@ public struct AppSyncHTTPTransport: GraphQLTransport {
     public static func makeClient(connectTimeout: Duration = .seconds(10)) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        let (seconds, attoseconds) = connectTimeout.components
-        configuration.timeout.connect = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        configuration.timeout.connect = .nanoseconds(connectTimeout.nanoseconds)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -58,11 +57,7 @@ public struct AppSyncHTTPTransport: GraphQLTransport {
         let headers: HTTPHeaders
         let text: String
         do {
-            let (seconds, attoseconds) = timeout.components
-            let response = try await client.execute(
-                http,
-                timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            )
+            let response = try await client.execute(http, timeout: .nanoseconds(timeout.nanoseconds))
             status = Int(response.status.code)
             headers = response.headers
             text = String(buffer: try await response.body.collect(upTo: maximumResponseBytes))
