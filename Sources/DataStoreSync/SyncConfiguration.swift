@@ -8,7 +8,14 @@ public struct SyncConfiguration: Sendable {
     /// does not advance the model's `lastSync` (the next sync is a base sync again).
     public var maxRecordsToSync = 10_000
     /// How old the last base sync may be before a sync is a base sync again (default 24 hours).
+    /// A running store syncs again when it expires, not only at its next start.
     public var fullSyncInterval: Duration = .seconds(24 * 60 * 60)
+    /// How often a running store asks for what changed (a delta sync of every model), or nil
+    /// (the default) to sync only at start and when the base sync expires. For backends reached
+    /// over HTTP alone; real-time subscriptions make it unneeded.
+    public var deltaSyncInterval: Duration?
+    /// How many models' sync queries run at once (models that belong to another wait for it).
+    public var modelsSyncedAtOnce = 4
     /// What to sync of each model: a predicate per model, sent as the sync query's `filter`
     /// (models without one sync everything).
     public var syncExpressions: [SyncExpression] = []

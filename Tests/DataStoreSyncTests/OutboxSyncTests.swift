@@ -331,6 +331,9 @@ struct OutboxSyncTests {
                     var events = synced.events.makeAsyncIterator()
                     await synced.start()
                     await next(&events) { $0 == .ready }
+                    // The run's next sync waits for the base sync to expire; the waits under
+                    // test come on top of it.
+                    await clock.sleeper(dueAt: clock.now.advanced(by: settings.fullSyncInterval))
                     let sleeping = clock.sleeperCount
                     faulty.arm([.fail(.status(503, retryAfter: .seconds(30), errors: []))])
                     try await synced.store.save(Post(id: "p1", title: "later", rating: 1, status: .active))

@@ -131,7 +131,9 @@ struct PolicyTests {
         #expect(waits.count > 150, "seed \(seed)")
     }
 
-    @Test("base or delta: never synced, expired, in the future or a changed expression is a base sync")
+    @Test(
+        "base or delta: never synced, expired, in the future (this device's clock) or a changed expression is a base sync"
+    )
     func baseOrDelta() {
         let day = Duration.seconds(86_400)
         let now: Int64 = 1_790_000_000_000
@@ -150,7 +152,8 @@ struct PolicyTests {
         #expect(query(now - 1_000, now - 5_000) == .delta(lastSync: now - 1_000))
         #expect(query(now - 1_000, now - 86_400_000) == .base)
         #expect(query(now - 1_000, now - 86_399_999) == .delta(lastSync: now - 1_000))
-        #expect(query(now + 1, now - 5_000) == .base)
+        // The backend's lastSync ahead of this device's clock is only skew: still a delta.
+        #expect(query(now + 60_000, now - 5_000) == .delta(lastSync: now + 60_000))
         #expect(query(now - 1_000, now + 1) == .base)
         #expect(query(now - 1_000, nil) == .base)
         #expect(query(now - 1_000, now - 5_000, "a", "b") == .base)
@@ -159,28 +162,63 @@ struct PolicyTests {
         #expect(query(now - 1_000, now - 5_000, "a", "a") == .delta(lastSync: now - 1_000))
     }
 
-    @Test("sync order: parents before the models that belong to them, cycles kept in the given order")
-    func order() {
-        func schema(_ name: String, belongsTo parents: [String]) -> ModelSchema {
-            ModelSchema(
-                name: name,
-                fields: [.required("id", .id)] + parents.map { .optional("\($0.lowercased())ID", .id) },
-                relations: parents.map { parent in
-                    ModelRelation(
-                        name: parent.lowercased(),
-                        kind: .belongsTo,
-                        relatedModel: parent,
-                        localFields: ["\(parent.lowercased())ID"],
-                        relatedFields: ["id"]
-                    )
-                }
+    @Test("next sync: a failed one after the retry delay, else when the base sync expires or the delta interval ends")
+    func nextSync() {
+        let (hour, day) = (Duration.seconds(3_600), Duration.seconds(86_400))
+        let at: Int64 = 1_790_000_000_000
+        func due(failed: Bool = false, full: Int64?, delta: Duration? = nil, interval: Duration = day) -> Int64 {
+            SyncPlan.nextSync(
+                attemptedAt: at,
+                failed: failed,
+                lastFullSync: full,
+                fullSyncInterval: interval,
+                deltaSyncInterval: delta,
+                retryDelay: .seconds(300)
             )
         }
-        let schemas = [
-            schema("Comment", belongsTo: ["Post"]), schema("Post", belongsTo: ["Blog"]), schema("Blog", belongsTo: []),
-            schema("Tag", belongsTo: []), schema("A", belongsTo: ["B"]), schema("B", belongsTo: ["A"]),
-        ]
-        #expect(SyncPlan.order(schemas).map(\.name) == ["Blog", "Post", "Comment", "Tag", "B", "A"])
+        #expect(due(failed: true, full: at) == at + 300_000)
+        #expect(due(full: at) == at + 86_400_000)
+        #expect(due(full: at - 3_600_000) == at + 82_800_000)
+        // A capped sync has no base sync: the interval counts from this attempt.
+        #expect(due(full: nil) == at + 86_400_000)
+        // A base sync stamped in the future (the clock went back) counts from the attempt.
+        #expect(due(full: at + 5_000) == at + 86_400_000)
+        #expect(due(full: at, delta: hour) == at + 3_600_000)
+        #expect(due(full: at - 86_000_000, delta: hour) == at + 400_000)
+        // Durations too long for milliseconds mean never, not a crash.
+        #expect(due(full: at, interval: .seconds(Int64.max)) == .max)
+    }
+
+    @Test("sync waves: models share a wave unless one belongs to another, which then waits for it")
+    func waves() {
+        let waves = SyncPlan.waves(Self.relatedSchemas).map { $0.map(\.name) }
+        #expect(waves == [["Blog", "Tag", "B"], ["Post", "A"], ["Comment"]])
+    }
+
+    static func schema(_ name: String, belongsTo parents: [String]) -> ModelSchema {
+        ModelSchema(
+            name: name,
+            fields: [.required("id", .id)] + parents.map { .optional("\($0.lowercased())ID", .id) },
+            relations: parents.map { parent in
+                ModelRelation(
+                    name: parent.lowercased(),
+                    kind: .belongsTo,
+                    relatedModel: parent,
+                    localFields: ["\(parent.lowercased())ID"],
+                    relatedFields: ["id"]
+                )
+            }
+        )
+    }
+
+    static let relatedSchemas = [
+        schema("Comment", belongsTo: ["Post"]), schema("Post", belongsTo: ["Blog"]), schema("Blog", belongsTo: []),
+        schema("Tag", belongsTo: []), schema("A", belongsTo: ["B"]), schema("B", belongsTo: ["A"]),
+    ]
+
+    @Test("sync order: parents before the models that belong to them, cycles kept in the given order")
+    func order() {
+        #expect(SyncPlan.order(Self.relatedSchemas).map(\.name) == ["Blog", "Post", "Comment", "Tag", "B", "A"])
     }
 
     @Test(

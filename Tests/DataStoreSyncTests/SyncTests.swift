@@ -13,6 +13,54 @@ import Testing
 /// A synced store against a real datastore-server in the test process, over HTTP.
 @Suite("Sync over HTTP", .timeLimit(.minutes(2)))
 struct SyncTests {
+    @Test("a running store syncs again: a delta every deltaSyncInterval, a base sync when the last one expires")
+    func resync() async throws {
+        let clock = ManualClock()
+        var configuration = SyncConfiguration()
+        configuration.deltaSyncInterval = .seconds(60)
+        configuration.fullSyncInterval = .seconds(3_600)
+        let settings = configuration
+        try await withSyncClient { client in
+            try await withTestServer(schema: blogSchema) { server in
+                try await withSyncedStore(server, client: client, configuration: settings, clock: clock) { synced in
+                    func postSynced(_ events: inout AsyncStream<SyncEvent>.Iterator) async -> ModelSyncedEvent? {
+                        let event = await next(&events) {
+                            if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                        }
+                        await next(&events) { $0 == .syncQueriesReady }
+                        if case .modelSynced(let model)? = event { return model }
+                        return nil
+                    }
+                    func create(_ id: String) async throws {
+                        _ = try await server.dataSource.create(
+                            "Post",
+                            input: ["id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE"]
+                        )
+                    }
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    await next(&events) { $0 == .ready }
+                    try await create("p1")
+                    // Nothing happens until the interval ends.
+                    await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
+                    #expect(try await synced.store.query(Post.self, byID: "p1") == nil)
+                    clock.advance(by: .seconds(60))
+                    let delta = try #require(await postSynced(&events))
+                    #expect(!delta.isFullSync && delta.created == 1)
+                    #expect(try await synced.store.query(Post.self, byID: "p1") != nil)
+
+                    // An hour after the first sync, the next round is a base sync.
+                    try await create("p2")
+                    await clock.sleeper(dueAt: clock.now.advanced(by: .seconds(60)))
+                    clock.advance(by: .seconds(3_540))
+                    let base = try #require(await postSynced(&events))
+                    #expect(base.isFullSync && base.created == 1 && base.evicted == 0)
+                    #expect(try await synced.store.query(Post.self).count == 2)
+                }
+            }
+        }
+    }
+
     @Test("local writes reach the server; the server's writes reach the store through base and delta syncs")
     func roundTrip() async throws {
         try await withSyncClient { client in

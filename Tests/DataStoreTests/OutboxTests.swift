@@ -154,4 +154,39 @@ struct OutboxTests {
             #expect(try await store.query(Post.self, byID: "a") == nil)
         }
     }
+
+    @Test("eviction removes what a base sync left out, unless pending or changed on the backend since it began")
+    func evict() async throws {
+        try await withStore(.sqliteFile, outboxEnabled: true) { store in
+            let schema = Post.schema
+            func record(_ id: String, changedAt: Int64) -> RemoteRecord {
+                RemoteRecord(
+                    values: Post(id: id, title: id, rating: 1, status: .active).fieldValues,
+                    state: RemoteRecordState(version: 1, lastChangedAt: changedAt, isDeleted: false)
+                )
+            }
+            // "kept" came in the sync; "gone" did not and is old; "fresh" changed on the backend
+            // after the sync began (a write of ours that settled meanwhile); "local" waits to be
+            // sent; "ghost" is metadata of a record no longer here.
+            _ = try await store.engine.reconcile(
+                [
+                    record("kept", changedAt: 10), record("gone", changedAt: 10), record("fresh", changedAt: 100),
+                    record("ghost", changedAt: 10),
+                ],
+                schema: schema
+            )
+            _ = try await store.delete(Post.self, byID: "ghost")
+            for entry in try await store.engine.outboxEntries() where entry.modelID == "ghost" {
+                try await store.engine.settle(entry, schema: schema, remote: nil, sent: nil, sentVersion: nil)
+            }
+            try await store.save(Post(id: "local", title: "unsent", rating: 1, status: .active))
+            let evicted = try await store.engine.evict(schema, keeping: ["kept"], changedBefore: 100)
+            #expect(evicted == 1)
+            let left = try await store.query(Post.self).map(\.id).sorted()
+            #expect(left == ["fresh", "kept", "local"])
+            #expect(try await store.engine.remoteState(model: "Post", modelID: "gone") == nil)
+            #expect(try await store.engine.remoteState(model: "Post", modelID: "fresh") != nil)
+            #expect(try await store.engine.remoteState(model: "Post", modelID: "ghost") == nil)
+        }
+    }
 }

@@ -184,10 +184,23 @@ extension StorageEngine {
     /// Deletes `schema`'s local records that the backend no longer returns (`kept` are the
     /// identifiers a complete base sync returned) and that have no pending outbox entry, with their
     /// sync metadata. Returns how many it deleted.
-    package func evict(_ schema: ModelSchema, keeping kept: Set<String>) throws(DataStoreError) -> Int {
+    ///
+    /// A record the backend changed at or after `startedAt` (the base sync's start, on the
+    /// backend's clock) stays: the sync's pages may predate it (a mutation of this store settled
+    /// while they were read), and the next delta sync brings its state.
+    package func evict(
+        _ schema: ModelSchema,
+        keeping kept: Set<String>,
+        changedBefore startedAt: Int64
+    ) throws(DataStoreError) -> Int {
         let modelEntry = try registered(schema)
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
             let pending = try transaction.pendingModelIDs(schema.name)
+            func isStale(_ modelID: String) throws(DataStoreError) -> Bool {
+                guard !kept.contains(modelID), !pending.contains(modelID) else { return false }
+                guard let state = try transaction.remoteState(model: schema.name, modelID: modelID) else { return true }
+                return state.lastChangedAt < startedAt
+            }
             var doomed: [[FieldValue]] = []
             try transaction.fetch(schema, FetchRequest()) { values throws(DataStoreError) in
                 if !kept.contains(ModelIdentifier(of: values, in: schema).description) { doomed.append(values) }
@@ -196,13 +209,12 @@ extension StorageEngine {
             for values in doomed {
                 let identifier = ModelIdentifier(of: values, in: schema)
                 let modelID = identifier.description
-                guard !pending.contains(modelID), try transaction.delete(schema, identifier) != nil else { continue }
+                guard try isStale(modelID), try transaction.delete(schema, identifier) != nil else { continue }
                 try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
                 changes.append(try remoteChange(.deleted, modelEntry, values, identifier, in: transaction))
             }
             // Metadata of records that are gone locally and on the backend.
-            for modelID in try transaction.remoteModelIDs(schema.name)
-            where !kept.contains(modelID) && !pending.contains(modelID) {
+            for modelID in try transaction.remoteModelIDs(schema.name) where try isStale(modelID) {
                 try transaction.setRemoteState(nil, model: schema.name, modelID: modelID)
             }
             return changes

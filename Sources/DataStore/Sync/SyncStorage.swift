@@ -18,7 +18,8 @@ package struct RemoteRecordState: Hashable, Sendable {
 package struct ModelSyncState: Hashable, Sendable {
     /// The `startedAt` of the last completed sync (the next delta's `lastSync`).
     package var lastSync: Int64?
-    /// The `startedAt` of the last completed base (full) sync.
+    /// When the last completed base (full) sync began, on this device's clock (the interval
+    /// between base syncs is this device's to keep; the backend's times only name delta syncs).
     package var lastFullSync: Int64?
     /// The hash of the sync expression the last sync used (a change forces a base sync).
     package var expressionHash: String?

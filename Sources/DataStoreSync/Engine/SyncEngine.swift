@@ -1,9 +1,9 @@
 import DataStore
 import DataStoreAppSync
 
-/// Runs sync: one task per run — sync queries for every model (parents first), then the outbox
-/// until the run is stopped (ARCHITECTURE §7). `start`, `stop` and `clear` from any number of
-/// tasks are serialized here.
+/// Runs sync: one task per run — sync queries for every model (parents first), then the outbox,
+/// and sync queries again whenever a model's next sync falls due, until the run is stopped
+/// (ARCHITECTURE §7). `start`, `stop` and `clear` from any number of tasks are serialized here.
 actor SyncEngine {
     /// Where a run stands.
     enum State: Hashable, Sendable {
@@ -29,11 +29,14 @@ actor SyncEngine {
         run = Task {
             let signal = WorkSignal()
             await context.store.engine.listenToOutbox(signal)
-            await Self.syncAll(context)
+            let due = await Self.syncAll(context)
             guard !Task.isCancelled else { return }
             context.events.yield(.ready)
             signal.notify()
-            await outbox.run(signal)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await outbox.run(signal) }
+                group.addTask { await Self.keepSyncing(context, from: due) }
+            }
         }
     }
 
@@ -56,44 +59,78 @@ actor SyncEngine {
 
     // MARK: Sync queries
 
-    /// Syncs every model, parents first.
-    private static func syncAll(_ context: SyncContext) async {
-        let schemas = SyncPlan.order(context.modelList.map(\.schema))
-        context.events.yield(.syncQueriesStarted(models: schemas.map(\.name)))
-        for schema in schemas {
-            guard !Task.isCancelled, let model = context.models[schema.name] else { return }
-            await sync(model, context)
+    /// Syncs again whenever the earliest model's next sync falls due (a base sync expiring, a
+    /// failed sync's retry, the delta interval), until the run ends.
+    private static func keepSyncing(_ context: SyncContext, from first: Int64) async {
+        var due = first
+        while !Task.isCancelled {
+            let wait = due - context.clock.millisecondsSince1970
+            if wait > 0 {
+                do { try await context.clock.sleep(for: .milliseconds(wait)) } catch { return }
+            }
+            due = await syncAll(context)
         }
-        guard !Task.isCancelled else { return }
+    }
+
+    /// Syncs every model, parents first, up to ``SyncConfiguration/modelsSyncedAtOnce`` at once;
+    /// returns when the next sync falls due (on this device's clock).
+    private static func syncAll(_ context: SyncContext) async -> Int64 {
+        let waves = SyncPlan.waves(context.modelList.map(\.schema))
+        context.events.yield(.syncQueriesStarted(models: waves.flatMap { $0.map(\.name) }))
+        let atOnce = max(1, context.configuration.modelsSyncedAtOnce)
+        var due = Int64.max
+        for wave in waves {
+            let models = wave.compactMap { context.models[$0.name] }
+            await withTaskGroup(of: Int64.self) { group in
+                var started = 0
+                for model in models {
+                    if started >= atOnce, let next = await group.next() { due = min(due, next) }
+                    group.addTask { await sync(model, context) }
+                    started += 1
+                }
+                for await next in group { due = min(due, next) }
+            }
+            guard !Task.isCancelled else { return due }
+        }
         context.events.yield(.syncQueriesReady)
+        return due
     }
 
     /// One model's base or delta sync, page by page; retried after failures that may pass, up to
-    /// a few times, then reported (the model's `lastSync` stays where it was).
-    private static func sync(_ model: SyncedModel, _ context: SyncContext) async {
+    /// a few times, then reported (the model's `lastSync` stays where it was). Returns when its
+    /// next sync falls due.
+    private static func sync(_ model: SyncedModel, _ context: SyncContext) async -> Int64 {
+        let configuration = context.configuration
+        let attemptedAt = context.clock.millisecondsSince1970
+        func due(failed: Bool, lastFullSync: Int64?) -> Int64 {
+            SyncPlan.nextSync(
+                attemptedAt: attemptedAt,
+                failed: failed,
+                lastFullSync: lastFullSync,
+                fullSyncInterval: configuration.fullSyncInterval,
+                deltaSyncInterval: configuration.deltaSyncInterval,
+                retryDelay: configuration.retryPolicy.maximumDelay
+            )
+        }
         var random = SystemRandomNumberGenerator()
         var attempt = 0
         while !Task.isCancelled {
             do {
-                try await syncOnce(model, context)
-                return
+                return due(failed: false, lastFullSync: try await syncOnce(model, context))
             } catch let failure as SendFailure {
                 guard case .retry(let retryAfter) = FailureClassifier.classify(failure), attempt < 5 else {
                     context.report(syncFailure(model, "\(failure)"))
-                    return
+                    return due(failed: true, lastFullSync: nil)
                 }
-                let delay = context.configuration.retryPolicy.delay(
-                    forAttempt: attempt,
-                    retryAfter: retryAfter,
-                    using: &random
-                )
+                let delay = configuration.retryPolicy.delay(forAttempt: attempt, retryAfter: retryAfter, using: &random)
                 attempt += 1
-                do { try await context.clock.sleep(for: delay) } catch { return }
+                do { try await context.clock.sleep(for: delay) } catch { break }
             } catch {
                 context.report(syncFailure(model, "\(error)"))
-                return
+                return due(failed: true, lastFullSync: nil)
             }
         }
+        return due(failed: true, lastFullSync: nil)
     }
 
     private static func syncFailure(_ model: SyncedModel, _ reason: String) -> SyncError {
@@ -105,9 +142,12 @@ actor SyncEngine {
         )
     }
 
-    private static func syncOnce(_ model: SyncedModel, _ context: SyncContext) async throws {
+    /// One sync of one model; returns when its last complete base sync began (this device's
+    /// clock), nil when it has none (a capped sync).
+    private static func syncOnce(_ model: SyncedModel, _ context: SyncContext) async throws -> Int64? {
         let schema = model.schema
         let engine = context.store.engine
+        let now = context.clock.millisecondsSince1970
         let stored = try await engine.modelSyncState(schema.name)
         let filter = try context.configuration.syncExpressions.first { $0.modelName == schema.name }
             .map { try $0.predicate.graphQLFilter(for: schema) }
@@ -117,7 +157,7 @@ actor SyncEngine {
             lastFullSync: stored.lastFullSync,
             storedExpressionHash: stored.expressionHash,
             expressionHash: expressionHash,
-            now: context.clock.millisecondsSince1970,
+            now: now,
             fullSyncInterval: context.configuration.fullSyncInterval
         )
         let lastSync: Int64? = if case .delta(let lastSync) = query { lastSync } else { nil }
@@ -136,44 +176,44 @@ actor SyncEngine {
             return try SyncPage(response: try await context.transport.send(request), documents: model.documents)
         }
         // The next page is fetched while this one is applied: the backend's time and the store's
-        // overlap. Pages are still applied in order, one transaction each.
-        var upcoming: Task<SyncPage, any Error>? = Task { try await fetch(nil, limit: min(pageSize, maximum)) }
-        defer { upcoming?.cancel() }
-        repeat {
-            try Task.checkCancellation()
-            guard let fetching = upcoming else { break }
-            let page = try await fetching.value
-            // The first page's startedAt: what the backend had when this sync began.
-            if startedAt == nil { startedAt = page.startedAt }
-            let remaining = maximum - read - page.items.count
-            if let token = page.nextToken, remaining > 0 {
-                upcoming = Task { try await fetch(token, limit: min(pageSize, remaining)) }
-            } else {
-                upcoming = nil
+        // overlap. Pages are still applied in order, one transaction each; the group holds at
+        // most the one fetch ahead.
+        try await withThrowingTaskGroup(of: SyncPage.self) { group in
+            group.addTask { try await fetch(nil, limit: min(pageSize, maximum)) }
+            while let page = try await group.next() {
+                // The first page's startedAt: what the backend had when this sync began.
+                if startedAt == nil { startedAt = page.startedAt }
+                let remaining = maximum - read - page.items.count
+                if let token = page.nextToken, remaining > 0 {
+                    group.addTask { try await fetch(token, limit: min(pageSize, remaining)) }
+                }
+                let pageCounts = try await engine.reconcile(page.items.map(model.record), schema: schema)
+                counts.created += pageCounts.created
+                counts.updated += pageCounts.updated
+                counts.deleted += pageCounts.deleted
+                if lastSync == nil {
+                    for item in page.items where !item.isDeleted { kept.insert(schema.identifierText(of: item.values)) }
+                }
+                read += page.items.count
+                nextToken = page.nextToken
+                try Task.checkCancellation()
             }
-            let pageCounts = try await engine.reconcile(page.items.map(model.record), schema: schema)
-            counts.created += pageCounts.created
-            counts.updated += pageCounts.updated
-            counts.deleted += pageCounts.deleted
-            if lastSync == nil {
-                for item in page.items where !item.isDeleted { kept.insert(schema.identifierText(of: item.values)) }
-            }
-            read += page.items.count
-            nextToken = page.nextToken
-        } while nextToken != nil && read < maximum
+        }
         // A capped sync leaves lastSync where it was: what it did not read must come next time.
         let complete = nextToken == nil
         var evicted = 0
+        var lastFullSync = stored.lastFullSync
         if complete, let startedAt {
-            if lastSync == nil { evicted = try await engine.evict(schema, keeping: kept) }
+            if lastSync == nil {
+                evicted = try await engine.evict(schema, keeping: kept, changedBefore: startedAt)
+                lastFullSync = now
+            }
             try await engine.setModelSyncState(
-                ModelSyncState(
-                    lastSync: startedAt,
-                    lastFullSync: lastSync == nil ? startedAt : stored.lastFullSync,
-                    expressionHash: expressionHash
-                ),
+                ModelSyncState(lastSync: startedAt, lastFullSync: lastFullSync, expressionHash: expressionHash),
                 model: schema.name
             )
+        } else if lastSync == nil {
+            lastFullSync = nil
         }
         await engine.markSynced(schema.name)
         context.events.yield(
@@ -188,5 +228,6 @@ actor SyncEngine {
                 )
             )
         )
+        return lastFullSync
     }
 }
