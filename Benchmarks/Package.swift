@@ -21,6 +21,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "DataStore", package: rootPackage),
+                .product(name: "DataStoreServer", package: rootPackage),
+                .product(name: "DataStoreServerTesting", package: rootPackage),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/BenchmarkSupport"
+        ),
         .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
@@ -34,6 +45,7 @@ let package = Package(
         .executableTarget(
             name: "ServerBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DataStore", package: rootPackage),
                 .product(name: "DataStoreServer", package: rootPackage),
@@ -51,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "SyncBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DataStore", package: rootPackage),
                 .product(name: "DataStoreSync", package: rootPackage),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Benchmark
+import BenchmarkSupport
 import DataStore
 import DataStoreServer
 import DataStoreServerTesting
@@ -209,44 +210,22 @@ enum Comment {
     }
 }
 
-/// Numbers iterations, so that every mutation creates a new item.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    func next() -> Int {
-        value.withLock {
-            $0 += 1
-            return $0
-        }
-    }
-}
-
-/// A server in this process, started by `setup` and stopped by `teardown` (the benchmark
-/// framework's hooks are not scoped, so the scoped test server runs in a task of its own).
+/// The benchmark server with `onCreatePost` subscribers, started by `setup` and stopped by
+/// `teardown`.
 final class ServerHost: Sendable {
-    let server: TestServer
-    let http: HTTPClient
-    let counter = Counter()
+    let base: BenchmarkServer
     let subscribers: Subscribers
-    private let stopSignal: AsyncStream<Void>.Continuation
-    private let running: Task<Void, any Error>
     private let subscriberTasks: [Task<Void, Never>]
+
+    var server: TestServer { base.server }
+    var counter: Counter { base.counter }
 
     private static let current = Mutex<ServerHost?>(nil)
     static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-server-benchmarks")
 
-    private init(
-        server: TestServer,
-        http: HTTPClient,
-        subscribers: Subscribers,
-        stopSignal: AsyncStream<Void>.Continuation,
-        running: Task<Void, any Error>,
-        subscriberTasks: [Task<Void, Never>]
-    ) {
-        self.server = server
-        self.http = http
+    private init(base: BenchmarkServer, subscribers: Subscribers, subscriberTasks: [Task<Void, Never>]) {
+        self.base = base
         self.subscribers = subscribers
-        self.stopSignal = stopSignal
-        self.running = running
         self.subscriberTasks = subscriberTasks
     }
 
@@ -256,46 +235,21 @@ final class ServerHost: Sendable {
         commentsPerPost: Int = 0,
         subscribers count: Int = 0
     ) async throws -> ServerHost {
-        try? FileManager.default.removeItem(at: directory)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
-        // One server, once; the stop signal is finished, not yielded.
-        let (ready, readyContinuation) = AsyncStream.makeStream(
-            of: TestServer.self,
-            bufferingPolicy: .bufferingNewest(1)
-        )
-        let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        var options = ServerOptions()
-        options.maximumBodySize = 4 << 20
-        let running = Task {
-            defer { readyContinuation.finish() }
-            try await withTestServer(schema: schema, options: options, store: store) { server in
-                readyContinuation.yield(server)
-                for await _ in stop {}
+        let base = try await BenchmarkServer.start(schema: schema, directory: directory)
+        if items > 0 {
+            try await base.seed("Post", count: items) { index in
+                guard case .object(let input) = Post.input(iteration: 0, index: index) else { return [:] }
+                return input
             }
-            await store.close()
         }
-        var iterator = ready.makeAsyncIterator()
-        guard let server = await iterator.next() else {
-            try await running.value
-            throw ServerHostError.notStarted
+        if posts > 0 {
+            try await base.seed("Post", count: posts) { ["id": .string("p\($0)"), "title": "T"] }
+            try await base.seed("Comment", count: posts * commentsPerPost) { Comment.fields($0, posts: posts) }
         }
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        if items > 0 { try await seed(items, dataSource: server.dataSource) }
-        if posts > 0 { try await seed(posts: posts, commentsPerPost: commentsPerPost, dataSource: server.dataSource) }
         let subscribers = Subscribers(count: count)
-        let tasks = (0..<count).map { number in Task { await subscribers.run(number, server: server) } }
+        let tasks = (0..<count).map { number in Task { await subscribers.run(number, server: base.server) } }
         await subscribers.allStarted()
-        let started = ServerHost(
-            server: server,
-            http: http,
-            subscribers: subscribers,
-            stopSignal: stopContinuation,
-            running: running,
-            subscriberTasks: tasks
-        )
+        let started = ServerHost(base: base, subscribers: subscribers, subscriberTasks: tasks)
         current.withLock { $0 = started }
         return started
     }
@@ -304,81 +258,21 @@ final class ServerHost: Sendable {
         guard let host = current.withLock({ $0.take() }) else { return }
         for task in host.subscriberTasks { task.cancel() }
         for task in host.subscriberTasks { await task.value }
-        try? await host.http.shutdown()
-        host.stopSignal.finish()
-        try? await host.running.value
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// Creates `count` items through the data source, eight writers at a time.
-    private static func seed(_ count: Int, dataSource: DataSource) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for index in stride(from: writer, to: count, by: 8) {
-                        guard case .object(let input) = Post.input(iteration: 0, index: index) else { continue }
-                        _ = try await dataSource.create("Post", input: input)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    /// Creates `posts` posts and `commentsPerPost` comments of each, interleaved, eight writers at
-    /// a time.
-    private static func seed(posts: Int, commentsPerPost: Int, dataSource: DataSource) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for post in stride(from: writer, to: posts, by: 8) {
-                        _ = try await dataSource.create("Post", input: ["id": .string("p\(post)"), "title": "T"])
-                    }
-                    for index in stride(from: writer, to: posts * commentsPerPost, by: 8) {
-                        _ = try await dataSource.create("Comment", input: Comment.fields(index, posts: posts))
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        await host.base.stop()
     }
 
     /// Posts a GraphQL request; returns the response body.
     func post(_ query: String, variables: FieldValue) async throws -> String {
-        var request = HTTPClientRequest(url: server.endpoint)
-        request.method = .POST
-        request.headers.add(name: "x-api-key", value: server.apiKey)
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(
-            ByteBuffer(string: FieldValue.object(["query": .string(query), "variables": variables]).jsonText)
-        )
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else { throw ServerHostError.status(Int(response.status.code)) }
-        return String(buffer: body)
+        try await base.post(query, variables: variables)
     }
 
     /// One page of a base sync: how many items it held, and its token.
     func syncPage(after token: String?) async throws -> (items: Int, nextToken: String?) {
-        let text = try await post(
-            """
-            query S($token: String) { syncPosts(limit: 1000, nextToken: $token) {
-              items { id title rating content _version _deleted _lastChangedAt } nextToken startedAt } }
-            """,
-            variables: ["token": token.map { .string($0) } ?? .null]
+        try await base.syncPostsPage(
+            selecting: "id title rating content _version _deleted _lastChangedAt",
+            after: token
         )
-        guard case .object(let root) = try FieldValue(jsonText: text), case .object(let data)? = root["data"],
-            case .object(let sync)? = data["syncPosts"], case .list(let items)? = sync["items"]
-        else { throw ServerHostError.unexpected(text) }
-        if case .string(let next)? = sync["nextToken"] { return (items.count, next) }
-        return (items.count, nil)
     }
-}
-
-enum ServerHostError: Error {
-    case notStarted
-    case status(Int)
-    case unexpected(String)
 }
 
 /// WebSocket clients subscribed to `onCreatePost`, each reporting the events it receives.

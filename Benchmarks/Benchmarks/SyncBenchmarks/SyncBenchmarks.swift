@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Benchmark
+import BenchmarkSupport
 import BlogModels
 import DataStore
 import DataStoreServer
@@ -147,84 +148,33 @@ let benchmarks: @Sendable () -> Void = {
     )
 }
 
-/// A server in this process on a SQLite file, seeded with posts, and what the benchmarks use to
-/// reach it.
+/// The benchmark server seeded with posts, and the client stores the benchmarks sync with it.
 final class SyncHost: Sendable {
     static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-sync-benchmark")
     private static let current = Mutex<SyncHost?>(nil)
 
-    let server: TestServer
-    let http: HTTPClient
-    let counter = Counter()
-    private let stopSignal: AsyncStream<Void>.Continuation
-    private let running: Task<Void, any Error>
+    let base: BenchmarkServer
+    var server: TestServer { base.server }
+    var counter: Counter { base.counter }
 
-    private init(
-        server: TestServer,
-        http: HTTPClient,
-        stopSignal: AsyncStream<Void>.Continuation,
-        running: Task<Void, any Error>
-    ) {
-        self.server = server
-        self.http = http
-        self.stopSignal = stopSignal
-        self.running = running
-    }
+    private init(base: BenchmarkServer) { self.base = base }
 
     static func start(posts: Int) async throws -> SyncHost {
-        try? FileManager.default.removeItem(at: directory)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
-        let (ready, readyContinuation) = AsyncStream.makeStream(
-            of: TestServer.self,
-            bufferingPolicy: .bufferingNewest(1)
-        )
-        let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        var options = ServerOptions()
-        options.maximumBodySize = 4 << 20
-        let running = Task {
-            defer { readyContinuation.finish() }
-            try await withTestServer(schema: schema, options: options, store: store) { server in
-                readyContinuation.yield(server)
-                for await _ in stop {}
-            }
-            await store.close()
+        let base = try await BenchmarkServer.start(schema: schema, directory: directory.appending(path: "server"))
+        try await base.seed("Post", count: posts) { index in
+            [
+                "id": .string("p\(index)"), "title": .string("Post \(index)"), "rating": .int(index % 5),
+                "status": "ACTIVE",
+            ]
         }
-        var iterator = ready.makeAsyncIterator()
-        guard let server = await iterator.next() else {
-            try await running.value
-            throw SyncHostError.notStarted
-        }
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for index in stride(from: writer, to: posts, by: 8) {
-                        _ = try await server.dataSource.create(
-                            "Post",
-                            input: [
-                                "id": .string("p\(index)"), "title": .string("Post \(index)"),
-                                "rating": .int(index % 5),
-                                "status": "ACTIVE",
-                            ]
-                        )
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let host = SyncHost(server: server, http: http, stopSignal: stopContinuation, running: running)
+        let host = SyncHost(base: base)
         current.withLock { $0 = host }
         return host
     }
 
     static func stop() async {
         guard let host = current.withLock({ $0.take() }) else { return }
-        try? await host.http.shutdown()
-        host.stopSignal.finish()
-        try? await host.running.value
+        await host.base.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -251,50 +201,14 @@ final class SyncHost: Sendable {
 
     /// Posts a GraphQL request; returns the response body.
     func post(_ query: String, variables: FieldValue) async throws -> String {
-        var request = HTTPClientRequest(url: server.endpoint)
-        request.method = .POST
-        request.headers.add(name: "x-api-key", value: server.apiKey)
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(
-            ByteBuffer(string: FieldValue.object(["query": .string(query), "variables": variables]).jsonText)
-        )
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else { throw SyncHostError.status(Int(response.status.code)) }
-        return String(buffer: body)
+        try await base.post(query, variables: variables)
     }
 
     /// One page of the base sync the client's documents ask for: its item count and token.
     func syncPage(after token: String?) async throws -> (items: Int, nextToken: String?) {
-        let text = try await post(
-            """
-            query S($token: String) { syncPosts(limit: 1000, nextToken: $token) {
-              items { id title rating status createdAt updatedAt _version _deleted _lastChangedAt __typename }
-              nextToken startedAt } }
-            """,
-            variables: ["token": token.map { .string($0) } ?? .null]
+        try await base.syncPostsPage(
+            selecting: "id title rating status createdAt updatedAt _version _deleted _lastChangedAt __typename",
+            after: token
         )
-        guard case .object(let root) = try FieldValue(jsonText: text), case .object(let data)? = root["data"],
-            case .object(let sync)? = data["syncPosts"], case .list(let items)? = sync["items"]
-        else { throw SyncHostError.unexpected(text) }
-        if case .string(let next)? = sync["nextToken"] { return (items.count, next) }
-        return (items.count, nil)
     }
-}
-
-/// A counter the iterations share.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    func next() -> Int {
-        value.withLock { value in
-            defer { value += 1 }
-            return value
-        }
-    }
-}
-
-enum SyncHostError: Error {
-    case notStarted
-    case status(Int)
-    case unexpected(String)
 }
