@@ -55,6 +55,18 @@ struct FieldValueTests {
         #expect(plain.jsonText == #""mutation M {\n  createPost\n}""#)
     }
 
+    @Test("durations convert to whole milliseconds and nanoseconds, saturating instead of trapping")
+    func durationUnits() {
+        #expect(Duration.milliseconds(1_500).milliseconds == 1_500)
+        #expect(Duration.nanoseconds(1_999_999).milliseconds == 1)
+        #expect(Duration.nanoseconds(-1_999_999).milliseconds == -1)
+        #expect(Duration.seconds(2).nanoseconds == 2_000_000_000)
+        #expect(Duration.seconds(Int64.max).milliseconds == .max)
+        #expect(Duration.seconds(Int64.min).nanoseconds == .min)
+        #expect(Duration.seconds(9_223_372_036).nanoseconds == 9_223_372_036_000_000_000)
+        #expect((Duration.seconds(9_223_372_036) + .milliseconds(999)).nanoseconds == .max)
+    }
+
     @Test("JSON parsing accepts escapes and white space")
     func jsonParsing() throws {
         let parsed = try FieldValue(jsonText: #" { "a" : [ 1 , -2.5e1, "\u00e9\ud83d\ude00\/" ] , "b":null } "#)

@@ -36,21 +36,18 @@ public struct SystemClock: WallClock {
 extension Duration {
     /// The duration in whole milliseconds (rounded towards zero; a duration beyond Int64's
     /// milliseconds gives the largest or smallest value).
-    package var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds > 0 ? .max : .min }
-        let (sum, sumOverflow) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        return sumOverflow ? (whole > 0 ? .max : .min) : sum
-    }
+    package var milliseconds: Int64 { wholeUnits(perSecond: 1_000) }
 
     /// The duration in whole nanoseconds (rounded towards zero; a duration beyond Int64's
     /// nanoseconds, some 292 years, gives the largest or smallest value).
-    package var nanoseconds: Int64 {
+    package var nanoseconds: Int64 { wholeUnits(perSecond: 1_000_000_000) }
+
+    /// The duration in units of which a second holds `perSecond` (a divisor of 10¹⁸), saturating.
+    private func wholeUnits(perSecond: Int64) -> Int64 {
         let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: perSecond)
         guard !overflow else { return seconds > 0 ? .max : .min }
-        let (sum, sumOverflow) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        let (sum, sumOverflow) = whole.addingReportingOverflow(attoseconds / (1_000_000_000_000_000_000 / perSecond))
         return sumOverflow ? (whole > 0 ? .max : .min) : sum
     }
 }
