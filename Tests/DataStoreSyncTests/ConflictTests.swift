@@ -150,36 +150,28 @@ struct ConflictTests {
             return .retryLocal
         }
         let settings = configuration
-        try await withSyncClient { client in
-            try await withTestServer(schema: blogSchema) { server in
-                let faulty = FaultyTransport(
-                    AppSyncHTTPTransport(
-                        endpoint: URL(string: server.endpoint)!,
-                        authorization: .apiKey(server.apiKey),
-                        client: client
-                    )
-                )
-                // The server's copy, as a conflict carries it, on every attempt.
-                let remote: FieldValue = [
-                    "id": "p1", "title": "server", "rating": 9, "status": "ACTIVE", "__typename": "Post",
-                    "_version": 7, "_deleted": false, "_lastChangedAt": 1_790_000_000_000,
-                ]
-                let conflict = SendFailure.errors([
-                    AppSyncError(.conflictUnhandled, "Conflict resolver rejects mutation.", data: remote)
-                ])
-                faulty.arm(Array(repeating: .fail(conflict), count: 6))
-                try await withSyncedStore(server, client: client, configuration: settings, transport: faulty) {
-                    synced in
-                    var events = synced.events.makeAsyncIterator()
-                    await synced.start()
-                    await next(&events) { $0 == .ready }
-                    try await synced.store.save(Post(id: "p1", title: "local", rating: 1, status: .active))
-                    await drained(&events)
-                    #expect(calls.withLock { $0 } == 3)
-                    #expect(reported.withLock { $0 }.map(\.kind) == [.conflictSettled])
-                    #expect(try await synced.store.query(Post.self, byID: "p1")?.title == "server")
-                    #expect(try await synced.deadLetters().isEmpty)
-                }
+        try await withBlogServer { server, client in
+            let faulty = faultyTransport(server, client)
+            // The server's copy, as a conflict carries it, on every attempt.
+            let remote: FieldValue = [
+                "id": "p1", "title": "server", "rating": 9, "status": "ACTIVE", "__typename": "Post",
+                "_version": 7, "_deleted": false, "_lastChangedAt": 1_790_000_000_000,
+            ]
+            let conflict = SendFailure.errors([
+                AppSyncError(.conflictUnhandled, "Conflict resolver rejects mutation.", data: remote)
+            ])
+            faulty.arm(Array(repeating: .fail(conflict), count: 6))
+            try await withSyncedStore(server, client: client, configuration: settings, transport: faulty) {
+                synced in
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                await next(&events) { $0 == .ready }
+                try await synced.store.save(Post(id: "p1", title: "local", rating: 1, status: .active))
+                await drained(&events)
+                #expect(calls.withLock { $0 } == 3)
+                #expect(reported.withLock { $0 }.map(\.kind) == [.conflictSettled])
+                #expect(try await synced.store.query(Post.self, byID: "p1")?.title == "server")
+                #expect(try await synced.deadLetters().isEmpty)
             }
         }
     }

@@ -156,3 +156,22 @@ final class FaultyTransport: GraphQLTransport {
         return response
     }
 }
+
+/// A `datastore-server` for the blog schema in the test process, and an HTTP client for sync, for
+/// the length of `body`.
+func withBlogServer<T: Sendable>(_ body: @Sendable (TestServer, HTTPClient) async throws -> T) async throws -> T {
+    try await withSyncClient { client in
+        try await withTestServer(schema: blogSchema) { server in try await body(server, client) }
+    }
+}
+
+/// A fault-injecting transport over the real HTTP one, to `server`.
+func faultyTransport(_ server: TestServer, _ client: HTTPClient) -> FaultyTransport {
+    FaultyTransport(
+        AppSyncHTTPTransport(
+            endpoint: URL(string: server.endpoint)!,
+            authorization: .apiKey(server.apiKey),
+            client: client
+        )
+    )
+}
