@@ -2,7 +2,9 @@ public import DataStore
 
 /// What a ``SyncedStore`` reports on ``SyncedStore/events``, in the order it happens.
 public enum SyncEvent: Hashable, Sendable {
-    /// The backend became reachable (true) or not (false).
+    /// The backend became reachable (true) or not (false), as requests find out: any answer
+    /// means reachable, a connection that fails or times out means not. Reported on changes
+    /// only, the first time when the first request ends.
     case networkStatus(isActive: Bool)
     /// A run's sync queries start, for these models in this order.
     case syncQueriesStarted(models: [String])

@@ -129,12 +129,13 @@ public final class SyncedStore: Service, Sendable {
         )
         self.store = store
         self.ownedClient = ownedClient
+        let events = EventBroadcaster()
         context = SyncContext(
             store: store,
-            transport: transport,
+            transport: ObservedTransport(transport, events: events),
             configuration: configuration,
             clock: storeConfiguration.clock,
-            events: EventBroadcaster(),
+            events: events,
             models: synced
         )
         engine = SyncEngine(context: context)

@@ -287,6 +287,36 @@ struct OutboxSyncTests {
         }
     }
 
+    @Test("network status: reported when requests start failing to connect and when they get through, once each")
+    func networkStatus() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
+        let settings = configuration
+        let statuses = Locked<[Bool]>([])
+        try await withBlogServer { server, client in
+            let faulty = faultyTransport(server, client)
+            try await withSyncedStore(server, client: client, configuration: settings, transport: faulty) { synced in
+                let events = synced.events
+                let watcher = Task {
+                    for await event in events {
+                        if case .networkStatus(let isActive) = event { statuses.withLock { $0.append(isActive) } }
+                        if case .outboxMutationProcessed = event { return }
+                    }
+                }
+                var progress = synced.events.makeAsyncIterator()
+                await synced.start()
+                await next(&progress) { $0 == .ready }
+                let down = SendFailure.transport("connection refused (injected)")
+                faulty.arm([.fail(down), .fail(down), .fail(.status(503, retryAfter: nil, errors: [])), .fail(down)])
+                try await synced.store.save(Post(id: "p1", title: "t", rating: 1, status: .active))
+                await watcher.value
+                #expect(try await serverPost(server, "p1") != nil)
+            }
+        }
+        // Up after the sync queries; down (twice, told once); up (a 503 is an answer); down; up.
+        #expect(statuses.withLock { $0 } == [true, false, true, false, true])
+    }
+
     @Test("a 503 waits its Retry-After on the store's clock; a 401 pauses sending until credentials change")
     func waits() async throws {
         let clock = ManualClock()

@@ -189,6 +189,14 @@ struct PolicyTests {
         #expect(due(full: at, interval: .seconds(Int64.max)) == .max)
     }
 
+    @Test("network status reports the first outcome and every change, never a repeat")
+    func networkStatus() {
+        var status = NetworkStatus()
+        let reported = [false, false, true, true, false, true].map { status.record(reached: $0) }
+        #expect(reported == [false, nil, true, nil, false, true])
+        #expect(status.isActive == true)
+    }
+
     @Test("sync waves: models share a wave unless one belongs to another, which then waits for it")
     func waves() {
         let waves = SyncPlan.waves(Self.relatedSchemas).map { $0.map(\.name) }
