@@ -12,7 +12,8 @@ public struct SyncConfiguration: Sendable {
     public var fullSyncInterval: Duration = .seconds(24 * 60 * 60)
     /// How often a running store asks for what changed (a delta sync of every model), or nil
     /// (the default) to sync only at start and when the base sync expires. For backends reached
-    /// over HTTP alone; real-time subscriptions make it unneeded.
+    /// over HTTP alone; real-time subscriptions make it unneeded. Rounds are at least a second
+    /// apart, whatever the intervals.
     public var deltaSyncInterval: Duration?
     /// How many models' sync queries run at once (models that belong to another wait for it).
     public var modelsSyncedAtOnce = 4

@@ -59,6 +59,29 @@ struct SyncTests {
         }
     }
 
+    @Test("rounds of a running store begin at least a second apart, even with intervals of zero")
+    func roundGap() async throws {
+        let clock = ManualClock()
+        var configuration = SyncConfiguration()
+        configuration.fullSyncInterval = .zero
+        configuration.deltaSyncInterval = .zero
+        let settings = configuration
+        try await withBlogServer { server, client in
+            try await withSyncedStore(server, client: client, configuration: settings, clock: clock) { synced in
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                await next(&events) { $0 == .ready }
+                for _ in 0..<3 {
+                    // The next round waits for the clock, a second on.
+                    await clock.sleeper(dueAt: clock.now.advanced(by: SyncEngine.minimumRoundGap))
+                    clock.advance(by: SyncEngine.minimumRoundGap)
+                    await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
+                    await next(&events) { $0 == .syncQueriesReady }
+                }
+            }
+        }
+    }
+
     @Test("local writes reach the server; the server's writes reach the store through base and delta syncs")
     func roundTrip() async throws {
         try await withBlogServer { server, client in

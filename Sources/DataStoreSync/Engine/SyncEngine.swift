@@ -60,17 +60,23 @@ actor SyncEngine {
     // MARK: Sync queries
 
     /// Syncs again whenever the earliest model's next sync falls due (a base sync expiring, a
-    /// failed sync's retry, the delta interval), until the run ends.
+    /// failed sync's retry, the delta interval), until the run ends. Rounds begin at least
+    /// ``minimumRoundGap`` apart, whatever the intervals say (an interval of zero would otherwise
+    /// sync without pause).
     private static func keepSyncing(_ context: SyncContext, from first: Int64) async {
-        var due = first
+        var (due, lastRound) = (first, context.clock.millisecondsSince1970)
         while !Task.isCancelled {
-            let wait = due - context.clock.millisecondsSince1970
+            let wait = max(due, lastRound + minimumRoundGap.milliseconds) - context.clock.millisecondsSince1970
             if wait > 0 {
                 do { try await context.clock.sleep(for: .milliseconds(wait)) } catch { return }
             }
+            lastRound = context.clock.millisecondsSince1970
             due = await syncAll(context)
         }
     }
+
+    /// The shortest time between the starts of two sync rounds of a running store.
+    static let minimumRoundGap = Duration.seconds(1)
 
     /// Syncs every model, parents first, up to ``SyncConfiguration/modelsSyncedAtOnce`` at once;
     /// returns when the next sync falls due (on this device's clock).
