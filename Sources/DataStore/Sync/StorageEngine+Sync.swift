@@ -73,23 +73,71 @@ extension StorageEngine {
         sent: [String: FieldValue]?,
         sentVersion: Int?
     ) throws(DataStoreError) {
-        let modelEntry = try registered(schema)
+        try settle([Settlement(entry: entry, schema: schema, remote: remote, sent: sent, sentVersion: sentVersion)])
+    }
+
+    /// Settles sent mutations (of different records) in one transaction, each as
+    /// ``settle(_:schema:remote:sent:sentVersion:)`` does: one commit for the answers that arrived
+    /// together.
+    package func settle(_ settlements: [Settlement]) throws(DataStoreError) {
+        var models: [String: RegisteredModels.Entry] = [:]
+        for settlement in settlements where models[settlement.schema.name] == nil {
+            models[settlement.schema.name] = try registered(settlement.schema)
+        }
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
-            try transaction.removeOutboxEntry(entry.sequence)
-            guard let remote else { return [] }
-            try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
-            let pending = try transaction.pendingOutboxEntries(model: entry.modelName, modelID: entry.modelID)
-            guard pending.isEmpty else {
-                let matches = sent.map { schema.holds($0, in: remote.values) } ?? true
-                let version = matches ? nil : (sentVersion ?? remote.state.version)
-                try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
-                return []
+            var changes: [StorageChange] = []
+            for settlement in settlements {
+                guard let model = models[settlement.schema.name] else { continue }
+                if let change = try settle(settlement, model, in: transaction) { changes.append(change) }
             }
-            let observed = hub.hasSubscribers(for: schema.name)
-            let applied = try apply(remote, of: modelEntry, in: transaction, isNew: false, observed: observed)
-            return applied?.change.map { [$0] } ?? []
+            return changes
         }
         publishRemote(changes)
+    }
+
+    /// What a sent mutation settles to: the entry, the backend's copy after it, and what it sent.
+    package struct Settlement: Sendable {
+        package let entry: OutboxEntry
+        package let schema: ModelSchema
+        /// The backend's copy after the mutation (nil when it is not known).
+        package let remote: RemoteRecord?
+        /// The values the mutation sent (nil for a delete).
+        package let sent: [String: FieldValue]?
+        /// The version the mutation was sent with.
+        package let sentVersion: Int?
+
+        package init(
+            entry: OutboxEntry,
+            schema: ModelSchema,
+            remote: RemoteRecord?,
+            sent: [String: FieldValue]?,
+            sentVersion: Int?
+        ) {
+            self.entry = entry
+            self.schema = schema
+            self.remote = remote
+            self.sent = sent
+            self.sentVersion = sentVersion
+        }
+    }
+
+    private func settle(
+        _ settlement: Settlement,
+        _ model: RegisteredModels.Entry,
+        in transaction: any SyncStorageTransaction
+    ) throws(DataStoreError) -> StorageChange? {
+        let entry = settlement.entry
+        try transaction.removeOutboxEntry(entry.sequence)
+        guard let remote = settlement.remote else { return nil }
+        try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
+        guard try !transaction.hasOutboxEntry(model: entry.modelName, modelID: entry.modelID) else {
+            let matches = settlement.sent.map { model.schema.holds($0, in: remote.values) } ?? true
+            let version = matches ? nil : (settlement.sentVersion ?? remote.state.version)
+            try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
+            return nil
+        }
+        let observed = hub.hasSubscribers(for: model.schema.name)
+        return try apply(remote, of: model, in: transaction, isNew: false, observed: observed)?.change
     }
 
     /// Drops a mutation after a conflict and keeps the local copy as it is: the backend's version

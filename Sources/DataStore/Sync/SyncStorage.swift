@@ -59,7 +59,8 @@ package struct ReconcileCounts: Hashable, Sendable {
 protocol SyncStorageTransaction: StorageTransaction {
     func remoteState(model: String, modelID: String) throws(DataStoreError) -> RemoteRecordState?
     func setRemoteState(_ state: RemoteRecordState?, model: String, modelID: String) throws(DataStoreError)
-    func pendingOutboxEntries(model: String, modelID: String) throws(DataStoreError) -> [OutboxEntry]
+    /// Whether the record `modelID` of `model` has an entry in the outbox.
+    func hasOutboxEntry(model: String, modelID: String) throws(DataStoreError) -> Bool
     /// Sets the version the record's pending entries are sent with (nil: the record's metadata).
     func setOutboxVersion(_ version: Int?, model: String, modelID: String) throws(DataStoreError)
     func outboxVersion(_ sequence: Int64) throws(DataStoreError) -> Int?

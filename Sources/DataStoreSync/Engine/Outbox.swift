@@ -11,6 +11,7 @@ import DataStoreAppSync
 actor Outbox {
     private let context: SyncContext
     private let resolver: ConflictResolver
+    private let settler: SettleQueue
     /// The records with an entry claimed (waiting in `ready` or on the wire), by "model/id".
     private var sending: Set<String> = []
     /// Entries claimed and not yet sent, oldest first: a dispatch claims up to a second round of
@@ -36,6 +37,7 @@ actor Outbox {
     init(context: SyncContext, resolver: ConflictResolver) {
         self.context = context
         self.resolver = resolver
+        settler = SettleQueue(engine: context.store.engine)
     }
 
     /// Sends entries as they come until the task is cancelled; `signal` wakes it (the store rings
@@ -408,18 +410,14 @@ actor Outbox {
         sent: [String: FieldValue]?,
         version: Int?
     ) async -> Outcome {
-        do {
-            try await context.store.engine.settle(
-                entry,
-                schema: model.schema,
-                remote: remote.map(model.record),
-                sent: sent,
-                sentVersion: version
-            )
-            return .settled
-        } catch {
-            return .retry(retryAfter: nil)
-        }
+        let settlement = StorageEngine.Settlement(
+            entry: entry,
+            schema: model.schema,
+            remote: remote.map(model.record),
+            sent: sent,
+            sentVersion: version
+        )
+        return await settler.settle(settlement) ? .settled : .retry(retryAfter: nil)
     }
 
     private nonisolated func deadLetter(_ entry: OutboxEntry, _ reason: String) async -> Outcome {

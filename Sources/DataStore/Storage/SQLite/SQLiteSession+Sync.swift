@@ -44,17 +44,16 @@ extension SQLiteSession: SyncStorageTransaction {
         }
     }
 
-    func pendingOutboxEntries(model: String, modelID: String) throws(DataStoreError) -> [OutboxEntry] {
+    func hasOutboxEntry(model: String, modelID: String) throws(DataStoreError) -> Bool {
         try run(nil) {
-            try Row.fetchAll(
+            try Bool.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(Self.outboxColumns) FROM "__datastore_outbox" WHERE "model" = ? AND "model_id" = ?
-                        ORDER BY "sequence"
+                        SELECT EXISTS (SELECT 1 FROM "__datastore_outbox" WHERE "model" = ? AND "model_id" = ?)
                         """
                 ),
                 arguments: [model, modelID]
-            ).map(Self.outboxEntry)
+            ) ?? false
         }
     }
 
