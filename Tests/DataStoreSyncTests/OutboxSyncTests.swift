@@ -138,6 +138,63 @@ struct OutboxSyncTests {
         }
     }
 
+    @Test("answers settled together from many tasks: all written, one that cannot be does not hold back the rest")
+    func settleBatches() async throws {
+        try await withSyncClient { client in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let synced = try await SyncedStore(
+                models: BlogModels.AppModels.models,
+                storage: .file(at: directory.file()),
+                transport: AppSyncHTTPTransport(
+                    endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
+                    authorization: .apiKey("unused"),
+                    client: client
+                )
+            )
+            let posts = (0..<40).map { Post(id: "p\($0)", title: "t", rating: $0, status: .active) }
+            try await synced.store.save(posts)
+            let engine = synced.store.engine
+            let entries = try await engine.outboxEntries()
+            let queue = SettleQueue(engine: engine)
+            let unknown = ModelSchema(name: "Unknown", fields: [.required("id", .id)])
+            let results = await withTaskGroup(of: (String, Bool).self) { group in
+                for (entry, post) in zip(entries, posts) {
+                    group.addTask {
+                        let remote = RemoteRecord(
+                            values: post.fieldValues,
+                            state: RemoteRecordState(version: 1, lastChangedAt: 1, isDeleted: false)
+                        )
+                        let settlement = StorageEngine.Settlement(
+                            entry: entry,
+                            schema: Post.schema,
+                            remote: remote,
+                            sent: nil,
+                            sentVersion: nil
+                        )
+                        return (entry.modelID, await queue.settle(settlement))
+                    }
+                }
+                group.addTask {
+                    let settlement = StorageEngine.Settlement(
+                        entry: entries[0],
+                        schema: unknown,
+                        remote: nil,
+                        sent: nil,
+                        sentVersion: nil
+                    )
+                    return ("unknown", await queue.settle(settlement))
+                }
+                return await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(results["unknown"] == false)
+            #expect(results.filter { $0.value }.count == 40)
+            #expect(try await engine.outboxEntries().isEmpty)
+            #expect(try await engine.remoteState(model: "Post", modelID: "p39")?.version == 1)
+            await synced.close()
+        }
+    }
+
     @Test("a deleted record saved again comes back on the server, whether its delete was sent or not")
     func recreate() async throws {
         try await withBlogServer { server, client in
