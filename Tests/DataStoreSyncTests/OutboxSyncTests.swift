@@ -14,6 +14,88 @@ import Testing
 /// The outbox against the server: order, merges, re-creation, restarts.
 @Suite("Outbox against the server", .timeLimit(.minutes(2)))
 struct OutboxSyncTests {
+    /// Two writes of one record, made while sync is stopped (their entries merge) or the second
+    /// while the first is on the wire (they go one after the other), on a record the server has or
+    /// not.
+    struct WritePair: Sendable, CustomTestStringConvertible {
+        enum Write: String, Sendable, CaseIterable { case save, delete }
+        let onServer: Bool
+        let first: Write
+        let second: Write
+        let inFlight: Bool
+
+        var testDescription: String {
+            "\(onServer ? "known" : "new") record: \(first) then \(second)\(inFlight ? ", the first on the wire" : "")"
+        }
+
+        static let all: [WritePair] = [false, true].flatMap { onServer in
+            Write.allCases.flatMap { first in
+                Write.allCases.flatMap { second in
+                    [false, true].map { WritePair(onServer: onServer, first: first, second: second, inFlight: $0) }
+                }
+            }
+        }
+        // A delete of a record nobody has writes nothing to send or hold.
+        .filter { $0.onServer || $0.first == .save }
+    }
+
+    @Test(
+        "every pair of writes of one record, merged or one on the wire: the server ends as the store",
+        arguments: WritePair.all
+    )
+    func writePairs(pair: WritePair) async throws {
+        let reported = Locked<[SyncError]>([])
+        var configuration = SyncConfiguration()
+        configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
+        let settings = configuration
+        try await withBlogServer { server, client in
+            let faulty = faultyTransport(server, client)
+            try await withSyncedStore(server, client: client, configuration: settings, transport: faulty) { synced in
+                func write(_ kind: WritePair.Write, _ title: String) async throws {
+                    switch kind {
+                    case .save: try await synced.store.save(Post(id: "r", title: title, rating: 1, status: .active))
+                    case .delete: _ = try await synced.store.delete(Post.self, byID: "r")
+                    }
+                }
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                await next(&events) { $0 == .ready }
+                if pair.onServer {
+                    try await write(.save, "v0")
+                    await drained(&events)
+                }
+                if pair.inFlight {
+                    faulty.arm([.hold])
+                    var holding = faulty.holding.makeAsyncIterator()
+                    try await write(pair.first, "v1")
+                    _ = await holding.next()
+                    try await write(pair.second, "v2")
+                    faulty.release()
+                } else {
+                    await synced.stop()
+                    try await write(pair.first, "v1")
+                    try await write(pair.second, "v2")
+                    await synced.start()
+                }
+                while try await !synced.store.engine.outboxEntries().isEmpty {
+                    await next(&events) { if case .outboxStatus = $0 { true } else { false } }
+                }
+                let local = try await synced.store.query(Post.self, byID: "r")
+                let remote = try await serverPost(server, "r")
+                if let local {
+                    #expect(
+                        remote?["title"] == .string(local.title) && remote?["_deleted"] != true,
+                        "\(String(describing: remote))"
+                    )
+                } else {
+                    #expect(remote == nil || remote?["_deleted"] == true, "\(String(describing: remote))")
+                }
+                #expect(try await synced.deadLetters().isEmpty)
+            }
+        }
+        #expect(reported.withLock { $0 }.isEmpty)
+    }
+
     @Test("quick updates while the first write is on the wire: the server ends with the last one")
     func quickUpdates() async throws {
         try await withBlogServer { server, client in
