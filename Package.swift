@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "datastore-server", targets: ["datastore-server"]),
         .library(name: "DataStoreTesting", targets: ["DataStoreTesting"]),
         .library(name: "DataStoreServerTesting", targets: ["DataStoreServerTesting"]),
+        .library(name: "DataStoreSyncTesting", targets: ["DataStoreSyncTesting"]),
         // The seed schema's models (the demo's), a product so that the benchmarks can sync them.
         .library(name: "BlogModels", targets: ["BlogModels"]),
         .plugin(name: "DataStoreModelGenPlugin", targets: ["DataStoreModelGenPlugin"]),
@@ -122,6 +123,17 @@ let package = Package(
         .target(
             name: "DataStoreTesting",
             dependencies: ["DataStore"],
+            swiftSettings: strictSettings
+        ),
+        // Client-side network test support: a fault-injecting TCP proxy for synced stores' tests.
+        // NIO only; never the server's stack.
+        .target(
+            name: "DataStoreSyncTesting",
+            dependencies: [
+                "DataStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // Server-side test support: a datastore-server in the test process, in one line.
@@ -255,11 +267,14 @@ let package = Package(
                 "DataStoreServer",
                 "DataStoreServerTesting",
                 "DataStoreTesting",
+                "DataStoreSyncTesting",
                 "DataStoreTestSupport",
                 "BlogModels",
                 "CorpusRecursive",
                 "DataStoreSchema",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
