@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import BlogModels
+import DataStore
+import DataStoreAppSync
+import DataStoreServer
+import DataStoreServerTesting
+import DataStoreSyncTesting
+import DataStoreTesting
+import Foundation
+import Synchronization
+import Testing
+
+@testable import DataStoreSync
+
+/// The real-time connection against the real server's WebSocket (PROTOCOL §6).
+@Suite("Subscriptions", .timeLimit(.minutes(1)))
+struct SubscriptionTests {
+    @Test(
+        "the real-time endpoint from the GraphQL endpoint",
+        arguments: [
+            (
+                "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql",
+                "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/graphql"
+            ),
+            ("http://127.0.0.1:4000/graphql", "ws://127.0.0.1:4000/graphql/realtime"),
+            ("https://api.example.com/graphql/", "wss://api.example.com/graphql/realtime"),
+        ]
+    )
+    func endpoint(graphQL: String, realtime: String) throws {
+        #expect(RealtimeEndpoint.url(for: try #require(URL(string: graphQL)))?.absoluteString == realtime)
+        #expect(RealtimeEndpoint.url(for: try #require(URL(string: "ftp://host/graphql"))) == nil)
+    }
+
+    @Test("subscribed to every model's changes: creates, updates and deletes by others arrive, in order")
+    func changes() async throws {
+        try await withBlogServer { server, _ in
+            let notices = Notices()
+            let processor = SubscriptionProcessor(
+                endpoint: try #require(URL(string: server.realtimeEndpoint)),
+                authorization: .apiKey(server.apiKey),
+                models: BlogModels.AppModels.models.map(SyncedModel.init),
+                clock: SystemClock()
+            )
+            let running = Task { await processor.run(notices.add) }
+            let established = await notices.first { if case .established = $0 { true } else { false } }
+            guard case .established(let refused)? = established else { throw Unexpected() }
+            #expect(refused.isEmpty)
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "p1", "title": "live", "rating": 1, "status": "ACTIVE"]
+            )
+            _ = try await server.dataSource.update("Post", input: ["id": "p1", "title": "edited", "_version": 1])
+            _ = try await server.dataSource.delete("Post", input: ["id": "p1", "_version": 2])
+            var versions: [Int] = []
+            for _ in 0..<3 {
+                let notice = await notices.first {
+                    if case .changed("Post", _) = $0 { true } else { false }
+                }
+                if case .changed(_, let item)? = notice { versions.append(item.version) }
+            }
+            #expect(versions == [1, 2, 3])
+            running.cancel()
+            #expect(await running.value == .cancelled)
+        }
+    }
+
+    @Test("a socket that goes silent is found dead when the keep-alive timeout passes")
+    func keepAliveWatchdog() async throws {
+        let clock = ManualClock()
+        try await withBlogServer { server, _ in
+            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
+            try await withFaultProxy(port: port) { proxy in
+                let notices = Notices()
+                let processor = SubscriptionProcessor(
+                    endpoint: try #require(URL(string: proxy.endpoint(path: "/graphql/realtime", scheme: "ws"))),
+                    authorization: .apiKey(server.apiKey),
+                    models: BlogModels.AppModels.models.map(SyncedModel.init),
+                    clock: clock
+                )
+                let start = clock.now
+                let running = Task { await processor.run(notices.add) }
+                _ = await notices.first { if case .established = $0 { true } else { false } }
+                // The watchdog first waited for the acknowledgements (15 s); woken, it waits for
+                // the keep-alive the server promised (its default: 5 minutes).
+                await clock.sleeper(dueAt: start.advanced(by: .seconds(15)))
+                clock.advance(by: .seconds(15))
+                await clock.sleeper(dueAt: start.advanced(by: .seconds(300)))
+                proxy.blackHole()
+                clock.advance(by: .seconds(285))
+                #expect(await running.value == .keepAliveMissed)
+            }
+        }
+    }
+
+    @Test("a wrong key is refused, and said so")
+    func refused() async throws {
+        try await withBlogServer { server, _ in
+            let processor = SubscriptionProcessor(
+                endpoint: try #require(URL(string: server.realtimeEndpoint)),
+                authorization: .apiKey("da2-wrong"),
+                models: BlogModels.AppModels.models.map(SyncedModel.init),
+                clock: SystemClock()
+            )
+            let ending = await processor.run { _ in }
+            guard case .refused = ending else {
+                Issue.record("ended \(ending)")
+                return
+            }
+        }
+    }
+}
+
+struct Unexpected: Error {}
+
+/// What a processor notified, for a test to wait on.
+final class Notices: Sendable {
+    private let state = Mutex<(seen: [SubscriptionProcessor.Notice], read: Int)>(([], 0))
+    // One stream per test, a handful of notices: unbounded is bounded by the test.
+    private let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
+
+    @Sendable func add(_ notice: SubscriptionProcessor.Notice) async {
+        state.withLock { $0.seen.append(notice) }
+        continuation.yield()
+    }
+
+    /// The next notice not read yet that matches, waiting for it.
+    func first(where matches: (SubscriptionProcessor.Notice) -> Bool) async -> SubscriptionProcessor.Notice? {
+        var wakeUps = stream.makeAsyncIterator()
+        while true {
+            let found: SubscriptionProcessor.Notice? = state.withLock { state in
+                while state.read < state.seen.count {
+                    let notice = state.seen[state.read]
+                    state.read += 1
+                    if matches(notice) { return notice }
+                }
+                return nil
+            }
+            if let found { return found }
+            guard await wakeUps.next() != nil else { return nil }
+        }
+    }
+}
