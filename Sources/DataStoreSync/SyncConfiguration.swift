@@ -94,6 +94,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case syncFailed
         /// A schema change discarded mutations that had not been sent.
         case mutationsDiscarded
+        /// The backend refused a model's subscriptions; its changes arrive with sync queries only.
+        case subscriptionFailed
     }
 
     /// What kind of failure.

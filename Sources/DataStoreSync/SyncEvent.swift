@@ -6,6 +6,9 @@ public enum SyncEvent: Hashable, Sendable {
     /// means reachable, a connection that fails or times out means not. Reported on changes
     /// only, the first time when the first request ends.
     case networkStatus(isActive: Bool)
+    /// The real-time connection is up: every subscription was acknowledged, or refused (the
+    /// models named; their changes arrive with sync queries only). Sent on every connection.
+    case subscriptionsEstablished(refused: [String])
     /// A run's sync queries start, for these models in this order.
     case syncQueriesStarted(models: [String])
     /// One model's sync query finished.

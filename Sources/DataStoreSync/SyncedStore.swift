@@ -58,6 +58,7 @@ public final class SyncedStore: Service, Sendable {
                 models: models.models,
                 storage: storage,
                 transport: AppSyncHTTPTransport(endpoint: endpoint, authorization: authorization, client: client),
+                realtime: nil,
                 configuration: configuration,
                 storeConfiguration: storeConfiguration,
                 ownedClient: client
@@ -69,11 +70,12 @@ public final class SyncedStore: Service, Sendable {
     }
 
     /// Opens the local store for `models`, syncing through `transport` (a test's fault-injecting
-    /// wrapper, say).
+    /// wrapper, say), and subscribing to changes over `realtime` when given.
     public convenience init(
         models: [any Model.Type],
         storage: StorageConfiguration,
         transport: any GraphQLTransport,
+        realtime: RealtimeSettings? = nil,
         configuration: SyncConfiguration = SyncConfiguration(),
         storeConfiguration: DataStore.Configuration = DataStore.Configuration()
     ) async throws(DataStoreError) {
@@ -81,6 +83,7 @@ public final class SyncedStore: Service, Sendable {
             models: models,
             storage: storage,
             transport: transport,
+            realtime: realtime,
             configuration: configuration,
             storeConfiguration: storeConfiguration,
             ownedClient: nil
@@ -91,6 +94,7 @@ public final class SyncedStore: Service, Sendable {
         models: [any Model.Type],
         storage: StorageConfiguration,
         transport: any GraphQLTransport,
+        realtime: RealtimeSettings?,
         configuration: SyncConfiguration,
         storeConfiguration: DataStore.Configuration,
         ownedClient: HTTPClient?
@@ -138,7 +142,17 @@ public final class SyncedStore: Service, Sendable {
             events: events,
             models: synced
         )
-        engine = SyncEngine(context: context)
+        engine = SyncEngine(
+            context: context,
+            realtime: realtime.map { settings in
+                SubscriptionProcessor(
+                    endpoint: settings.endpoint,
+                    authorization: settings.authorization,
+                    models: synced,
+                    clock: storeConfiguration.clock
+                )
+            }
+        )
     }
 
     /// What sync does, as it happens. Each call is a new subscription with a buffer of its own
@@ -207,5 +221,20 @@ public final class SyncedStore: Service, Sendable {
     @discardableResult
     public func discard(_ letter: DeadLetter) async throws(DataStoreError) -> Bool {
         try await store.engine.discardDeadLetter(letter.entry.sequence)
+    }
+}
+
+/// Where and how a ``SyncedStore`` subscribes to the backend's changes (PROTOCOL §6).
+public struct RealtimeSettings: Sendable {
+    /// The real-time WebSocket endpoint (``RealtimeEndpoint/url(for:)`` derives it from the
+    /// GraphQL endpoint).
+    public var endpoint: URL
+    /// The credentials of the WebSocket's handshake and of each subscription.
+    public var authorization: SyncAuthorization
+
+    /// Subscribes at `endpoint` with `authorization`.
+    public init(endpoint: URL, authorization: SyncAuthorization) {
+        self.endpoint = endpoint
+        self.authorization = authorization
     }
 }

@@ -110,6 +110,104 @@ struct SubscriptionTests {
     }
 }
 
+extension SubscriptionTests {
+    /// A synced blog store subscribed through `realtime` (the server's endpoint unless given).
+    func withLiveStore<T>(
+        _ server: TestServer,
+        _ client: HTTPClient,
+        realtime: String? = nil,
+        configuration: SyncConfiguration = SyncConfiguration(),
+        _ body: (SyncedStore) async throws -> T
+    ) async throws -> T {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let synced = try await SyncedStore(
+            models: BlogModels.AppModels.models,
+            storage: .file(at: directory.file()),
+            transport: AppSyncHTTPTransport(
+                endpoint: URL(string: server.endpoint)!,
+                authorization: .apiKey(server.apiKey),
+                client: client
+            ),
+            realtime: RealtimeSettings(
+                endpoint: URL(string: realtime ?? server.realtimeEndpoint)!,
+                authorization: .apiKey(server.apiKey)
+            ),
+            configuration: configuration
+        )
+        do {
+            let result = try await body(synced)
+            await synced.close()
+            return result
+        } catch {
+            await synced.close()
+            throw error
+        }
+    }
+
+    @Test("a save on one store appears on the other through the subscription, with no sync round between")
+    func liveBetweenStores() async throws {
+        try await withBlogServer { server, client in
+            try await withLiveStore(server, client) { laptop in
+                try await withLiveStore(server, client) { phone in
+                    var laptopEvents = laptop.events.makeAsyncIterator()
+                    var phoneEvents = phone.events.makeAsyncIterator()
+                    await laptop.start()
+                    await phone.start()
+                    // Subscriptions come up before the first sync.
+                    let first = await next(&phoneEvents) { event in
+                        switch event {
+                        case .subscriptionsEstablished, .syncQueriesStarted: true
+                        default: false
+                        }
+                    }
+                    #expect(first == .subscriptionsEstablished(refused: []))
+                    await next(&phoneEvents) { $0 == .ready }
+                    await next(&laptopEvents) { $0 == .ready }
+                    let changes = phone.store.observe(Post.self)
+                    try await laptop.store.save(Post(id: "live", title: "hello", rating: 5, status: .active))
+                    var arrived = changes.makeAsyncIterator()
+                    let change = try await arrived.next()
+                    #expect(change?.model.id == "live" && change?.source == .remote && change?.kind == .created)
+                    #expect(try await phone.store.query(Post.self, byID: "live")?.title == "hello")
+                }
+            }
+        }
+    }
+
+    @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
+    func reconnect() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
+        let settings = configuration
+        try await withBlogServer { server, client in
+            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
+            try await withFaultProxy(port: port) { proxy in
+                let realtime = proxy.endpoint(path: "/graphql/realtime", scheme: "ws")
+                try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
+                    var events = phone.events.makeAsyncIterator()
+                    await phone.start()
+                    await next(&events) { $0 == .ready }
+                    // Down: the socket is reset and no new one gets through.
+                    proxy.refuseConnections()
+                    proxy.drop()
+                    _ = try await server.dataSource.create(
+                        "Post",
+                        input: ["id": "missed", "title": "while down", "rating": 1, "status": "ACTIVE"]
+                    )
+                    #expect(try await phone.store.query(Post.self, byID: "missed") == nil)
+                    proxy.heal()
+                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                    await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
+                    await next(&events) { $0 == .syncQueriesReady }
+                    #expect(try await phone.store.query(Post.self, byID: "missed")?.title == "while down")
+                    #expect(proxy.acceptedConnections >= 2)
+                }
+            }
+        }
+    }
+}
+
 struct Unexpected: Error {}
 
 /// What a processor notified, for a test to wait on.

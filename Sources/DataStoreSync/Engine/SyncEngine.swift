@@ -13,29 +13,51 @@ actor SyncEngine {
 
     private let context: SyncContext
     private let outbox: Outbox
+    private let realtime: SubscriptionProcessor?
     private(set) var state = State.stopped
     private var run: Task<Void, Never>?
 
-    init(context: SyncContext) {
+    init(context: SyncContext, realtime: SubscriptionProcessor?) {
         self.context = context
+        self.realtime = realtime
         outbox = Outbox(context: context, resolver: ConflictResolver(handler: context.configuration.conflictHandler))
     }
 
-    /// Starts a run unless one is running.
+    /// Starts a run unless one is running: subscriptions first (when the backend's real-time
+    /// endpoint is known), then sync queries, then `ready`, the outbox and later sync rounds.
     func start() {
         guard state == .stopped else { return }
         state = .running
-        let (context, outbox) = (context, outbox)
+        let (context, outbox, realtime) = (context, outbox, realtime)
         run = Task {
             let signal = WorkSignal()
+            // Rings when a sync round must run now (a reconnected subscription, held changes
+            // that did not fit).
+            let resync = WorkSignal()
+            let inbox = RemoteInbox(context: context)
             await context.store.engine.listenToOutbox(signal)
-            let due = await Self.syncAll(context)
-            guard !Task.isCancelled else { return }
-            context.events.yield(.ready)
-            signal.notify()
             await withDiscardingTaskGroup { group in
+                if let realtime {
+                    // The first sync waits until the subscriptions are up (or failed), so that no
+                    // change falls between the sync's pages and the live ones.
+                    let (first, firstDone) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                    group.addTask {
+                        await Self.keepSubscribed(realtime, inbox, context, connected: firstDone, resync: resync)
+                    }
+                    var waiting = first.makeAsyncIterator()
+                    _ = await waiting.next()
+                }
+                let due = await Self.syncAll(context, inbox)
+                guard !Task.isCancelled else { return }
+                context.events.yield(.ready)
+                signal.notify()
                 group.addTask { await outbox.run(signal) }
-                group.addTask { await Self.keepSyncing(context, from: due) }
+                group.addTask { await Self.keepSyncing(context, inbox, from: due) }
+                // A round after every reconnection (one pending at most: a round that starts
+                // later covers every reconnection before it).
+                group.addTask {
+                    for await _ in resync.wakeUps { _ = await Self.syncAll(context, inbox) }
+                }
             }
         }
     }
@@ -57,13 +79,77 @@ actor SyncEngine {
         await outbox.resume()
     }
 
+    // MARK: Subscriptions
+
+    /// Keeps the real-time connection up until the run ends: after it drops, connects again
+    /// after the back-off, and every reconnection is followed by a sync round (changes made while
+    /// it was down are not sent again by the backend). `connected` learns of the first connection
+    /// that was established or failed, once.
+    private static func keepSubscribed(
+        _ realtime: SubscriptionProcessor,
+        _ inbox: RemoteInbox,
+        _ context: SyncContext,
+        connected: AsyncStream<Void>.Continuation,
+        resync: WorkSignal
+    ) async {
+        defer { connected.finish() }
+        var random = SystemRandomNumberGenerator()
+        var failures = 0
+        // Connections established so far in this run.
+        let established = Locked(0)
+        while !Task.isCancelled {
+            let before = established.withLock { $0 }
+            let ending = await realtime.run { notice in
+                switch notice {
+                case .established(let refused):
+                    let count = established.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    for (model, reason) in refused.sorted(by: { $0.key < $1.key }) {
+                        context.report(
+                            SyncError(
+                                kind: .subscriptionFailed,
+                                modelName: model,
+                                modelID: nil,
+                                message: "The backend refused \(model)'s subscriptions (\(reason)); its changes "
+                                    + "arrive with sync queries only."
+                            )
+                        )
+                    }
+                    context.events.yield(.subscriptionsEstablished(refused: refused.keys.sorted()))
+                    // The first connection precedes the run's first sync; every later one needs a
+                    // round of its own for what changed while it was down.
+                    if count == 1 { connected.yield() } else { resync.notify() }
+                case .changed(let modelName, let item):
+                    await inbox.receive(modelName, item)
+                case .unreadable(let modelName, let reason):
+                    context.report(
+                        SyncError(
+                            kind: .syncFailed,
+                            modelName: modelName,
+                            modelID: nil,
+                            message: "A live change could not be read (\(reason)); the next sync brings it."
+                        )
+                    )
+                }
+            }
+            if ending == .cancelled || Task.isCancelled { return }
+            // The first attempt failed: the first sync goes ahead without live changes.
+            connected.yield()
+            failures = established.withLock { $0 } > before ? 0 : failures + 1
+            let delay = context.configuration.retryPolicy.delay(forAttempt: max(failures - 1, 0), using: &random)
+            do { try await context.clock.sleep(for: delay) } catch { return }
+        }
+    }
+
     // MARK: Sync queries
 
     /// Syncs again whenever the earliest model's next sync falls due (a base sync expiring, a
     /// failed sync's retry, the delta interval), until the run ends. Rounds begin at least
     /// ``minimumRoundGap`` apart, whatever the intervals say (an interval of zero would otherwise
     /// sync without pause).
-    private static func keepSyncing(_ context: SyncContext, from first: Int64) async {
+    private static func keepSyncing(_ context: SyncContext, _ inbox: RemoteInbox, from first: Int64) async {
         var (due, lastRound) = (first, context.clock.millisecondsSince1970)
         while !Task.isCancelled {
             let wait = max(due, lastRound + minimumRoundGap.milliseconds) - context.clock.millisecondsSince1970
@@ -71,7 +157,7 @@ actor SyncEngine {
                 do { try await context.clock.sleep(for: .milliseconds(wait)) } catch { return }
             }
             lastRound = context.clock.millisecondsSince1970
-            due = await syncAll(context)
+            due = await syncAll(context, inbox)
         }
     }
 
@@ -80,7 +166,18 @@ actor SyncEngine {
 
     /// Syncs every model, parents first, up to ``SyncConfiguration/modelsSyncedAtOnce`` at once;
     /// returns when the next sync falls due (on this device's clock).
-    private static func syncAll(_ context: SyncContext) async -> Int64 {
+    private static func syncAll(_ context: SyncContext, _ inbox: RemoteInbox) async -> Int64 {
+        // Live changes that arrive meanwhile wait for the round's end.
+        await inbox.beginSync()
+        var due = await syncModels(context)
+        if await inbox.endSync() {
+            // Held changes did not all fit: a round soon brings what was dropped.
+            due = min(due, context.clock.millisecondsSince1970)
+        }
+        return due
+    }
+
+    private static func syncModels(_ context: SyncContext) async -> Int64 {
         let waves = SyncPlan.waves(context.modelList.map(\.schema))
         context.events.yield(.syncQueriesStarted(models: waves.flatMap { $0.map(\.name) }))
         let atOnce = max(1, context.configuration.modelsSyncedAtOnce)
