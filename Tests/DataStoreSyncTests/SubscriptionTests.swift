@@ -175,6 +175,36 @@ extension SubscriptionTests {
         }
     }
 
+    @Test("live changes outside the store's sync expression are left out, as its sync leaves them out")
+    func selective() async throws {
+        var selective = SyncConfiguration()
+        selective.syncExpressions = [SyncExpression(Post.self, where: \.rating >= 4)]
+        let settings = selective
+        // The laptop sends one at a time, so the server publishes the two in the order saved.
+        var strict = SyncConfiguration()
+        strict.mutationsInFlight = 1
+        let sender = strict
+        try await withBlogServer { server, client in
+            try await withLiveStore(server, client, configuration: sender) { laptop in
+                try await withLiveStore(server, client, configuration: settings) { phone in
+                    var laptopEvents = laptop.events.makeAsyncIterator()
+                    var phoneEvents = phone.events.makeAsyncIterator()
+                    await laptop.start()
+                    await phone.start()
+                    await next(&phoneEvents) { $0 == .ready }
+                    await next(&laptopEvents) { $0 == .ready }
+                    let changes = phone.store.observe(Post.self)
+                    // In order on one socket: when the second arrives, the first was seen.
+                    try await laptop.store.save(Post(id: "low", title: "1", rating: 1, status: .active))
+                    try await laptop.store.save(Post(id: "high", title: "5", rating: 5, status: .active))
+                    var arrived = changes.makeAsyncIterator()
+                    #expect(try await arrived.next()?.model.id == "high")
+                    #expect(try await phone.store.query(Post.self, byID: "low") == nil)
+                }
+            }
+        }
+    }
+
     @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
     func reconnect() async throws {
         var configuration = SyncConfiguration()

@@ -8,6 +8,9 @@ import DataStoreAppSync
 actor RemoteInbox {
     private let context: SyncContext
     private let limit: Int
+    /// The sync expressions, by model: live changes outside them are not stored (a subscription
+    /// carries every change of the model).
+    private let expressions: [String: PredicateEvaluator]
     private var syncing = 0
     private var held: [(modelName: String, item: RemoteItem)] = []
     private var overflowed = false
@@ -15,10 +18,23 @@ actor RemoteInbox {
     init(context: SyncContext, limit: Int = 10_000) {
         self.context = context
         self.limit = limit
+        var expressions: [String: PredicateEvaluator] = [:]
+        for expression in context.configuration.syncExpressions {
+            // One the model's schema refuses fails its sync queries, which report it.
+            if let model = context.models[expression.modelName],
+                let evaluator = try? PredicateEvaluator(expression.predicate, schema: model.schema)
+            {
+                expressions[expression.modelName] = evaluator
+            }
+        }
+        self.expressions = expressions
     }
 
-    /// A change from a subscription.
+    /// A change from a subscription. A change outside the model's sync expression is left out,
+    /// as the sync query leaves it out (a record that leaves the expression stays until the next
+    /// base sync evicts it); a deletion always applies.
     func receive(_ modelName: String, _ item: RemoteItem) async {
+        if !item.isDeleted, let expression = expressions[modelName], !expression.matches(item.values) { return }
         guard syncing == 0 else {
             if held.count < limit { held.append((modelName, item)) } else { overflowed = true }
             return
