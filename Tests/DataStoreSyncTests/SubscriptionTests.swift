@@ -205,6 +205,55 @@ extension SubscriptionTests {
         }
     }
 
+    @Test("changes held during a sync are applied after it; what does not fit calls for a sync round")
+    func inboxOverflow() async throws {
+        try await withSyncClient { client in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let transport = AppSyncHTTPTransport(
+                endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
+                authorization: .apiKey("unused"),
+                client: client
+            )
+            let synced = try await SyncedStore(
+                models: BlogModels.AppModels.models,
+                storage: .file(at: directory.file()),
+                transport: transport
+            )
+            let context = SyncContext(
+                store: synced.store,
+                transport: transport,
+                configuration: SyncConfiguration(),
+                clock: SystemClock(),
+                events: EventBroadcaster(),
+                models: BlogModels.AppModels.models.map(SyncedModel.init)
+            )
+            let resync = WorkSignal()
+            let inbox = RemoteInbox(context: context, resync: resync, limit: 2)
+            let applying = Task { await inbox.run() }
+            func item(_ id: String) throws -> RemoteItem {
+                try RemoteItem(
+                    decoding: [
+                        "id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE", "__typename": "Post",
+                        "_version": 1, "_deleted": false, "_lastChangedAt": 1,
+                    ],
+                    schema: Post.schema,
+                    path: "test"
+                )
+            }
+            await inbox.beginSync()
+            for id in ["a", "b", "c"] { await inbox.receive("Post", try item(id)) }
+            #expect(try await synced.store.query(Post.self).isEmpty)
+            await inbox.endSync()
+            var rounds = resync.wakeUps.makeAsyncIterator()
+            #expect(await rounds.next() != nil)
+            #expect(try await synced.store.query(Post.self).map(\.id).sorted() == ["a", "b"])
+            applying.cancel()
+            await applying.value
+            await synced.close()
+        }
+    }
+
     @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
     func reconnect() async throws {
         var configuration = SyncConfiguration()

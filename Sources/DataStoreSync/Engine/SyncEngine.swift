@@ -31,12 +31,13 @@ actor SyncEngine {
         let (context, outbox, realtime) = (context, outbox, realtime)
         run = Task {
             let signal = WorkSignal()
-            // Rings when a sync round must run now (a reconnected subscription, held changes
-            // that did not fit).
+            // Rings when a sync round must run now (a reconnected subscription, live changes
+            // that did not fit the inbox).
             let resync = WorkSignal()
-            let inbox = RemoteInbox(context: context)
+            let inbox = RemoteInbox(context: context, resync: resync)
             await context.store.engine.listenToOutbox(signal)
             await withDiscardingTaskGroup { group in
+                group.addTask { await inbox.run() }
                 if let realtime {
                     // The first sync waits until the subscriptions are up (or failed), so that no
                     // change falls between the sync's pages and the live ones.
@@ -169,11 +170,8 @@ actor SyncEngine {
     private static func syncAll(_ context: SyncContext, _ inbox: RemoteInbox) async -> Int64 {
         // Live changes that arrive meanwhile wait for the round's end.
         await inbox.beginSync()
-        var due = await syncModels(context)
-        if await inbox.endSync() {
-            // Held changes did not all fit: a round soon brings what was dropped.
-            due = min(due, context.clock.millisecondsSince1970)
-        }
+        let due = await syncModels(context)
+        await inbox.endSync()
         return due
     }
 

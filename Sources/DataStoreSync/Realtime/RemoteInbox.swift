@@ -1,22 +1,27 @@
 import DataStore
 import DataStoreAppSync
 
-/// Where changes from subscriptions go: into the store at once, through the same reconcile rule
-/// as sync pages, except while sync queries run — then they are held (up to `limit`) and applied
-/// after them, so that a sync's pages and the live changes meet in a defined order. A change that
-/// does not fit is not lost: the inbox says it overflowed, and the engine runs another delta sync.
+/// Where changes from subscriptions go: a bounded queue that ``run()`` applies in batches (a
+/// transaction per model for what arrived together), through the same reconcile rule as sync
+/// pages, so that the socket is read on however slow the store is. While sync queries run, the
+/// queue is held and applied after them, so that a sync's pages and the live changes meet in a
+/// defined order. A change that does not fit is not lost: the inbox rings `resync`, and a sync
+/// round brings it.
 actor RemoteInbox {
     private let context: SyncContext
     private let limit: Int
+    private let resync: WorkSignal
     /// The sync expressions, by model: live changes outside them are not stored (a subscription
     /// carries every change of the model).
     private let expressions: [String: PredicateEvaluator]
     private var syncing = 0
-    private var held: [(modelName: String, item: RemoteItem)] = []
+    private var queue: [(modelName: String, item: RemoteItem)] = []
     private var overflowed = false
+    private let work = WorkSignal()
 
-    init(context: SyncContext, limit: Int = 10_000) {
+    init(context: SyncContext, resync: WorkSignal, limit: Int = 10_000) {
         self.context = context
+        self.resync = resync
         self.limit = limit
         var expressions: [String: PredicateEvaluator] = [:]
         for expression in context.configuration.syncExpressions {
@@ -33,31 +38,40 @@ actor RemoteInbox {
     /// A change from a subscription. A change outside the model's sync expression is left out,
     /// as the sync query leaves it out (a record that leaves the expression stays until the next
     /// base sync evicts it); a deletion always applies.
-    func receive(_ modelName: String, _ item: RemoteItem) async {
+    func receive(_ modelName: String, _ item: RemoteItem) {
         if !item.isDeleted, let expression = expressions[modelName], !expression.matches(item.values) { return }
-        guard syncing == 0 else {
-            if held.count < limit { held.append((modelName, item)) } else { overflowed = true }
+        guard queue.count < limit else {
+            overflowed = true
             return
         }
-        await apply([(modelName, item)])
+        queue.append((modelName, item))
+        if syncing == 0 { work.notify() }
     }
 
-    /// Sync queries start: changes are held from now on.
+    /// Sync queries start: the queue is held from now on.
     func beginSync() {
         syncing += 1
     }
 
-    /// Sync queries ended: what was held is applied. Returns whether changes were dropped for
-    /// want of room (then a delta sync must bring them).
-    func endSync() async -> Bool {
+    /// Sync queries ended: what was held is applied next.
+    func endSync() {
         syncing -= 1
-        guard syncing == 0 else { return false }
-        let changes = held
-        held = []
-        let dropped = overflowed
-        overflowed = false
-        await apply(changes)
-        return dropped
+        if syncing == 0 { work.notify() }
+    }
+
+    /// Applies the queue as it fills, while no sync query runs, until the task is cancelled.
+    func run() async {
+        for await _ in work.wakeUps {
+            while syncing == 0, !queue.isEmpty {
+                let batch = queue
+                queue = []
+                await apply(batch)
+            }
+            if syncing == 0, queue.isEmpty, overflowed {
+                overflowed = false
+                resync.notify()
+            }
+        }
     }
 
     /// Applies changes, a transaction per model, in the order they came.
