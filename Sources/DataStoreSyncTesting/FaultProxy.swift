@@ -1,7 +1,6 @@
 public import DataStore
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A TCP proxy on loopback that puts network faults between a synced store and its backend.
 ///
@@ -36,7 +35,7 @@ public final class FaultProxy: Sendable {
     private let target: (host: String, port: Int)
     private let clock: any WallClock
     private let group: any EventLoopGroup
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var refusing = false

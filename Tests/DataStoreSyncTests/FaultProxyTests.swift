@@ -106,7 +106,7 @@ struct FaultProxyTests {
                     endpoint: URL(string: proxy.endpoint())!,
                     authorization: .apiKey(server.apiKey),
                     client: client,
-                    timeout: .milliseconds(200)
+                    timeout: .seconds(1)
                 )
                 try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
                     synced in

@@ -7,7 +7,6 @@ import DataStoreServerTesting
 import DataStoreSyncTesting
 import DataStoreTesting
 import Foundation
-import Synchronization
 import Testing
 
 @testable import DataStoreSync
@@ -291,7 +290,7 @@ struct Unexpected: Error {}
 
 /// What a processor notified, for a test to wait on.
 final class Notices: Sendable {
-    private let state = Mutex<(seen: [SubscriptionProcessor.Notice], read: Int)>(([], 0))
+    private let state = Locked<(seen: [SubscriptionProcessor.Notice], read: Int)>(([], 0))
     // One stream per test, a handful of notices: unbounded is bounded by the test.
     private let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
 

@@ -5,7 +5,6 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOWebSocket
-import Synchronization
 
 /// One real-time WebSocket to the backend carrying every synced model's `onCreate`, `onUpdate`
 /// and `onDelete` (PROTOCOL §6): the handshake in the header form, `connection_init`, a `start`
@@ -127,7 +126,7 @@ private final class Connection: Sendable {
     let clock: any WallClock
     let ackTimeout: Duration
     let notify: @Sendable (SubscriptionProcessor.Notice) async -> Void
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         /// When the connection is taken for dead unless something arrives, in ms on the clock.
