@@ -17,6 +17,10 @@ public struct SyncConfiguration: Sendable {
     public var deltaSyncInterval: Duration?
     /// How many models' sync queries run at once (models that belong to another wait for it).
     public var modelsSyncedAtOnce = 4
+    /// Whether a running store subscribes to the backend's changes over its real-time WebSocket
+    /// (default true). Off, changes arrive with sync queries only (at start, when the base sync
+    /// expires, every ``deltaSyncInterval``): for networks that do not let WebSockets through.
+    public var subscribesToChanges = true
     /// What to sync of each model: a predicate per model, sent as the sync query's `filter`
     /// (models without one sync everything).
     public var syncExpressions: [SyncExpression] = []

@@ -58,7 +58,9 @@ public final class SyncedStore: Service, Sendable {
                 models: models.models,
                 storage: storage,
                 transport: AppSyncHTTPTransport(endpoint: endpoint, authorization: authorization, client: client),
-                realtime: nil,
+                realtime: RealtimeEndpoint.url(for: endpoint).map {
+                    RealtimeSettings(endpoint: $0, authorization: authorization)
+                },
                 configuration: configuration,
                 storeConfiguration: storeConfiguration,
                 ownedClient: client
@@ -144,13 +146,15 @@ public final class SyncedStore: Service, Sendable {
         )
         engine = SyncEngine(
             context: context,
-            realtime: realtime.map { settings in
-                SubscriptionProcessor(
-                    endpoint: settings.endpoint,
-                    authorization: settings.authorization,
-                    models: synced,
-                    clock: storeConfiguration.clock
-                )
+            realtime: realtime.flatMap { settings in
+                guard configuration.subscribesToChanges else { return nil }
+                return
+                    SubscriptionProcessor(
+                        endpoint: settings.endpoint,
+                        authorization: settings.authorization,
+                        models: synced,
+                        clock: storeConfiguration.clock
+                    )
             }
         )
     }

@@ -189,6 +189,28 @@ struct PolicyTests {
         #expect(due(full: at, interval: .seconds(Int64.max)) == .max)
     }
 
+    @Test("the outbox's memory of settled versions: exact versions only, the oldest forgotten first")
+    func recentlySettled() {
+        let recent = RecentlySettled(capacity: 2)
+        recent.add(model: "Post", id: "a", version: 1)
+        recent.add(model: "Post", id: "b", version: 3)
+        #expect(recent.contains(model: "Post", id: "a", version: 1))
+        #expect(
+            !recent.contains(model: "Post", id: "a", version: 2)
+                && !recent.contains(model: "Comment", id: "a", version: 1)
+        )
+        recent.add(model: "Post", id: "c", version: 1)
+        #expect(!recent.contains(model: "Post", id: "a", version: 1))
+        #expect(
+            recent.contains(model: "Post", id: "b", version: 3) && recent.contains(model: "Post", id: "c", version: 1)
+        )
+        recent.add(model: "Post", id: "c", version: 1)
+        recent.add(model: "Post", id: "d", version: 1)
+        #expect(
+            !recent.contains(model: "Post", id: "b", version: 3) && recent.contains(model: "Post", id: "c", version: 1)
+        )
+    }
+
     @Test("network status reports the first outcome and every change, never a repeat")
     func networkStatus() {
         var status = NetworkStatus()

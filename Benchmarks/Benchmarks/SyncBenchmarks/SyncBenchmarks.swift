@@ -190,6 +190,8 @@ final class SyncHost: Sendable {
         var configuration = SyncConfiguration()
         configuration.mutationsInFlight = 8
         configuration.maxRecordsToSync = 10_000_000
+        // The HTTP path these benchmarks and their twins measure: no echoes over a WebSocket.
+        configuration.subscribesToChanges = false
         return try await SyncedStore(
             models: BlogModels.AppModels.self,
             storage: .file(at: directory.appending(path: "client.sqlite")),

@@ -37,7 +37,7 @@ actor Outbox {
     init(context: SyncContext, resolver: ConflictResolver) {
         self.context = context
         self.resolver = resolver
-        settler = SettleQueue(engine: context.store.engine)
+        settler = SettleQueue(engine: context.store.engine, recentlySettled: context.recentlySettled)
     }
 
     /// Sends entries as they come until the task is cancelled; `signal` wakes it (the store rings

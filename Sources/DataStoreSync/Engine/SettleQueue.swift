@@ -8,6 +8,7 @@ import DataStore
 /// batch ahead of it and its own. At most one answer per send in flight waits here.
 actor SettleQueue {
     private let engine: StorageEngine
+    private let recentlySettled: RecentlySettled?
     /// Answers waiting for the next batch; the one without a continuation belongs to the sender
     /// that writes it.
     private var waiting: [(settlement: StorageEngine.Settlement, turn: CheckedContinuation<Turn, Never>?)] = []
@@ -21,8 +22,9 @@ actor SettleQueue {
         case write
     }
 
-    init(engine: StorageEngine) {
+    init(engine: StorageEngine, recentlySettled: RecentlySettled? = nil) {
         self.engine = engine
+        self.recentlySettled = recentlySettled
     }
 
     /// Writes `settlement` with whatever else is waiting; returns whether it was written (when
@@ -38,6 +40,14 @@ actor SettleQueue {
         let batch = waiting
         waiting = []
         let written = await write(batch.map(\.settlement))
+        if let recentlySettled {
+            for (item, result) in zip(batch, written) where result {
+                let entry = item.settlement.entry
+                if let version = item.settlement.remote?.state.version {
+                    recentlySettled.add(model: entry.modelName, id: entry.modelID, version: version)
+                }
+            }
+        }
         var own = false
         for (item, result) in zip(batch, written) {
             if let turn = item.turn { turn.resume(returning: .done(result)) } else { own = result }

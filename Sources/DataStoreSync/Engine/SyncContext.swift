@@ -51,6 +51,8 @@ struct SyncContext: Sendable {
     let modelList: [SyncedModel]
     /// The same, by name.
     let models: [String: SyncedModel]
+    /// What the outbox settled lately: the echoes of this store's own writes.
+    let recentlySettled = RecentlySettled()
 
     init(
         store: DataStore,

@@ -40,6 +40,16 @@ actor RemoteInbox {
     /// base sync evicts it); a deletion always applies.
     func receive(_ modelName: String, _ item: RemoteItem) {
         if !item.isDeleted, let expression = expressions[modelName], !expression.matches(item.values) { return }
+        // The echo of a write of this store, already settled at this version: nothing to do.
+        if let model = context.models[modelName],
+            context.recentlySettled.contains(
+                model: modelName,
+                id: model.schema.identifierText(of: item.values),
+                version: item.version
+            )
+        {
+            return
+        }
         guard queue.count < limit else {
             overflowed = true
             return
@@ -98,5 +108,44 @@ actor RemoteInbox {
                 )
             }
         }
+    }
+}
+
+/// The versions the outbox just settled, so that the echoes of the store's own mutations, which
+/// the backend sends to every subscriber, are known without a visit to the store: a bounded
+/// memory of the latest `capacity` settled (model, record, version) triples.
+final class RecentlySettled: Sendable {
+    private struct Key: Hashable {
+        let model: String
+        let id: String
+        let version: Int
+    }
+
+    private let capacity: Int
+    private let state = Locked<(keys: Set<Key>, order: [Key], next: Int)>(([], [], 0))
+
+    init(capacity: Int = 4_096) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Remembers that the backend holds `version` of the record, as this store settled it.
+    func add(model: String, id: String, version: Int) {
+        let key = Key(model: model, id: id, version: version)
+        state.withLock { state in
+            guard state.keys.insert(key).inserted else { return }
+            if state.order.count < capacity {
+                state.order.append(key)
+            } else {
+                // The oldest goes: a ring over `order`.
+                state.keys.remove(state.order[state.next])
+                state.order[state.next] = key
+                state.next = (state.next + 1) % capacity
+            }
+        }
+    }
+
+    /// Whether this store settled exactly this version of the record lately.
+    func contains(model: String, id: String, version: Int) -> Bool {
+        state.withLock { $0.keys.contains(Key(model: model, id: id, version: version)) }
     }
 }
