@@ -41,7 +41,8 @@ public final class FaultProxy: Sendable {
         var refusing = false
         var blackHoled = false
         var latency: Duration = .zero
-        var cut: (direction: Direction, bytes: Int, generation: Int)?
+        /// The cut in force; `connections` are the only ones it applies to, when not all.
+        var cut: (direction: Direction, bytes: Int, generation: Int, connections: Set<Int>?)?
         var generation = 0
         var connections: [Int: [any Channel]] = [:]
         var nextConnection = 0
@@ -75,11 +76,13 @@ public final class FaultProxy: Sendable {
     }
 
     /// Resets every connection that is open after `bytes` more bytes travel `direction` on it
-    /// (the ones before pass); new connections are cut the same way, until ``heal()``.
-    public func cut(after bytes: Int, _ direction: Direction) {
+    /// (the ones before pass); new connections are cut the same way until ``heal()``, unless
+    /// `newConnections` is false (then only the connections open now are cut, once).
+    public func cut(after bytes: Int, _ direction: Direction, newConnections: Bool = true) {
         state.withLock { state in
             state.generation += 1
-            state.cut = (direction, max(bytes, 0), state.generation)
+            let open = newConnections ? nil : Set(state.connections.keys)
+            state.cut = (direction, max(bytes, 0), state.generation, open)
         }
     }
 
@@ -189,7 +192,7 @@ public final class FaultProxy: Sendable {
             let (latency, blackHoled, cut) = state.withLock { ($0.latency, $0.blackHoled, $0.cut) }
             if latency > .zero { try await clock.sleep(for: latency) }
             if blackHoled { continue }
-            if let cut, cut.direction == direction {
+            if let cut, cut.direction == direction, cut.connections?.contains(connection) ?? true {
                 if counted.generation != cut.generation { counted = (cut.generation, 0) }
                 let room = cut.bytes - counted.bytes
                 if chunk.readableBytes >= room {

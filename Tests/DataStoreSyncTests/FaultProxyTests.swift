@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BlogModels
 import DataStore
 import DataStoreAppSync
+import DataStoreServer
 import DataStoreServerTesting
 import DataStoreSyncTesting
 import DataStoreTesting
@@ -40,6 +41,9 @@ struct FaultProxyTests {
                 #expect("abc".hasPrefix(echoed))
                 proxy.heal()
                 #expect(try await exchange(proxy.port, send: ["again"], expecting: 5) == "again")
+                // A cut of the connections open now only: a new one passes whole.
+                proxy.cut(after: 2, .toClient, newConnections: false)
+                #expect(try await exchange(proxy.port, send: ["whole"], expecting: 5) == "whole")
             }
         }
     }
@@ -120,6 +124,57 @@ struct FaultProxyTests {
                     proxy.heal()
                     await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
                     #expect(try await serverPost(server, "p1")?["title"] == "through")
+                }
+            }
+        }
+    }
+}
+
+extension FaultProxyTests {
+    @Test("connections cut in the middle of a sync page and of a mutation's answer: recovered, nothing lost or doubled")
+    func cuts() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(20))
+        configuration.syncPageSize = 100
+        let settings = configuration
+        try await withBlogServer { server, client in
+            for index in 0..<250 {
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": .string("s\(index)"), "title": "t", "rating": .int(index % 5), "status": "ACTIVE"]
+                )
+            }
+            let port = try #require(URL(string: server.endpoint)?.port)
+            try await withFaultProxy(port: port) { proxy in
+                let transport = AppSyncHTTPTransport(
+                    endpoint: URL(string: proxy.endpoint())!,
+                    authorization: .apiKey(server.apiKey),
+                    client: client,
+                    timeout: .seconds(5)
+                )
+                try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
+                    synced in
+                    var events = synced.events.makeAsyncIterator()
+                    // Every answer is cut a few kilobytes in: inside the first sync page.
+                    proxy.cut(after: 4_000, .toClient)
+                    await synced.start()
+                    await next(&events) { $0 == .networkStatus(isActive: false) }
+                    proxy.heal()
+                    let synced0 = await next(&events) {
+                        if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                    }
+                    if case .modelSynced(let model)? = synced0 { #expect(model.created == 250) }
+                    await next(&events) { $0 == .ready }
+                    #expect(try await synced.store.query(Post.self).count == 250)
+
+                    // A mutation reaches the server and its answer is cut: sent again, recognised.
+                    proxy.cut(after: 0, .toClient)
+                    try await synced.store.save(Post(id: "m1", title: "once", rating: 1, status: .active))
+                    await next(&events) { $0 == .networkStatus(isActive: false) }
+                    proxy.heal()
+                    await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
+                    #expect(try await serverPost(server, "m1")?["_version"] == 1)
+                    #expect(try await synced.deadLetters().isEmpty)
                 }
             }
         }

@@ -253,6 +253,36 @@ extension SubscriptionTests {
         }
     }
 
+    @Test("a socket cut in the middle of a change's frame: reconnected, and the change arrives once")
+    func cutMidFrame() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
+        let settings = configuration
+        try await withBlogServer { server, client in
+            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
+            try await withFaultProxy(port: port) { proxy in
+                let realtime = proxy.endpoint(path: "/graphql/realtime", scheme: "ws")
+                try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
+                    var events = phone.events.makeAsyncIterator()
+                    await phone.start()
+                    await next(&events) { $0 == .ready }
+                    // The next frame to the client on this socket is cut 20 bytes in (the
+                    // socket the store reconnects with is not).
+                    proxy.cut(after: 20, .toClient, newConnections: false)
+                    _ = try await server.dataSource.create(
+                        "Post",
+                        input: ["id": "cut", "title": "half a frame", "rating": 1, "status": "ACTIVE"]
+                    )
+                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                    await next(&events) { $0 == .syncQueriesReady }
+                    let stored = try await phone.store.query(Post.self, byID: "cut")
+                    #expect(stored?.title == "half a frame")
+                    #expect(try await phone.store.engine.remoteState(model: "Post", modelID: "cut")?.version == 1)
+                }
+            }
+        }
+    }
+
     @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
     func reconnect() async throws {
         var configuration = SyncConfiguration()
