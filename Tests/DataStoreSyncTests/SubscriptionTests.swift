@@ -283,6 +283,75 @@ extension SubscriptionTests {
         }
     }
 
+    @Test("an offline start, then the network: the events tell it in order, and the store catches up")
+    func offlineStart() async throws {
+        let reported = Locked<[SyncError]>([])
+        var configuration = SyncConfiguration()
+        // Retries at once; and on a clock that never moves, no timed sync round can run: the
+        // round that catches up can only be the one that follows the connection.
+        configuration.retryPolicy = RetryPolicy(initialDelay: .zero, maximumDelay: .zero)
+        configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
+        let settings = configuration
+        var storeConfiguration = DataStore.Configuration()
+        storeConfiguration.clock = ManualClock()
+        let store = storeConfiguration
+        try await withBlogServer { server, client in
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "waiting", "title": "on the server", "rating": 1, "status": "ACTIVE"]
+            )
+            let port = try #require(URL(string: server.endpoint)?.port)
+            try await withFaultProxy(port: port) { proxy in
+                proxy.refuseConnections()
+                let directory = try TemporaryDirectory()
+                defer { directory.remove() }
+                let synced = try await SyncedStore(
+                    models: BlogModels.AppModels.models,
+                    storage: .file(at: directory.file()),
+                    transport: AppSyncHTTPTransport(
+                        endpoint: URL(string: proxy.endpoint())!,
+                        authorization: .apiKey(server.apiKey),
+                        client: client
+                    ),
+                    realtime: RealtimeSettings(
+                        endpoint: URL(string: proxy.endpoint(path: "/graphql/realtime", scheme: "ws"))!,
+                        authorization: .apiKey(server.apiKey)
+                    ),
+                    configuration: settings,
+                    storeConfiguration: store
+                )
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                var offline: [SyncEvent] = []
+                while let event = await events.next() {
+                    switch event {
+                    case .syncQueriesStarted, .networkStatus, .syncQueriesReady, .ready, .subscriptionsEstablished:
+                        offline.append(event)
+                    default: break
+                    }
+                    if event == .ready { break }
+                }
+                #expect(offline.first.map { if case .syncQueriesStarted = $0 { true } else { false } } == true)
+                #expect(Array(offline.dropFirst()) == [.networkStatus(isActive: false), .syncQueriesReady, .ready])
+                #expect(
+                    reported.withLock { $0.filter { $0.kind == .syncFailed }.count }
+                        == BlogModels.AppModels.models.count
+                )
+                #expect(try await synced.store.query(Post.self, byID: "waiting") == nil)
+
+                proxy.heal()
+                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                await next(&events) { $0 == .networkStatus(isActive: true) }
+                let caughtUp = await next(&events) {
+                    if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
+                }
+                if case .modelSynced(let model)? = caughtUp { #expect(model.isFullSync && model.created == 1) }
+                #expect(try await synced.store.query(Post.self, byID: "waiting")?.title == "on the server")
+                await synced.close()
+            }
+        }
+    }
+
     @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
     func reconnect() async throws {
         var configuration = SyncConfiguration()

@@ -98,15 +98,23 @@ actor SyncEngine {
         var failures = 0
         // Connections established so far in this run.
         let established = Locked(0)
+        // Whether the run's first sync may go (it waits for the first connection, or its failure).
+        let released = Locked(false)
+        /// Lets the first sync go; false when it went already.
+        @Sendable func release() -> Bool {
+            let first = released.withLock { released in
+                defer { released = true }
+                return !released
+            }
+            if first { connected.yield() }
+            return first
+        }
         while !Task.isCancelled {
             let before = established.withLock { $0 }
             let ending = await realtime.run { notice in
                 switch notice {
                 case .established(let refused):
-                    let count = established.withLock { count in
-                        count += 1
-                        return count
-                    }
+                    established.withLock { $0 += 1 }
                     for (model, reason) in refused.sorted(by: { $0.key < $1.key }) {
                         context.report(
                             SyncError(
@@ -119,9 +127,10 @@ actor SyncEngine {
                         )
                     }
                     context.events.yield(.subscriptionsEstablished(refused: refused.keys.sorted()))
-                    // The first connection precedes the run's first sync; every later one needs a
-                    // round of its own for what changed while it was down.
-                    if count == 1 { connected.yield() } else { resync.notify() }
+                    // The first connection precedes the run's first sync; any connection made after
+                    // that sync went (a reconnection, or a first connection that came late) needs
+                    // a round of its own for what changed meanwhile.
+                    if !release() { resync.notify() }
                 case .changed(let modelName, let item):
                     await inbox.receive(modelName, item)
                 case .unreadable(let modelName, let reason):
@@ -137,7 +146,7 @@ actor SyncEngine {
             }
             if ending == .cancelled || Task.isCancelled { return }
             // The first attempt failed: the first sync goes ahead without live changes.
-            connected.yield()
+            _ = release()
             failures = established.withLock { $0 } > before ? 0 : failures + 1
             let delay = context.configuration.retryPolicy.delay(forAttempt: max(failures - 1, 0), using: &random)
             do { try await context.clock.sleep(for: delay) } catch { return }
