@@ -115,8 +115,19 @@ public final class BenchmarkServer: Sendable {
         return String(buffer: body)
     }
 
+    /// A whole base sync of `Post` selecting `fields`, page by page; returns how many items came.
+    public func syncAllPosts(selecting fields: String) async throws -> Int {
+        var (token, count) = (String?.none, 0)
+        repeat {
+            let page = try await syncPostsPage(selecting: fields, after: token)
+            count += page.items
+            token = page.nextToken
+        } while token != nil
+        return count
+    }
+
     /// One page of 1,000 of a base sync of `Post` selecting `fields`: its item count and token.
-    public func syncPostsPage(
+    private func syncPostsPage(
         selecting fields: String,
         after token: String?
     ) async throws -> (

@@ -69,13 +69,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "sync base 100k records into an empty store: server paging only",
         closure: { benchmark, host in
-            var token: String?
-            var count = 0
-            repeat {
-                let page = try await host.syncPage(after: token)
-                count += page.items
-                token = page.nextToken
-            } while token != nil
+            let count = try await host.syncAll()
             precondition(count == syncedRecords, "paged \(count)")
         },
         setup: { try await SyncHost.start(posts: syncedRecords) },
@@ -206,11 +200,10 @@ final class SyncHost: Sendable {
         try await base.post(query, variables: variables)
     }
 
-    /// One page of the base sync the client's documents ask for: its item count and token.
-    func syncPage(after token: String?) async throws -> (items: Int, nextToken: String?) {
-        try await base.syncPostsPage(
-            selecting: "id title rating status createdAt updatedAt _version _deleted _lastChangedAt __typename",
-            after: token
+    /// A whole base sync of the posts, page by page: how many items came.
+    func syncAll() async throws -> Int {
+        try await base.syncAllPosts(
+            selecting: "id title rating status createdAt updatedAt _version _deleted _lastChangedAt __typename"
         )
     }
 }
