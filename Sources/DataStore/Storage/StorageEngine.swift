@@ -106,18 +106,7 @@ package actor StorageEngine {
         let entry = try registered(schema)
         if Task.isCancelled { throw .cancelled() }
         if saves.count > 1 { try Self.checkDistinctIdentifiers(saves, schema) }
-        if outboxEnabled, let outboxCheck {
-            for save in saves {
-                if let problem = outboxCheck(schema, save.values) {
-                    throw DataStoreError(
-                        code: .invalidValue,
-                        message: problem.message,
-                        model: schema.name,
-                        field: problem.field
-                    )
-                }
-            }
-        }
+        try checkOutboxValues(saves, schema)
         let filters = hub.relationFilters(for: schema.name)
         let (kinds, matches) = try adapter.transaction { transaction throws(DataStoreError) in
             var kinds: [MutationKind] = []
@@ -413,98 +402,5 @@ package actor StorageEngine {
         try adapter.transaction { transaction throws(DataStoreError) in try transaction.deleteAllData(schemas) }
         hub.resetSynced()
         hub.publish(.clear(Set(schemas.map(\.name))))
-    }
-
-    /// Records a local write in the outbox: merged into the record's newest pending entry where
-    /// ``OutboxMerge`` says so, appended otherwise. Runs inside the write's transaction.
-    private func enqueue(_ entry: OutboxEntry, in transaction: any StorageTransaction) throws(DataStoreError) {
-        let newest = try transaction.newestOutboxEntry(model: entry.modelName, modelID: entry.modelID)
-        let decision = OutboxMerge.decide(
-            entry.kind,
-            isConditional: entry.condition != nil,
-            newest: newest.map { .init(kind: $0.kind, inFlight: $0.inFlight, isConditional: $0.condition != nil) }
-        )
-        var merged = entry
-        switch (decision, newest) {
-        case (.append(let kind), _):
-            merged.kind = kind
-            try transaction.enqueue(merged)
-        case (.replace(let kind), let newest?):
-            merged.kind = kind
-            try transaction.replaceOutboxEntry(newest.sequence, with: merged)
-        case (.cancel, let newest?):
-            try transaction.removeOutboxEntry(newest.sequence)
-        case (.replace, nil), (.cancel, nil):
-            // The merge rules replace or cancel only an entry they were given.
-            try transaction.enqueue(merged)
-        }
-    }
-
-    /// Marks outbox entries as handed to the network (`inFlight`), or as waiting again: later
-    /// writes of their records are appended, not merged into them.
-    package func setOutboxInFlight(_ sequences: [Int64], _ inFlight: Bool) throws(DataStoreError) {
-        try openAdapter().transaction { transaction throws(DataStoreError) in
-            try transaction.setOutboxInFlight(sequences, inFlight)
-        }
-    }
-
-    /// The pending outbox entries.
-    package func outboxEntries() throws(DataStoreError) -> [OutboxEntry] {
-        try openAdapter().read { reader throws(DataStoreError) in try reader.outboxEntries() }
-    }
-
-    private func outboxEntry(
-        _ kind: OutboxEntry.Kind,
-        _ schema: ModelSchema,
-        _ identifier: ModelIdentifier,
-        _ values: [FieldValue],
-        _ condition: ResolvedPredicate?
-    ) -> OutboxEntry {
-        var payload: [String: FieldValue] = [:]
-        for (field, value) in zip(schema.fields, values) { payload[field.name] = value }
-        return OutboxEntry(
-            sequence: 0,
-            modelName: schema.name,
-            modelID: identifier.description,
-            kind: kind,
-            payload: FieldValue.object(payload).jsonText,
-            condition: condition.map { $0.graphQLFilter(schema: schema).jsonText },
-            enqueuedAt: clock.millisecondsSince1970,
-            inFlight: false
-        )
-    }
-}
-
-extension ModelSchema {
-    /// Decodes a model of type `M` from stored values.
-    ///
-    /// - Throws: ``DataStoreError/Code/decodingFailed`` naming the field.
-    func decode<M: Model>(
-        _ type: M.Type,
-        _ values: [FieldValue],
-        context: RelationContext
-    )
-        throws(DataStoreError) -> M
-    {
-        do {
-            return try M(fieldValues: FieldValues(values, context: context))
-        } catch {
-            throw decodingError(error)
-        }
-    }
-
-    /// A decoding failure of a stored model, with the field named.
-    func decodingError(_ error: FieldValueError) -> DataStoreError {
-        var path = error.path
-        if let first = path.first, first.hasPrefix("#"), let index = Int(first.dropFirst()), index < fields.count {
-            path[0] = fields[index].name
-        }
-        return DataStoreError(
-            code: .decodingFailed,
-            message: "A stored \(name) cannot be decoded: \(error.reason). The store holds a value this "
-                + "version of the model does not accept.",
-            model: name,
-            field: path.isEmpty ? nil : path.joined(separator: ".")
-        )
     }
 }
