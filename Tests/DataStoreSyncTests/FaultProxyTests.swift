@@ -103,28 +103,20 @@ struct FaultProxyTests {
         var configuration = SyncConfiguration()
         configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(20))
         let settings = configuration
-        try await withBlogServer { server, client in
-            let port = try #require(URL(string: server.endpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                let transport = AppSyncHTTPTransport(
-                    endpoint: URL(string: proxy.endpoint())!,
-                    authorization: .apiKey(server.apiKey),
-                    client: client,
-                    timeout: .seconds(1)
-                )
-                try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
-                    synced in
-                    var events = synced.events.makeAsyncIterator()
-                    await synced.start()
-                    await next(&events) { $0 == .ready }
-                    proxy.blackHole()
-                    try await synced.store.save(Post(id: "p1", title: "through", rating: 1, status: .active))
-                    await next(&events) { $0 == .networkStatus(isActive: false) }
-                    #expect(try await serverPost(server, "p1") == nil)
-                    proxy.heal()
-                    await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
-                    #expect(try await serverPost(server, "p1")?["title"] == "through")
-                }
+        try await withProxiedBlogServer { server, client, proxy in
+            let transport = proxiedTransport(proxy, server, client, timeout: .seconds(1))
+            try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
+                synced in
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                await next(&events) { $0 == .ready }
+                proxy.blackHole()
+                try await synced.store.save(Post(id: "p1", title: "through", rating: 1, status: .active))
+                await next(&events) { $0 == .networkStatus(isActive: false) }
+                #expect(try await serverPost(server, "p1") == nil)
+                proxy.heal()
+                await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
+                #expect(try await serverPost(server, "p1")?["title"] == "through")
             }
         }
     }
@@ -137,45 +129,37 @@ extension FaultProxyTests {
         configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(20))
         configuration.syncPageSize = 100
         let settings = configuration
-        try await withBlogServer { server, client in
+        try await withProxiedBlogServer { server, client, proxy in
             for index in 0..<250 {
                 _ = try await server.dataSource.create(
                     "Post",
                     input: ["id": .string("s\(index)"), "title": "t", "rating": .int(index % 5), "status": "ACTIVE"]
                 )
             }
-            let port = try #require(URL(string: server.endpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                let transport = AppSyncHTTPTransport(
-                    endpoint: URL(string: proxy.endpoint())!,
-                    authorization: .apiKey(server.apiKey),
-                    client: client,
-                    timeout: .seconds(5)
-                )
-                try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
-                    synced in
-                    var events = synced.events.makeAsyncIterator()
-                    // Every answer is cut a few kilobytes in: inside the first sync page.
-                    proxy.cut(after: 4_000, .toClient)
-                    await synced.start()
-                    await next(&events) { $0 == .networkStatus(isActive: false) }
-                    proxy.heal()
-                    let synced0 = await next(&events) {
-                        if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
-                    }
-                    if case .modelSynced(let model)? = synced0 { #expect(model.created == 250) }
-                    await next(&events) { $0 == .ready }
-                    #expect(try await synced.store.query(Post.self).count == 250)
-
-                    // A mutation reaches the server and its answer is cut: sent again, recognised.
-                    proxy.cut(after: 0, .toClient)
-                    try await synced.store.save(Post(id: "m1", title: "once", rating: 1, status: .active))
-                    await next(&events) { $0 == .networkStatus(isActive: false) }
-                    proxy.heal()
-                    await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
-                    #expect(try await serverPost(server, "m1")?["_version"] == 1)
-                    #expect(try await synced.deadLetters().isEmpty)
+            let transport = proxiedTransport(proxy, server, client, timeout: .seconds(5))
+            try await withSyncedStore(server, client: client, configuration: settings, transport: transport) {
+                synced in
+                var events = synced.events.makeAsyncIterator()
+                // Every answer is cut a few kilobytes in: inside the first sync page.
+                proxy.cut(after: 4_000, .toClient)
+                await synced.start()
+                await next(&events) { $0 == .networkStatus(isActive: false) }
+                proxy.heal()
+                let synced0 = await next(&events) {
+                    if case .modelSynced(let model) = $0 { model.modelName == "Post" } else { false }
                 }
+                if case .modelSynced(let model)? = synced0 { #expect(model.created == 250) }
+                await next(&events) { $0 == .ready }
+                #expect(try await synced.store.query(Post.self).count == 250)
+
+                // A mutation reaches the server and its answer is cut: sent again, recognised.
+                proxy.cut(after: 0, .toClient)
+                try await synced.store.save(Post(id: "m1", title: "once", rating: 1, status: .active))
+                await next(&events) { $0 == .networkStatus(isActive: false) }
+                proxy.heal()
+                await next(&events) { if case .outboxMutationProcessed = $0 { true } else { false } }
+                #expect(try await serverPost(server, "m1")?["_version"] == 1)
+                #expect(try await synced.deadLetters().isEmpty)
             }
         }
     }

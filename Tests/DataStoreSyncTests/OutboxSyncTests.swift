@@ -189,19 +189,8 @@ struct OutboxSyncTests {
 
     @Test("a value nested deeper than sync selects is refused at save, naming its path; nothing is enqueued")
     func unselectedValues() async throws {
-        try await withSyncClient { client in
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            // Never started: the refusal happens at the save.
-            let synced = try await SyncedStore(
-                models: CorpusRecursive.AppModels.models,
-                storage: .file(at: directory.file()),
-                transport: AppSyncHTTPTransport(
-                    endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
-                    authorization: .apiKey("unused"),
-                    client: client
-                )
-            )
+        // Never started: the refusal happens at the save.
+        try await withUnstartedStore(models: CorpusRecursive.AppModels.models) { synced in
             func chain(_ levels: Int) -> Node {
                 levels == 1 ? Node(label: "last") : Node(label: "n", children: [chain(levels - 1)])
             }
@@ -216,24 +205,12 @@ struct OutboxSyncTests {
             }
             #expect(try await synced.store.query(Folder.self, byID: "refused") == nil)
             #expect(try await synced.store.engine.outboxEntries().map(\.modelID) == ["kept"])
-            await synced.close()
         }
     }
 
     @Test("answers settled together from many tasks: all written, one that cannot be does not hold back the rest")
     func settleBatches() async throws {
-        try await withSyncClient { client in
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let synced = try await SyncedStore(
-                models: BlogModels.AppModels.models,
-                storage: .file(at: directory.file()),
-                transport: AppSyncHTTPTransport(
-                    endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
-                    authorization: .apiKey("unused"),
-                    client: client
-                )
-            )
+        try await withUnstartedStore { synced in
             let posts = (0..<40).map { Post(id: "p\($0)", title: "t", rating: $0, status: .active) }
             try await synced.store.save(posts)
             let engine = synced.store.engine
@@ -273,7 +250,6 @@ struct OutboxSyncTests {
             #expect(results.filter { $0.value }.count == 40)
             #expect(try await engine.outboxEntries().isEmpty)
             #expect(try await engine.remoteState(model: "Post", modelID: "p39")?.version == 1)
-            await synced.close()
         }
     }
 

@@ -66,28 +66,25 @@ struct SubscriptionTests {
     @Test("a socket that goes silent is found dead when the keep-alive timeout passes")
     func keepAliveWatchdog() async throws {
         let clock = ManualClock()
-        try await withBlogServer { server, _ in
-            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                let notices = Notices()
-                let processor = SubscriptionProcessor(
-                    endpoint: try #require(URL(string: proxy.endpoint(path: "/graphql/realtime", scheme: "ws"))),
-                    authorization: .apiKey(server.apiKey),
-                    models: BlogModels.AppModels.models.map(SyncedModel.init),
-                    clock: clock
-                )
-                let start = clock.now
-                let running = Task { await processor.run(notices.add) }
-                _ = await notices.first { if case .established = $0 { true } else { false } }
-                // The watchdog first waited for the acknowledgements (15 s); woken, it waits for
-                // the keep-alive the server promised (its default: 5 minutes).
-                await clock.sleeper(dueAt: start.advanced(by: .seconds(15)))
-                clock.advance(by: .seconds(15))
-                await clock.sleeper(dueAt: start.advanced(by: .seconds(300)))
-                proxy.blackHole()
-                clock.advance(by: .seconds(285))
-                #expect(await running.value == .keepAliveMissed)
-            }
+        try await withProxiedBlogServer { server, _, proxy in
+            let notices = Notices()
+            let processor = SubscriptionProcessor(
+                endpoint: try #require(URL(string: proxy.realtimeEndpoint)),
+                authorization: .apiKey(server.apiKey),
+                models: BlogModels.AppModels.models.map(SyncedModel.init),
+                clock: clock
+            )
+            let start = clock.now
+            let running = Task { await processor.run(notices.add) }
+            _ = await notices.first { if case .established = $0 { true } else { false } }
+            // The watchdog first waited for the acknowledgements (15 s); woken, it waits for
+            // the keep-alive the server promised (its default: 5 minutes).
+            await clock.sleeper(dueAt: start.advanced(by: .seconds(15)))
+            clock.advance(by: .seconds(15))
+            await clock.sleeper(dueAt: start.advanced(by: .seconds(300)))
+            proxy.blackHole()
+            clock.advance(by: .seconds(285))
+            #expect(await running.value == .keepAliveMissed)
         }
     }
 
@@ -118,30 +115,13 @@ extension SubscriptionTests {
         configuration: SyncConfiguration = SyncConfiguration(),
         _ body: (SyncedStore) async throws -> T
     ) async throws -> T {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let synced = try await SyncedStore(
-            models: BlogModels.AppModels.models,
-            storage: .file(at: directory.file()),
-            transport: AppSyncHTTPTransport(
-                endpoint: URL(string: server.endpoint)!,
-                authorization: .apiKey(server.apiKey),
-                client: client
-            ),
-            realtime: RealtimeSettings(
-                endpoint: URL(string: realtime ?? server.realtimeEndpoint)!,
-                authorization: .apiKey(server.apiKey)
-            ),
-            configuration: configuration
+        try await withSyncedStore(
+            server,
+            client: client,
+            configuration: configuration,
+            realtime: realtime ?? server.realtimeEndpoint,
+            body
         )
-        do {
-            let result = try await body(synced)
-            await synced.close()
-            return result
-        } catch {
-            await synced.close()
-            throw error
-        }
     }
 
     @Test("a save on one store appears on the other through the subscription, with no sync round between")
@@ -206,22 +186,10 @@ extension SubscriptionTests {
 
     @Test("changes held during a sync are applied after it; what does not fit calls for a sync round")
     func inboxOverflow() async throws {
-        try await withSyncClient { client in
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let transport = AppSyncHTTPTransport(
-                endpoint: URL(string: "http://127.0.0.1:9/graphql")!,
-                authorization: .apiKey("unused"),
-                client: client
-            )
-            let synced = try await SyncedStore(
-                models: BlogModels.AppModels.models,
-                storage: .file(at: directory.file()),
-                transport: transport
-            )
+        try await withUnstartedStore { synced in
             let context = SyncContext(
                 store: synced.store,
-                transport: transport,
+                transport: NowhereTransport(),
                 configuration: SyncConfiguration(),
                 clock: SystemClock(),
                 events: EventBroadcaster(),
@@ -249,7 +217,6 @@ extension SubscriptionTests {
             #expect(try await synced.store.query(Post.self).map(\.id).sorted() == ["a", "b"])
             applying.cancel()
             await applying.value
-            await synced.close()
         }
     }
 
@@ -258,27 +225,24 @@ extension SubscriptionTests {
         var configuration = SyncConfiguration()
         configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
         let settings = configuration
-        try await withBlogServer { server, client in
-            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                let realtime = proxy.endpoint(path: "/graphql/realtime", scheme: "ws")
-                try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
-                    var events = phone.events.makeAsyncIterator()
-                    await phone.start()
-                    await next(&events) { $0 == .ready }
-                    // The next frame to the client on this socket is cut 20 bytes in (the
-                    // socket the store reconnects with is not).
-                    proxy.cut(after: 20, .toClient, newConnections: false)
-                    _ = try await server.dataSource.create(
-                        "Post",
-                        input: ["id": "cut", "title": "half a frame", "rating": 1, "status": "ACTIVE"]
-                    )
-                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
-                    await next(&events) { $0 == .syncQueriesReady }
-                    let stored = try await phone.store.query(Post.self, byID: "cut")
-                    #expect(stored?.title == "half a frame")
-                    #expect(try await phone.store.engine.remoteState(model: "Post", modelID: "cut")?.version == 1)
-                }
+        try await withProxiedBlogServer { server, client, proxy in
+            let realtime = proxy.realtimeEndpoint
+            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
+                var events = phone.events.makeAsyncIterator()
+                await phone.start()
+                await next(&events) { $0 == .ready }
+                // The next frame to the client on this socket is cut 20 bytes in (the
+                // socket the store reconnects with is not).
+                proxy.cut(after: 20, .toClient, newConnections: false)
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "cut", "title": "half a frame", "rating": 1, "status": "ACTIVE"]
+                )
+                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                await next(&events) { $0 == .syncQueriesReady }
+                let stored = try await phone.store.query(Post.self, byID: "cut")
+                #expect(stored?.title == "half a frame")
+                #expect(try await phone.store.engine.remoteState(model: "Post", modelID: "cut")?.version == 1)
             }
         }
     }
@@ -292,34 +256,20 @@ extension SubscriptionTests {
         configuration.retryPolicy = RetryPolicy(initialDelay: .zero, maximumDelay: .zero)
         configuration.errorHandler = { error in reported.withLock { $0.append(error) } }
         let settings = configuration
-        var storeConfiguration = DataStore.Configuration()
-        storeConfiguration.clock = ManualClock()
-        let store = storeConfiguration
-        try await withBlogServer { server, client in
+        try await withProxiedBlogServer { server, client, proxy in
             _ = try await server.dataSource.create(
                 "Post",
                 input: ["id": "waiting", "title": "on the server", "rating": 1, "status": "ACTIVE"]
             )
-            let port = try #require(URL(string: server.endpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                proxy.refuseConnections()
-                let directory = try TemporaryDirectory()
-                defer { directory.remove() }
-                let synced = try await SyncedStore(
-                    models: BlogModels.AppModels.models,
-                    storage: .file(at: directory.file()),
-                    transport: AppSyncHTTPTransport(
-                        endpoint: URL(string: proxy.endpoint())!,
-                        authorization: .apiKey(server.apiKey),
-                        client: client
-                    ),
-                    realtime: RealtimeSettings(
-                        endpoint: URL(string: proxy.endpoint(path: "/graphql/realtime", scheme: "ws"))!,
-                        authorization: .apiKey(server.apiKey)
-                    ),
-                    configuration: settings,
-                    storeConfiguration: store
-                )
+            proxy.refuseConnections()
+            try await withSyncedStore(
+                server,
+                client: client,
+                configuration: settings,
+                transport: proxiedTransport(proxy, server, client, timeout: .seconds(30)),
+                realtime: proxy.realtimeEndpoint,
+                clock: ManualClock()
+            ) { (synced) async throws -> Void in
                 var events = synced.events.makeAsyncIterator()
                 await synced.start()
                 var offline: [SyncEvent] = []
@@ -347,7 +297,6 @@ extension SubscriptionTests {
                 }
                 if case .modelSynced(let model)? = caughtUp { #expect(model.isFullSync && model.created == 1) }
                 #expect(try await synced.store.query(Post.self, byID: "waiting")?.title == "on the server")
-                await synced.close()
             }
         }
     }
@@ -357,29 +306,26 @@ extension SubscriptionTests {
         var configuration = SyncConfiguration()
         configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
         let settings = configuration
-        try await withBlogServer { server, client in
-            let port = try #require(URL(string: server.realtimeEndpoint)?.port)
-            try await withFaultProxy(port: port) { proxy in
-                let realtime = proxy.endpoint(path: "/graphql/realtime", scheme: "ws")
-                try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
-                    var events = phone.events.makeAsyncIterator()
-                    await phone.start()
-                    await next(&events) { $0 == .ready }
-                    // Down: the socket is reset and no new one gets through.
-                    proxy.refuseConnections()
-                    proxy.drop()
-                    _ = try await server.dataSource.create(
-                        "Post",
-                        input: ["id": "missed", "title": "while down", "rating": 1, "status": "ACTIVE"]
-                    )
-                    #expect(try await phone.store.query(Post.self, byID: "missed") == nil)
-                    proxy.heal()
-                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
-                    await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
-                    await next(&events) { $0 == .syncQueriesReady }
-                    #expect(try await phone.store.query(Post.self, byID: "missed")?.title == "while down")
-                    #expect(proxy.acceptedConnections >= 2)
-                }
+        try await withProxiedBlogServer { server, client, proxy in
+            let realtime = proxy.realtimeEndpoint
+            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
+                var events = phone.events.makeAsyncIterator()
+                await phone.start()
+                await next(&events) { $0 == .ready }
+                // Down: the socket is reset and no new one gets through.
+                proxy.refuseConnections()
+                proxy.drop()
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "missed", "title": "while down", "rating": 1, "status": "ACTIVE"]
+                )
+                #expect(try await phone.store.query(Post.self, byID: "missed") == nil)
+                proxy.heal()
+                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
+                await next(&events) { $0 == .syncQueriesReady }
+                #expect(try await phone.store.query(Post.self, byID: "missed")?.title == "while down")
+                #expect(proxy.acceptedConnections >= 2)
             }
         }
     }

@@ -4,6 +4,7 @@ import DataStore
 import DataStoreAppSync
 import DataStoreServer
 import DataStoreServerTesting
+import DataStoreSyncTesting
 import DataStoreTesting
 import Foundation
 import Testing
@@ -18,13 +19,14 @@ let blogSchema: String = {
 }()
 
 /// A synced blog store on a fresh file, talking to `server` through `transport` (the real HTTP
-/// transport unless given); closed after `body`.
+/// transport unless given), subscribed at `realtime` when given; closed after `body`.
 func withSyncedStore<T>(
     _ server: TestServer,
     client: HTTPClient,
     directory: TemporaryDirectory? = nil,
     configuration: SyncConfiguration = SyncConfiguration(),
     transport: (any GraphQLTransport)? = nil,
+    realtime: String? = nil,
     clock: (any WallClock)? = nil,
     _ body: (SyncedStore) async throws -> T
 ) async throws -> T {
@@ -42,17 +44,11 @@ func withSyncedStore<T>(
         models: BlogModels.AppModels.models,
         storage: .file(at: folder.file()),
         transport: transport ?? http,
+        realtime: realtime.map { RealtimeSettings(endpoint: URL(string: $0)!, authorization: .apiKey(server.apiKey)) },
         configuration: configuration,
         storeConfiguration: storeConfiguration
     )
-    do {
-        let result = try await body(synced)
-        await synced.close()
-        return result
-    } catch {
-        await synced.close()
-        throw error
-    }
+    return try await closing(synced, body)
 }
 
 /// Reads `events` until one matches `predicate`; fails the test if they end first.
@@ -174,4 +170,69 @@ func faultyTransport(_ server: TestServer, _ client: HTTPClient) -> FaultyTransp
             client: client
         )
     )
+}
+
+/// A transport that sends nothing: every request fails as an unreachable backend does.
+struct NowhereTransport: GraphQLTransport {
+    func send(_ request: OperationRequest) async throws(SendFailure) -> GraphQLResponse {
+        throw .transport("no backend in this test")
+    }
+}
+
+/// A synced store of `models` on a fresh file that is never started, for what happens before
+/// anything is sent; closed after `body`.
+func withUnstartedStore<T>(
+    models: [any Model.Type] = BlogModels.AppModels.models,
+    _ body: (SyncedStore) async throws -> T
+) async throws -> T {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let synced = try await SyncedStore(
+        models: models,
+        storage: .file(at: directory.file()),
+        transport: NowhereTransport()
+    )
+    return try await closing(synced, body)
+}
+
+/// The blog server with a ``FaultProxy`` in front of its port (HTTP and WebSocket alike), and an
+/// HTTP client for sync, for the length of `body`.
+func withProxiedBlogServer<T: Sendable>(
+    _ body: @Sendable (TestServer, HTTPClient, FaultProxy) async throws -> T
+) async throws -> T {
+    try await withBlogServer { server, client in
+        try await withFaultProxy(port: server.port) { proxy in try await body(server, client, proxy) }
+    }
+}
+
+/// The real HTTP transport to `server`, through `proxy`.
+func proxiedTransport(
+    _ proxy: FaultProxy,
+    _ server: TestServer,
+    _ client: HTTPClient,
+    timeout: Duration
+) -> AppSyncHTTPTransport {
+    AppSyncHTTPTransport(
+        endpoint: URL(string: proxy.endpoint())!,
+        authorization: .apiKey(server.apiKey),
+        client: client,
+        timeout: timeout
+    )
+}
+
+extension FaultProxy {
+    /// The server's real-time endpoint, through the proxy.
+    var realtimeEndpoint: String { endpoint(path: "/graphql/realtime", scheme: "ws") }
+}
+
+/// Runs `body` with `synced`, and closes it however `body` ends.
+func closing<T>(_ synced: SyncedStore, _ body: (SyncedStore) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(synced)
+        await synced.close()
+        return result
+    } catch {
+        await synced.close()
+        throw error
+    }
 }
