@@ -8,7 +8,8 @@ import DataStore
 /// batch ahead of it and its own. At most one answer per send in flight waits here.
 actor SettleQueue {
     private let engine: StorageEngine
-    private let recentlySettled: RecentlySettled?
+    /// Told of every answer written (the echoes of these writes are then known).
+    private let recentlySettled: RecentlySettled
     /// Answers waiting for the next batch; the one without a continuation belongs to the sender
     /// that writes it.
     private var waiting: [(settlement: StorageEngine.Settlement, turn: CheckedContinuation<Turn, Never>?)] = []
@@ -22,7 +23,7 @@ actor SettleQueue {
         case write
     }
 
-    init(engine: StorageEngine, recentlySettled: RecentlySettled? = nil) {
+    init(engine: StorageEngine, recentlySettled: RecentlySettled = RecentlySettled()) {
         self.engine = engine
         self.recentlySettled = recentlySettled
     }
@@ -40,12 +41,10 @@ actor SettleQueue {
         let batch = waiting
         waiting = []
         let written = await write(batch.map(\.settlement))
-        if let recentlySettled {
-            for (item, result) in zip(batch, written) where result {
-                let entry = item.settlement.entry
-                if let version = item.settlement.remote?.state.version {
-                    recentlySettled.add(model: entry.modelName, id: entry.modelID, version: version)
-                }
+        for (item, result) in zip(batch, written) where result {
+            let entry = item.settlement.entry
+            if let version = item.settlement.remote?.state.version {
+                recentlySettled.add(model: entry.modelName, id: entry.modelID, version: version)
             }
         }
         var own = false
