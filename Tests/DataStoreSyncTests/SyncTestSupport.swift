@@ -99,15 +99,18 @@ final class FaultyTransport: GraphQLTransport {
     private let wire = Locked<(now: Int, peak: Int)>((0, 0))
     private let gate: AsyncStream<Void>
     private let opener: AsyncStream<Void>.Continuation
-    /// Signals each time a held request starts waiting.
-    let holding: AsyncStream<Void>
-    private let holdingContinuation: AsyncStream<Void>.Continuation
+    /// Each request that starts waiting to be released.
+    let holding: AsyncStream<OperationRequest>
+    private let holdingContinuation: AsyncStream<OperationRequest>.Continuation
 
     init(_ base: any GraphQLTransport) {
         self.base = base
         // Unbounded on purpose: a test releases as many times as it held, no more.
         (gate, opener) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
-        (holding, holdingContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .unbounded)
+        (holding, holdingContinuation) = AsyncStream.makeStream(
+            of: OperationRequest.self,
+            bufferingPolicy: .unbounded
+        )
     }
 
     /// Lets one held request go.
@@ -142,7 +145,7 @@ final class FaultyTransport: GraphQLTransport {
         let fault = isMutation ? faults.withLock { $0.isEmpty ? nil : $0.removeFirst() } : nil
         if case .fail(let failure)? = fault { throw failure }
         if case .hold? = fault {
-            holdingContinuation.yield()
+            holdingContinuation.yield(request)
             var iterator = gate.makeAsyncIterator()
             guard await iterator.next() != nil, !Task.isCancelled else { throw .transport("cancelled while held") }
         }
