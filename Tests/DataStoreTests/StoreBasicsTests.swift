@@ -175,6 +175,32 @@ struct StoreBasicsTests {
         await second.close()
     }
 
+    @Test("a file open in one store is refused to a second, by any path that names it, until the first closes")
+    func oneStorePerFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.file()
+        let first = try await DataStore(models: SeedModels.self, storage: .file(at: file))
+        try await first.save(Post(title: "kept", rating: 3, status: .active))
+        let link = directory.file("link.sqlite")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
+        let spellings = [file, link, directory.url.appending(path: "./store.sqlite")]
+        for spelling in spellings {
+            await #expect {
+                _ = try await DataStore(models: SeedModels.self, storage: .file(at: spelling))
+            } throws: { error in
+                guard let error = error as? DataStoreError else { return false }
+                return error.code == .cannotOpen && error.message.contains("already open in this process")
+            }
+        }
+        // The refusals took nothing from the store that holds the file.
+        #expect(try await first.count(Post.self) == 1)
+        await first.close()
+        let second = try await DataStore(models: SeedModels.self, storage: .file(at: link))
+        #expect(try await second.count(Post.self) == 1)
+        await second.close()
+    }
+
     @Test("a closed store refuses work with storeClosed")
     func closedStore() async throws {
         let store = try await DataStore(models: SeedModels.self, storage: .inMemory)

@@ -44,6 +44,10 @@ public final class DataStore: Sendable {
     /// ``Configuration/onIncompatibleSchema``. A store written by a newer schema is refused with
     /// ``DataStoreError/Code/newerStore`` and left untouched.
     ///
+    /// A file is open in one store at a time in a process: opening it again (by any path) before
+    /// the first store closes throws ``DataStoreError/Code/cannotOpen``. Share the one store
+    /// instead; it is `Sendable`.
+    ///
     /// - Throws: ``DataStoreError`` — `invalidSchema`, `notADatabase`, `corruptDatabase`,
     ///   `newerStore`, `incompatibleSchema`, `cannotOpen`, `readOnlyStore`.
     public convenience init(

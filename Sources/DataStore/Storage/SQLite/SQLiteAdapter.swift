@@ -13,6 +13,8 @@ final class SQLiteAdapter: StorageAdapter {
     let path: String?
     private var tables: [String: SQLiteTable] = [:]
     private var isClosed = false
+    /// The file this adapter holds in ``OpenFiles``, while it is open.
+    private var claimed: OpenFiles.File?
 
     /// Opens (or creates) the database. Blocking: call it from the engine's executor.
     init(path: String?, maximumSizeInBytes: Int?) throws(DataStoreError) {
@@ -36,6 +38,18 @@ final class SQLiteAdapter: StorageAdapter {
         } catch {
             throw Self.openError(error, path: path)
         }
+        if let path {
+            do {
+                claimed = try OpenFiles.claim(path)
+            } catch {
+                try? writer.close()
+                throw error
+            }
+        }
+    }
+
+    deinit {
+        if let claimed { OpenFiles.release(claimed) }
     }
 
     /// An open failure, telling an unwritable directory from other reasons a file cannot be opened.
@@ -74,6 +88,8 @@ final class SQLiteAdapter: StorageAdapter {
         guard !isClosed else { return }
         isClosed = true
         try? writer.close()
+        if let claimed { OpenFiles.release(claimed) }
+        claimed = nil
     }
 
     func transaction<T>(_ body: (any StorageTransaction) throws(DataStoreError) -> T) throws(DataStoreError) -> T {
@@ -353,5 +369,47 @@ struct SQLiteConcurrentReader: ConcurrentStorageReader {
         } catch {
             throw DataStoreError.sqlite(error, path: path)
         }
+    }
+}
+
+/// The database files open in this process, by file identity (device and inode, so that links and
+/// different spellings of one path are the same file).
+///
+/// Two stores on one file would each see only their own writes' changes, and two synced stores
+/// would both send the same outbox: a file is open in one store at a time, and a second open is
+/// refused with a clear error.
+enum OpenFiles {
+    struct File: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    private static let open = Locked<Set<File>>([])
+
+    /// Records `path` (an existing file) as open; throws `cannotOpen` when it is already.
+    static func claim(_ path: String) throws(DataStoreError) -> File {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw DataStoreError(
+                code: .cannotOpen,
+                message: "The store file \(path) vanished while it was being opened (errno \(errno)). Open it again.",
+                path: path
+            )
+        }
+        let file = File(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+        let inserted = open.withLock { $0.insert(file).inserted }
+        guard inserted else {
+            throw DataStoreError(
+                code: .cannotOpen,
+                message: "The store file \(path) is already open in this process. Share the one DataStore "
+                    + "(it is Sendable), or close it before opening the file again.",
+                path: path
+            )
+        }
+        return file
+    }
+
+    static func release(_ file: File) {
+        _ = open.withLock { $0.remove(file) }
     }
 }
