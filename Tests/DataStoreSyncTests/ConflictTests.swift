@@ -194,9 +194,3 @@ struct ConflictTests {
         }
     }
 }
-
-extension FieldValue {
-    fileprivate var intValue: Int? {
-        if case .int(let number) = self { number } else { nil }
-    }
-}

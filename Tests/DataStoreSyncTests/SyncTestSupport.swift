@@ -164,6 +164,13 @@ func withBlogServer<T: Sendable>(_ body: @Sendable (TestServer, HTTPClient) asyn
     }
 }
 
+extension FieldValue {
+    /// The number an `.int` holds.
+    var intValue: Int? {
+        if case .int(let number) = self { number } else { nil }
+    }
+}
+
 /// A fault-injecting transport over the real HTTP one, to `server`.
 func faultyTransport(_ server: TestServer, _ client: HTTPClient) -> FaultyTransport {
     FaultyTransport(
