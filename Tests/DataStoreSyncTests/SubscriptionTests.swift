@@ -329,6 +329,57 @@ extension SubscriptionTests {
             }
         }
     }
+
+    @Test("ten reconnections: every post made while up or down arrives once, none twice, none missing")
+    func tenReconnects() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
+        let settings = configuration
+        try await withProxiedBlogServer { server, client, proxy in
+            let realtime = proxy.realtimeEndpoint
+            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
+                var events = phone.events.makeAsyncIterator()
+                let changes = phone.store.observe(Post.self)
+                var arrived = changes.makeAsyncIterator()
+                await phone.start()
+                await next(&events) { $0 == .ready }
+                var seen: [String: Int] = [:]
+                func create(_ id: String) async throws {
+                    _ = try await server.dataSource.create(
+                        "Post",
+                        input: ["id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE"]
+                    )
+                }
+                /// Reads changes until `id` arrived, counting every arrival.
+                func arrival(of id: String) async throws {
+                    while seen[id] == nil, let change = try await arrived.next() {
+                        seen[change.model.id, default: 0] += 1
+                    }
+                }
+                for round in 0..<10 {
+                    // Down: the sockets reset, new ones refused; a post is made meanwhile.
+                    proxy.refuseConnections()
+                    proxy.drop()
+                    try await create("down\(round)")
+                    proxy.heal()
+                    // Back: the reconnection's sync round brings it.
+                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                    try await arrival(of: "down\(round)")
+                    // Up: the subscription brings the next one.
+                    try await create("up\(round)")
+                    try await arrival(of: "up\(round)")
+                }
+                // One more live change after the last: nothing was left to arrive late.
+                try await create("last")
+                try await arrival(of: "last")
+                let expected = Set((0..<10).flatMap { ["down\($0)", "up\($0)"] } + ["last"])
+                #expect(Set(seen.keys) == expected)
+                #expect(seen.values.allSatisfy { $0 == 1 }, "\(seen.filter { $0.value > 1 })")
+                #expect(try await phone.store.count(Post.self) == expected.count)
+                #expect(proxy.acceptedConnections >= 11)
+            }
+        }
+    }
 }
 
 struct Unexpected: Error {}
