@@ -37,6 +37,11 @@ public struct SyncConfiguration: Sendable {
     public var mutationsInFlight = 4
     /// The back-off of mutations and sync queries after failures that may pass.
     public var retryPolicy = RetryPolicy()
+    /// How often the backend is probed while it cannot be reached: the first probe within
+    /// `initialDelay`, then up to twice as long after each failed one, up to `maximumDelay`
+    /// (default 1 s to 30 s). Reaching it again sends what waits at once, whatever the mutations'
+    /// back-off says, reconnects the subscriptions and syncs.
+    public var reachabilityProbes = RetryPolicy(initialDelay: .seconds(1), maximumDelay: .seconds(30))
 
     /// The defaults above.
     public init() {}

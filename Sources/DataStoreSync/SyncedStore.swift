@@ -136,9 +136,15 @@ public final class SyncedStore: Service, Sendable {
         self.store = store
         self.ownedClient = ownedClient
         let events = EventBroadcaster()
+        let monitor = ReachabilityMonitor(
+            transport: transport,
+            events: events,
+            clock: storeConfiguration.clock,
+            probes: configuration.reachabilityProbes
+        )
         context = SyncContext(
             store: store,
-            transport: ObservedTransport(transport, events: events),
+            transport: ObservedTransport(base: transport, monitor: monitor),
             configuration: configuration,
             clock: storeConfiguration.clock,
             events: events,
@@ -146,6 +152,7 @@ public final class SyncedStore: Service, Sendable {
         )
         engine = SyncEngine(
             context: context,
+            monitor: monitor,
             realtime: realtime.flatMap { settings in
                 guard configuration.subscribesToChanges else { return nil }
                 return

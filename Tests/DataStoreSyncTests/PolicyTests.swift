@@ -211,12 +211,88 @@ struct PolicyTests {
         )
     }
 
-    @Test("network status reports the first outcome and every change, never a repeat")
-    func networkStatus() {
-        var status = NetworkStatus()
+    @Test("reachability reports the first outcome and every change, never a repeat; probes back off while down")
+    func reachability() {
+        var status = Reachability(probes: RetryPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1)))
+        #expect(!status.isProbing)
         let reported = [false, false, true, true, false, true].map { status.record(reached: $0) }
         #expect(reported == [false, nil, true, nil, false, true])
-        #expect(status.isActive == true)
+        #expect(status.isActive == true && !status.isProbing)
+        _ = status.record(reached: false)
+        #expect(status.isProbing)
+        // Each failed probe doubles the bound of the next wait, up to the cap.
+        var random = SeededRandom(seed: 7)
+        var bounds: [Duration] = []
+        for _ in 0..<6 {
+            let delay = status.probeDelay(using: &random)
+            bounds.append(status.probes.bound(forAttempt: status.failedProbes))
+            #expect(delay >= .zero && delay <= bounds.last!)
+            status.probeFailed()
+        }
+        #expect(bounds == [100, 200, 400, 800, 1_000, 1_000].map { Duration.milliseconds($0) })
+        // Reaching the backend ends probing and starts the next outage's back-off afresh.
+        #expect(status.record(reached: true) == true)
+        #expect(!status.isProbing && status.failedProbes == 0)
+    }
+
+    @Test("the engine's state machine: every input in every phase, and the effects it asks for")
+    func syncMachine() {
+        typealias M = SyncMachine
+        /// The effects of `inputs` applied in order from a stopped machine, and where it ends.
+        func run(_ inputs: [M.Input]) -> (effects: [[M.Effect]], machine: M) {
+            var machine = M()
+            return (inputs.map { machine.handle($0) }, machine)
+        }
+        // An online start with subscriptions: subscribe, then the first round once they are up.
+        var (effects, machine) = run([.start(subscribes: true), .subscribed, .roundFinished])
+        #expect(effects == [[.subscribe], [.syncRound], [.announceReady, .startOutbox]])
+        #expect(machine.phase == .ready && machine.isSubscribed && !machine.isRoundRunning)
+        // Subscriptions that fail first: the first round goes without them; their connection later
+        // brings a round of its own.
+        (effects, machine) = run([.start(subscribes: true), .unsubscribed, .roundFinished, .subscribed, .roundFinished])
+        #expect(effects == [[.subscribe], [.syncRound], [.announceReady, .startOutbox], [.syncRound], []])
+        // Without subscriptions: the first round at once.
+        (effects, machine) = run([.start(subscribes: false), .roundFinished])
+        #expect(effects == [[.syncRound], [.announceReady, .startOutbox]])
+        // Rounds asked for while one runs: one more after it, however many asked.
+        (effects, machine) = run([
+            .start(subscribes: true), .subscribed, .roundDue, .unsubscribed, .subscribed, .roundFinished,
+            .roundFinished,
+        ])
+        #expect(effects == [[.subscribe], [.syncRound], [], [], [], [.announceReady, .startOutbox, .syncRound], []])
+        // Due rounds wait for the first one while subscribing.
+        (effects, _) = run([.start(subscribes: true), .roundDue, .subscribed])
+        #expect(effects == [[.subscribe], [], [.syncRound]])
+        // The network regained: reconnect now (when down) and send now (when ready); without
+        // subscriptions, a round instead.
+        (effects, _) = run([
+            .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .unsubscribed,
+            .network(isActive: true), .network(isActive: true),
+        ])
+        #expect(effects.suffix(3) == [[], [.reconnectNow, .sendNow], []])
+        (effects, _) = run([
+            .start(subscribes: false), .network(isActive: false), .roundFinished, .network(isActive: true),
+        ])
+        #expect(effects == [[.syncRound], [], [.announceReady, .startOutbox], [.sendNow, .syncRound]])
+        // Regained while the subscriptions are still up: nothing to reconnect.
+        (effects, _) = run([
+            .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .network(isActive: true),
+        ])
+        #expect(effects.last == [.sendNow])
+        // Regained before the first round: reconnect, but the outbox is not running yet.
+        (effects, _) = run([.start(subscribes: true), .network(isActive: false), .network(isActive: true)])
+        #expect(effects.last == [.reconnectNow])
+        // The first report of a working network is not a regained one.
+        (effects, _) = run([.start(subscribes: false), .network(isActive: true)])
+        #expect(effects.last == [])
+        // Stopped: inputs do nothing until the next start, which begins afresh; starting twice
+        // does nothing.
+        (effects, machine) = run([
+            .start(subscribes: true), .subscribed, .stop, .roundFinished, .subscribed, .roundDue,
+            .network(isActive: false), .network(isActive: true), .start(subscribes: false), .start(subscribes: true),
+        ])
+        #expect(effects == [[.subscribe], [.syncRound], [], [], [], [], [], [], [.syncRound], []])
+        #expect(machine.phase == .syncing && !machine.subscribes && machine.isNetworkActive == nil)
     }
 
     @Test("sync waves: models share a wave unless one belongs to another, which then waits for it")

@@ -59,6 +59,14 @@ actor Outbox {
         }
     }
 
+    /// Sends what waits at once (the network came back): the back-offs of earlier failures are
+    /// forgotten.
+    func sendNow() {
+        notBefore = [:]
+        failures = [:]
+        signal?.notify()
+    }
+
     /// Lets a paused outbox send again (new credentials), at once.
     func resume() {
         guard pausedBecause != nil else { return }

@@ -1,9 +1,10 @@
 import DataStore
 import DataStoreAppSync
 
-/// Runs sync: one task per run — sync queries for every model (parents first), then the outbox,
-/// and sync queries again whenever a model's next sync falls due, until the run is stopped
-/// (ARCHITECTURE §7). `start`, `stop` and `clear` from any number of tasks are serialized here.
+/// Runs sync: one task per run, whose driver feeds every input — subscriptions up or down, a
+/// round finished or due, the network lost or regained — to the run's ``SyncMachine`` and
+/// carries out what it decides, in child tasks of the run (ARCHITECTURE §7). `start`, `stop`
+/// and `clear` from any number of tasks are serialized here.
 actor SyncEngine {
     /// Where a run stands.
     enum State: Hashable, Sendable {
@@ -14,11 +15,13 @@ actor SyncEngine {
     private let context: SyncContext
     private let outbox: Outbox
     private let realtime: SubscriptionProcessor?
+    private let monitor: ReachabilityMonitor
     private(set) var state = State.stopped
     private var run: Task<Void, Never>?
 
-    init(context: SyncContext, realtime: SubscriptionProcessor?) {
+    init(context: SyncContext, monitor: ReachabilityMonitor, realtime: SubscriptionProcessor?) {
         self.context = context
+        self.monitor = monitor
         self.realtime = realtime
         outbox = Outbox(context: context, resolver: ConflictResolver(handler: context.configuration.conflictHandler))
     }
@@ -28,37 +31,56 @@ actor SyncEngine {
     func start() {
         guard state == .stopped else { return }
         state = .running
-        let (context, outbox, realtime) = (context, outbox, realtime)
+        let (context, outbox, realtime, monitor) = (context, outbox, realtime, monitor)
         run = Task {
+            // Unbounded, and small all the same: each producer sends one input per step it
+            // completes (a round, a connection, a change of reachability, a due time) and the
+            // driver applies each at once, without waiting on anything.
+            let (inputs, input) = AsyncStream.makeStream(of: SyncMachine.Input.self, bufferingPolicy: .unbounded)
             let signal = WorkSignal()
-            // Rings when a sync round must run now (a reconnected subscription, live changes
-            // that did not fit the inbox).
-            let resync = WorkSignal()
-            let inbox = RemoteInbox(context: context, resync: resync)
+            // Rung by the inbox when live changes did not fit: a round must run.
+            let overflow = WorkSignal()
+            let inbox = RemoteInbox(context: context, resync: overflow)
+            let schedule = RoundSchedule()
+            let reconnect = Doorbell()
             await context.store.engine.listenToOutbox(signal)
             await withDiscardingTaskGroup { group in
                 group.addTask { await inbox.run() }
-                if let realtime {
-                    // The first sync waits until the subscriptions are up (or failed), so that no
-                    // change falls between the sync's pages and the live ones.
-                    let (first, firstDone) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-                    group.addTask {
-                        await Self.keepSubscribed(realtime, inbox, context, connected: firstDone, resync: resync)
+                group.addTask { await monitor.run { input.yield(.network(isActive: $0)) } }
+                group.addTask { for await _ in overflow.wakeUps { input.yield(.roundDue) } }
+                group.addTask { await Self.keepTime(schedule, context) { input.yield(.roundDue) } }
+                var machine = SyncMachine()
+                input.yield(.start(subscribes: realtime != nil))
+                for await next in inputs {
+                    for effect in machine.handle(next) {
+                        switch effect {
+                        case .subscribe:
+                            guard let realtime else { continue }
+                            group.addTask {
+                                await Self.keepSubscribed(realtime, inbox, context, monitor, reconnect: reconnect) {
+                                    input.yield($0)
+                                }
+                            }
+                        case .syncRound:
+                            group.addTask {
+                                schedule.roundStarted(at: context.clock.millisecondsSince1970)
+                                let due = await Self.syncAll(context, inbox)
+                                schedule.next(at: due)
+                                input.yield(.roundFinished)
+                            }
+                        case .announceReady:
+                            context.events.yield(.ready)
+                        case .startOutbox:
+                            signal.notify()
+                            group.addTask { await outbox.run(signal) }
+                        case .reconnectNow:
+                            reconnect.ring()
+                        case .sendNow:
+                            await outbox.sendNow()
+                        }
                     }
-                    var waiting = first.makeAsyncIterator()
-                    _ = await waiting.next()
                 }
-                let due = await Self.syncAll(context, inbox)
-                guard !Task.isCancelled else { return }
-                context.events.yield(.ready)
-                signal.notify()
-                group.addTask { await outbox.run(signal) }
-                group.addTask { await Self.keepSyncing(context, inbox, from: due) }
-                // A round after every reconnection (one pending at most: a round that starts
-                // later covers every reconnection before it).
-                group.addTask {
-                    for await _ in resync.wakeUps { _ = await Self.syncAll(context, inbox) }
-                }
+                // Cancelled: the inputs ended, and the children end with the run.
             }
         }
     }
@@ -83,38 +105,26 @@ actor SyncEngine {
     // MARK: Subscriptions
 
     /// Keeps the real-time connection up until the run ends: after it drops, connects again
-    /// after the back-off, and every reconnection is followed by a sync round (changes made while
-    /// it was down are not sent again by the backend). `connected` learns of the first connection
-    /// that was established or failed, once.
+    /// after the back-off (or at once when the network comes back: `reconnect`), and tells
+    /// `notify` of every connection made or lost. What the socket finds feeds `monitor`.
     private static func keepSubscribed(
         _ realtime: SubscriptionProcessor,
         _ inbox: RemoteInbox,
         _ context: SyncContext,
-        connected: AsyncStream<Void>.Continuation,
-        resync: WorkSignal
+        _ monitor: ReachabilityMonitor,
+        reconnect: Doorbell,
+        notify: @escaping @Sendable (SyncMachine.Input) -> Void
     ) async {
-        defer { connected.finish() }
         var random = SystemRandomNumberGenerator()
         var failures = 0
-        // Connections established so far in this run.
-        let established = Locked(0)
-        // Whether the run's first sync may go (it waits for the first connection, or its failure).
-        let released = Locked(false)
-        /// Lets the first sync go; false when it went already.
-        @Sendable func release() -> Bool {
-            let first = released.withLock { released in
-                defer { released = true }
-                return !released
-            }
-            if first { connected.yield() }
-            return first
-        }
         while !Task.isCancelled {
-            let before = established.withLock { $0 }
+            // Whether this connection came up.
+            let established = Locked(false)
             let ending = await realtime.run { notice in
                 switch notice {
                 case .established(let refused):
-                    established.withLock { $0 += 1 }
+                    established.withLock { $0 = true }
+                    monitor.record(reached: true)
                     for (model, reason) in refused.sorted(by: { $0.key < $1.key }) {
                         context.report(
                             SyncError(
@@ -127,10 +137,7 @@ actor SyncEngine {
                         )
                     }
                     context.events.yield(.subscriptionsEstablished(refused: refused.keys.sorted()))
-                    // The first connection precedes the run's first sync; any connection made after
-                    // that sync went (a reconnection, or a first connection that came late) needs
-                    // a round of its own for what changed meanwhile.
-                    if !release() { resync.notify() }
+                    notify(.subscribed)
                 case .changed(let modelName, let item):
                     await inbox.receive(modelName, item)
                 case .unreadable(let modelName, let reason):
@@ -145,29 +152,43 @@ actor SyncEngine {
                 }
             }
             if ending == .cancelled || Task.isCancelled { return }
-            // The first attempt failed: the first sync goes ahead without live changes.
-            _ = release()
-            failures = established.withLock { $0 } > before ? 0 : failures + 1
+            let wasEstablished = established.withLock { $0 }
+            switch ending {
+            case .keepAliveMissed: monitor.record(reached: false)
+            case .closed where !wasEstablished: monitor.record(reached: false)
+            case .refused: monitor.record(reached: true)
+            default: break
+            }
+            notify(.unsubscribed)
+            failures = wasEstablished ? 0 : failures + 1
             let delay = context.configuration.retryPolicy.delay(forAttempt: max(failures - 1, 0), using: &random)
-            do { try await context.clock.sleep(for: delay) } catch { return }
+            _ = await reconnect.sleep(for: delay, on: context.clock)
         }
     }
 
     // MARK: Sync queries
 
-    /// Syncs again whenever the earliest model's next sync falls due (a base sync expiring, a
-    /// failed sync's retry, the delta interval), until the run ends. Rounds begin at least
-    /// ``minimumRoundGap`` apart, whatever the intervals say (an interval of zero would otherwise
-    /// sync without pause).
-    private static func keepSyncing(_ context: SyncContext, _ inbox: RemoteInbox, from first: Int64) async {
-        var (due, lastRound) = (first, context.clock.millisecondsSince1970)
+    /// Asks for a round whenever the next one falls due (a base sync expiring, a failed sync's
+    /// retry, the delta interval), until the run ends. Rounds begin at least
+    /// ``minimumRoundGap`` apart this way, whatever the intervals say (an interval of zero
+    /// would otherwise sync without pause).
+    private static func keepTime(
+        _ schedule: RoundSchedule,
+        _ context: SyncContext,
+        due notify: @escaping @Sendable () -> Void
+    ) async {
         while !Task.isCancelled {
-            let wait = max(due, lastRound + minimumRoundGap.milliseconds) - context.clock.millisecondsSince1970
-            if wait > 0 {
-                do { try await context.clock.sleep(for: .milliseconds(wait)) } catch { return }
+            guard let (due, lastStart) = schedule.pending else {
+                await schedule.changed.wait()
+                continue
             }
-            lastRound = context.clock.millisecondsSince1970
-            due = await syncAll(context, inbox)
+            let wait = max(due, lastStart + minimumRoundGap.milliseconds) - context.clock.millisecondsSince1970
+            if wait > 0 {
+                // Woken early when a round starts or ends: the time is read again.
+                _ = await schedule.changed.sleep(for: .milliseconds(wait), on: context.clock)
+                continue
+            }
+            if schedule.take(due) { notify() }
         }
     }
 
@@ -339,5 +360,39 @@ actor SyncEngine {
             )
         )
         return lastFullSync
+    }
+}
+
+/// When the next timed sync round falls due: set by each round as it ends, read by the run's
+/// timer, which the doorbell wakes whenever it changes.
+final class RoundSchedule: Sendable {
+    private let state = Locked<(due: Int64?, lastStart: Int64)>((nil, 0))
+    /// Rung on every change.
+    let changed = Doorbell()
+
+    /// A round started at `time` (ms on the store's clock): no timed round is due before it ends.
+    func roundStarted(at time: Int64) {
+        state.withLock { $0 = (nil, time) }
+        changed.ring()
+    }
+
+    /// The next round falls due at `time`.
+    func next(at time: Int64) {
+        state.withLock { $0.due = time }
+        changed.ring()
+    }
+
+    /// The due time and the last round's start, when a round is due at all.
+    var pending: (due: Int64, lastStart: Int64)? {
+        state.withLock { state in state.due.map { ($0, state.lastStart) } }
+    }
+
+    /// Clears `due` if it is still the one pending; false when it changed meanwhile.
+    func take(_ due: Int64) -> Bool {
+        state.withLock { state in
+            guard state.due == due else { return false }
+            state.due = nil
+            return true
+        }
     }
 }
