@@ -160,10 +160,25 @@ public final class SyncedStore: Service, Sendable {
                         endpoint: settings.endpoint,
                         authorization: settings.authorization,
                         models: synced,
+                        filters: Self.subscriptionFilters(configuration.syncExpressions, synced),
                         clock: storeConfiguration.clock
                     )
             }
         )
+    }
+
+    /// The subscription filter of each model whose sync expression one can say: the backend then
+    /// sends only the changes the store keeps (the rest are filtered as they arrive).
+    static func subscriptionFilters(_ expressions: [SyncExpression], _ models: [SyncedModel]) -> [String: FieldValue] {
+        var filters: [String: FieldValue] = [:]
+        for model in models {
+            guard let expression = expressions.first(where: { $0.modelName == model.schema.name }),
+                let filter = try? expression.predicate.graphQLFilter(for: model.schema),
+                let converted = model.documents.subscriptionFilter(from: filter)
+            else { continue }
+            filters[model.schema.name] = converted
+        }
+        return filters
     }
 
     /// What sync does, as it happens. Each call is a new subscription with a buffer of its own

@@ -113,6 +113,43 @@ struct ClientDocumentTests {
         #expect(ModelDocuments(schema: post).unselectedPath(in: ["p", ["a"]]) == nil)
     }
 
+    @Test("a sync filter becomes a subscription filter when its input can say it, and nil when not")
+    func subscriptionFilters() throws {
+        let model = try SchemaParser.parse(
+            """
+            enum Status { ACTIVE, INACTIVE }
+            type Note { text: String }
+            type Post @model {
+              id: ID!, title: String!, rating: Int, score: Float, done: Boolean, status: Status,
+              tags: [String], note: Note, at: AWSTimestamp
+            }
+            """
+        ).models[0].schema
+        let documents = ModelDocuments(schema: model)
+        let said: [FieldValue] = [
+            ["rating": ["ge": 4]],
+            ["title": ["beginsWith": "a"], "status": ["eq": "ACTIVE"]],
+            ["or": [["done": ["eq": true]], ["and": [["score": ["between": [1.0, 2.0]]], ["id": ["ne": "x"]]]]]],
+            ["at": ["lt": 5], "title": ["notContains": "b", "in": ["c", "d"]]],
+        ]
+        for filter in said { #expect(documents.subscriptionFilter(from: filter) == filter, "\(filter)") }
+        let unsaid: [FieldValue] = [
+            ["not": ["rating": ["ge": 4]]],
+            ["rating": ["attributeExists": true]],
+            ["title": ["size": ["eq": 2]]],
+            ["rating": ["contains": 4]],
+            ["done": ["gt": false]],
+            ["tags": ["contains": "a"]],
+            ["note": ["eq": "{}"]],
+            ["missing": ["eq": 1]],
+            ["or": [["rating": ["ge": 4]], ["not": ["done": ["eq": true]]]]],
+            ["and": []],
+            [:],
+            ["rating": [:]],
+        ]
+        for filter in unsaid { #expect(documents.subscriptionFilter(from: filter) == nil, "\(filter)") }
+    }
+
     @Test("renamed and disabled operations: documents follow @model's arguments")
     func overrides() throws {
         let document = try SchemaParser.parse(

@@ -88,6 +88,54 @@ struct SubscriptionTests {
         }
     }
 
+    @Test(
+        "a sync expression a subscription filter can say goes with the subscriptions: the backend leaves the rest out"
+    )
+    func serverSideFilter() async throws {
+        try await withBlogServer { server, _ in
+            let models = BlogModels.AppModels.models.map(SyncedModel.init)
+            let filters = SyncedStore.subscriptionFilters(
+                [
+                    SyncExpression(Post.self, where: \.rating >= 4),
+                    SyncExpression(Comment.self, where: !(\.content == "x")),
+                ],
+                models
+            )
+            // `not` has no subscription form: comments are filtered as they arrive.
+            #expect(filters == ["Post": ["rating": ["ge": 4]]])
+            let notices = Notices()
+            let processor = SubscriptionProcessor(
+                endpoint: try #require(URL(string: server.realtimeEndpoint)),
+                authorization: .apiKey(server.apiKey),
+                models: models,
+                filters: filters,
+                clock: SystemClock()
+            )
+            let running = Task { await processor.run(notices.add) }
+            let established = await notices.first { if case .established = $0 { true } else { false } }
+            guard case .established(let refused)? = established else {
+                Issue.record("not established: \(String(describing: established))")
+                return
+            }
+            #expect(refused.isEmpty)
+            // Published in this order: the first to arrive is the first the filter lets through.
+            for (id, rating) in [("low", 1), ("high", 5)] {
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": .string(id), "title": "t", "rating": .int(rating), "status": "ACTIVE"]
+                )
+            }
+            let change = await notices.first { if case .changed = $0 { true } else { false } }
+            guard case .changed(_, let item)? = change else {
+                Issue.record("no change arrived")
+                return
+            }
+            #expect(Post.schema.identifierText(of: item.values) == "high")
+            running.cancel()
+            _ = await running.value
+        }
+    }
+
     @Test("a wrong key is refused, and said so")
     func refused() async throws {
         try await withBlogServer { server, _ in
