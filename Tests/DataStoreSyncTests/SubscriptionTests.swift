@@ -202,6 +202,61 @@ extension SubscriptionTests {
         }
     }
 
+    @Test("an online start and a restart: the events in order, each once")
+    func eventsInOrder() async throws {
+        try await withBlogServer { server, client in
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "p", "title": "t", "rating": 1, "status": "ACTIVE"]
+            )
+            try await withLiveStore(server, client) { synced in
+                /// The events of one start, up to the outbox's first status after `ready`.
+                func start() async -> [SyncEvent] {
+                    var events = synced.events.makeAsyncIterator()
+                    await synced.start()
+                    var seen: [SyncEvent] = []
+                    while let event = await events.next() {
+                        seen.append(event)
+                        if case .outboxStatus = event, seen.contains(.ready) { break }
+                    }
+                    return seen
+                }
+                func modelSynced(_ model: String, full: Bool, created: Int) -> SyncEvent {
+                    .modelSynced(
+                        ModelSyncedEvent(
+                            modelName: model,
+                            isFullSync: full,
+                            created: created,
+                            updated: 0,
+                            deleted: 0,
+                            evicted: 0
+                        )
+                    )
+                }
+                let first = await start()
+                #expect(
+                    first == [
+                        .networkStatus(isActive: true), .subscriptionsEstablished(refused: []),
+                        .syncQueriesStarted(models: ["Post", "Comment"]), modelSynced("Post", full: true, created: 1),
+                        modelSynced("Comment", full: true, created: 0), .syncQueriesReady, .ready,
+                        .outboxStatus(isEmpty: true),
+                    ]
+                )
+                await synced.stop()
+                // Restarted: the network's status did not change, so it is not told again; the
+                // rest is, with delta syncs now.
+                let second = await start()
+                #expect(
+                    second == [
+                        .subscriptionsEstablished(refused: []), .syncQueriesStarted(models: ["Post", "Comment"]),
+                        modelSynced("Post", full: false, created: 0), modelSynced("Comment", full: false, created: 0),
+                        .syncQueriesReady, .ready, .outboxStatus(isEmpty: true),
+                    ]
+                )
+            }
+        }
+    }
+
     @Test("live changes outside the store's sync expression are left out, as its sync leaves them out")
     func selective() async throws {
         var selective = SyncConfiguration()

@@ -44,6 +44,8 @@ actor Outbox {
     /// it on every write; finished sends and back-off timers ring it too).
     func run(_ signal: WorkSignal) async {
         self.signal = signal
+        // Every run tells whether the outbox is empty once, at its first look.
+        lastReportedEmpty = nil
         defer {
             // Claimed and never sent: the store keeps them marked in flight, and the next run
             // claims them again.
