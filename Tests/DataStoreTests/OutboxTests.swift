@@ -6,7 +6,7 @@ import Testing
 
 @testable import DataStore
 
-@Suite("Outbox")
+@Suite("Outbox", .timeLimit(.minutes(2)))
 struct OutboxTests {
     @Test(
         "with sync enabled, each write enqueues its mutation in the same transaction, merged by the outbox's rules",
@@ -104,6 +104,51 @@ struct OutboxTests {
             try await store.save(Post(title: "t", rating: 1, status: .active))
             try await store.delete(Post.self, where: .all)
             #expect(try await store.engine.outboxEntries().isEmpty)
+        }
+    }
+
+    @Test("an observer that subscribes while remote records are applied, before they commit, gets their events")
+    func observerDuringReconcile() async throws {
+        try await withStore(.sqliteFile, outboxEnabled: true) { store in
+            func record(_ id: String, version: Int, deleted: Bool = false) -> RemoteRecord {
+                RemoteRecord(
+                    values: Post(id: id, title: "v\(version)", rating: 1, status: .active).fieldValues,
+                    state: RemoteRecordState(version: version, lastChangedAt: 1, isDeleted: deleted)
+                )
+            }
+            // Nobody observes posts when each transaction begins; one subscribes before it commits.
+            let subscribed = Locked<ModelChanges<Post>?>(nil)
+            await store.engine.onSyncTransactionCommit {
+                subscribed.withLock { changes in
+                    if changes == nil { changes = store.observe(Post.self) }
+                }
+            }
+            _ = try await store.engine.reconcile(
+                [record("a", version: 1), record("b", version: 1)],
+                schema: Post.schema
+            )
+            let changes = try #require(subscribed.withLock { $0 })
+            var arrived = changes.makeAsyncIterator()
+            #expect(try await arrived.next()?.model.id == "a")
+            #expect(try await arrived.next()?.model.id == "b")
+            // The same for the answer to a sent mutation, which applies the backend's copy.
+            subscribed.withLock { $0 = nil }
+            try await store.save(Post(id: "c", title: "local", rating: 1, status: .active))
+            let entry = try #require(try await store.engine.outboxEntries().first { $0.modelID == "c" })
+            try await store.engine.settle([
+                StorageEngine.Settlement(
+                    entry: entry,
+                    schema: Post.schema,
+                    remote: record("c", version: 1),
+                    sent: nil,
+                    sentVersion: nil
+                )
+            ])
+            let late = try #require(subscribed.withLock { $0 })
+            var settled = late.makeAsyncIterator()
+            let change = try await settled.next()
+            #expect(change?.model.id == "c" && change?.model.title == "v1" && change?.source == .remote)
+            await store.engine.onSyncTransactionCommit(nil)
         }
     }
 

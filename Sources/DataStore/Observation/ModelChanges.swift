@@ -117,9 +117,9 @@ struct ChangeFilter: Sendable {
         guard change.modelName == schema.name else { return false }
         if let identifier, change.identifier != identifier { return false }
         if predicate.usesRelations {
-            // Evaluated by the engine inside the writing transaction. A change committed while
-            // the observer was subscribing has no result and is not delivered, as if the
-            // subscription had completed just after that commit.
+            // Evaluated by the engine inside the writing transaction, or right after its commit
+            // for an observer that subscribed during it. A change without a result was committed
+            // before this observer subscribed.
             return change.relationMatches[subscriberID] ?? false
         }
         return predicate.evaluate(change.values)

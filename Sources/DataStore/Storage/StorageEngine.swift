@@ -22,6 +22,8 @@ package actor StorageEngine {
     let clock: any WallClock
     /// Woken after every commit that adds to the outbox, while a sync run listens.
     var outboxListener: WorkSignal?
+    /// Runs at the end of every sync transaction, before it commits: a seam for tests.
+    var syncTransactionWillCommit: (@Sendable () -> Void)?
 
     /// Reads that may bypass the engine; set once the storage is open.
     private(set) var concurrentReader: (any ConcurrentStorageReader)?
@@ -108,7 +110,7 @@ package actor StorageEngine {
         if saves.count > 1 { try Self.checkDistinctIdentifiers(saves, schema) }
         try checkOutboxValues(saves, schema)
         let filters = hub.relationFilters(for: schema.name)
-        let (kinds, matches) = try adapter.transaction { transaction throws(DataStoreError) in
+        var (kinds, matches) = try adapter.transaction { transaction throws(DataStoreError) in
             var kinds: [MutationKind] = []
             kinds.reserveCapacity(saves.count)
             for save in saves {
@@ -148,6 +150,19 @@ package actor StorageEngine {
         // cost allocations, so they are built only when someone is listening at this point.
         if outboxEnabled { outboxListener?.notify() }
         guard hub.hasSubscribers(for: schema.name) else { return }
+        // Relation filters of observers that came during the transaction: evaluated now, before
+        // any later write, so they read exactly the committed state.
+        let evaluated = Set(filters.map(\.id))
+        let late = hub.relationFilters(for: schema.name).filter { !evaluated.contains($0.id) }
+        if !late.isEmpty {
+            if matches.isEmpty { matches = Array(repeating: [:], count: saves.count) }
+            for (position, save) in saves.enumerated() {
+                let results = try? adapter.read { reader throws(DataStoreError) in
+                    try Self.evaluate(late, save.values, in: reader)
+                }
+                matches[position].merge(results ?? [:]) { first, _ in first }
+            }
+        }
         var changes: [StorageChange] = []
         changes.reserveCapacity(saves.count)
         for (position, (save, kind)) in zip(saves, kinds).enumerated() {
@@ -341,7 +356,7 @@ package actor StorageEngine {
     static func evaluate(
         _ filters: [(id: UInt64, predicate: ResolvedPredicate)],
         _ values: [FieldValue],
-        in transaction: any StorageTransaction
+        in transaction: any StorageReading
     ) throws(DataStoreError) -> [UInt64: Bool] {
         var results: [UInt64: Bool] = [:]
         for filter in filters { results[filter.id] = try filter.predicate.evaluate(values, reading: transaction) }

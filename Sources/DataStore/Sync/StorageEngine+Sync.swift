@@ -7,8 +7,16 @@ extension StorageEngine {
     ) throws(DataStoreError) -> T {
         try openAdapter().transaction { transaction throws(DataStoreError) in
             guard let sync = transaction as? any SyncStorageTransaction else { throw .syncUnavailable() }
-            return try body(sync)
+            let result = try body(sync)
+            syncTransactionWillCommit?()
+            return result
         }
+    }
+
+    /// Sets what runs at the end of every sync transaction, before it commits (tests: an observer
+    /// that subscribes just then).
+    package func onSyncTransactionCommit(_ hook: (@Sendable () -> Void)?) {
+        syncTransactionWillCommit = hook
     }
 
     /// Listens for outbox work: `signal` is woken after every commit that adds to the outbox
@@ -84,15 +92,22 @@ extension StorageEngine {
         for settlement in settlements where models[settlement.schema.name] == nil {
             models[settlement.schema.name] = try registered(settlement.schema)
         }
+        var unobserved: [(AppliedRecord, RegisteredModels.Entry)] = []
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
             var changes: [StorageChange] = []
             for settlement in settlements {
-                guard let model = models[settlement.schema.name] else { continue }
-                if let change = try settle(settlement, model, in: transaction) { changes.append(change) }
+                guard let model = models[settlement.schema.name],
+                    let applied = try settle(settlement, model, in: transaction)
+                else { continue }
+                if let change = applied.change {
+                    changes.append(change)
+                } else {
+                    unobserved.append((applied.record, model))
+                }
             }
             return changes
         }
-        publishRemote(changes)
+        publishRemote(changes + unobserved.flatMap { lateChanges([$0.0], $0.1) })
     }
 
     /// What a sent mutation settles to: the entry, the backend's copy after it, and what it sent.
@@ -125,7 +140,7 @@ extension StorageEngine {
         _ settlement: Settlement,
         _ model: RegisteredModels.Entry,
         in transaction: any SyncStorageTransaction
-    ) throws(DataStoreError) -> StorageChange? {
+    ) throws(DataStoreError) -> (change: StorageChange?, record: AppliedRecord)? {
         let entry = settlement.entry
         try transaction.removeOutboxEntry(entry.sequence)
         guard let remote = settlement.remote else { return nil }
@@ -137,7 +152,9 @@ extension StorageEngine {
             return nil
         }
         let observed = hub.hasSubscribers(for: model.schema.name)
-        return try apply(remote, of: model, in: transaction, isNew: false, observed: observed)?.change
+        return try apply(remote, of: model, in: transaction, isNew: false, observed: observed).map {
+            ($0.change, $0.record)
+        }
     }
 
     /// Drops a mutation after a conflict and keeps the local copy as it is: the backend's version
@@ -189,8 +206,10 @@ extension StorageEngine {
             }
         }
         var counts = ReconcileCounts()
-        // Events cost a decoded model each: built only when someone is listening.
+        // Events cost a decoded model each: built only when someone is listening (and, for one
+        // who comes during the transaction, after it).
         let observed = hub.hasSubscribers(for: schema.name)
+        var unobserved: [AppliedRecord] = []
         let changes = try syncTransaction { transaction throws(DataStoreError) -> [StorageChange] in
             var changes: [StorageChange] = []
             let pending = try transaction.pendingModelIDs(schema.name)
@@ -221,12 +240,52 @@ extension StorageEngine {
                 case .updated: counts.updated += 1
                 case .deleted: counts.deleted += 1
                 }
-                if let change = applied.change { changes.append(change) }
+                if let change = applied.change { changes.append(change) } else { unobserved.append(applied.record) }
             }
             return changes
         }
-        publishRemote(changes)
+        publishRemote(changes + lateChanges(unobserved, modelEntry))
         return counts
+    }
+
+    /// A remote record applied locally, as its change event is built from.
+    struct AppliedRecord {
+        let kind: MutationKind
+        let values: [FieldValue]
+        let identifier: ModelIdentifier
+    }
+
+    /// The change events of records applied while nobody observed their model when the
+    /// transaction began: someone may have started observing during it, before the commit, and
+    /// must not miss them. Built after the commit on the engine's executor, before any later
+    /// write, so relation filters read exactly the committed state.
+    func lateChanges(_ applied: [AppliedRecord], _ entry: RegisteredModels.Entry) -> [StorageChange] {
+        guard !applied.isEmpty, hub.hasSubscribers(for: entry.schema.name) else { return [] }
+        let filters = hub.relationFilters(for: entry.schema.name)
+        var changes: [StorageChange] = []
+        for record in applied {
+            // The values were just stored from a decoded remote item: they decode.
+            guard let model = try? entry.schema.decode(entry.type, record.values, context: context) else { continue }
+            var matches: [UInt64: Bool] = [:]
+            if record.kind != .deleted, !filters.isEmpty {
+                matches =
+                    (try? openAdapter().read { reader throws(DataStoreError) in
+                        try Self.evaluate(filters, record.values, in: reader)
+                    }) ?? [:]
+            }
+            changes.append(
+                StorageChange(
+                    modelName: entry.schema.name,
+                    kind: record.kind,
+                    source: .remote,
+                    identifier: record.identifier,
+                    values: record.values,
+                    model: model,
+                    relationMatches: matches
+                )
+            )
+        }
+        return changes
     }
 
     /// Deletes `schema`'s local records that the backend no longer returns (`kept` are the
@@ -341,16 +400,22 @@ extension StorageEngine {
         in transaction: any SyncStorageTransaction,
         isNew: Bool,
         observed: Bool
-    ) throws(DataStoreError) -> (kind: MutationKind, change: StorageChange?)? {
+    ) throws(DataStoreError) -> (kind: MutationKind, change: StorageChange?, record: AppliedRecord)? {
         let schema = entry.schema
         let identifier = ModelIdentifier(of: record.values, in: schema)
         if record.state.isDeleted {
             guard let values = try transaction.delete(schema, identifier) else { return nil }
-            return (.deleted, observed ? try remoteChange(.deleted, entry, values, identifier, in: transaction) : nil)
+            return (
+                .deleted, observed ? try remoteChange(.deleted, entry, values, identifier, in: transaction) : nil,
+                AppliedRecord(kind: .deleted, values: values, identifier: identifier)
+            )
         }
         if !isNew, let local = try transaction.fetchOne(schema, identifier), local == record.values { return nil }
         let kind = try transaction.upsert(schema, record.values)
-        return (kind, observed ? try remoteChange(kind, entry, record.values, identifier, in: transaction) : nil)
+        return (
+            kind, observed ? try remoteChange(kind, entry, record.values, identifier, in: transaction) : nil,
+            AppliedRecord(kind: kind, values: record.values, identifier: identifier)
+        )
     }
 
     private func remoteChange(
