@@ -197,6 +197,10 @@ let package = Package(
             dependencies: [
                 "DataStore",
                 "BlogModels",
+                "DataStoreSync",
+                "DataStoreServer",
+                "DataStoreServerTesting",
+                "DataStoreSyncTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

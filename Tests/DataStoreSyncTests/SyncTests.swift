@@ -13,6 +13,11 @@ import Testing
 /// A synced store against a real datastore-server in the test process, over HTTP.
 @Suite("Sync over HTTP", .timeLimit(.minutes(2)))
 struct SyncTests {
+    @Test("BlogSchema.sdl, which the demo's server serves, is schema.graphql, which the models come from")
+    func embeddedSchema() {
+        #expect(BlogSchema.sdl == blogSchema.trimmingCharacters(in: .newlines))
+    }
+
     @Test("a running store syncs again: a delta every deltaSyncInterval, a base sync when the last one expires")
     func resync() async throws {
         let clock = ManualClock()
