@@ -140,6 +140,59 @@ let benchmarks: @Sendable () -> Void = {
         setup: { try await SyncHost.start(posts: 0) },
         teardown: { await SyncHost.stop() }
     )
+
+    // MARK: A save on one store → observe on another
+
+    // "save → observe (µs)": from the laptop's save until the phone's observe delivers the
+    // change, through the server and the phone's subscription (one sample per iteration).
+    let observeLatency = BenchmarkMetric.custom("save → observe (µs)")
+    Benchmark(
+        "sync save on one store → observe on another: DataStoreSync",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, observeLatency],
+            warmupIterations: 20,
+            maxDuration: .seconds(20),
+            maxIterations: 2_000
+        ),
+        closure: { benchmark, host in
+            guard let devices = host.devices else { fatalError("no devices") }
+            let id = "live-\(host.counter.next())"
+            let arrived = devices.arrivals.expect(id)
+            let sent = ContinuousClock.now
+            try await devices.laptop.store.save(Post(id: id, title: "t", rating: 1, status: .active))
+            benchmark.measurement(observeLatency, microseconds(await arrived() - sent))
+        },
+        setup: { try await SyncHost.start(posts: 0, live: .devices) },
+        teardown: { await SyncHost.stop() }
+    )
+
+    // The twin: the server's part alone — a mutation over HTTP and its event on a plain WebSocket.
+    Benchmark(
+        "sync save on one store → observe on another: HTTP mutation → raw WebSocket",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, observeLatency],
+            warmupIterations: 20,
+            maxDuration: .seconds(20),
+            maxIterations: 2_000
+        ),
+        closure: { benchmark, host in
+            guard let raw = host.raw else { fatalError("no subscriber") }
+            let id = "raw-\(host.counter.next())"
+            let arrived = raw.arrivals.expect(id)
+            let sent = ContinuousClock.now
+            _ = try await host.post(
+                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
+                variables: ["input": ["id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE"]]
+            )
+            benchmark.measurement(observeLatency, microseconds(await arrived() - sent))
+        },
+        setup: { try await SyncHost.start(posts: 0, live: .raw) },
+        teardown: { await SyncHost.stop() }
+    )
+}
+
+func microseconds(_ duration: Duration) -> Int {
+    Int(duration.components.seconds) * 1_000_000 + Int(duration.components.attoseconds / 1_000_000_000_000)
 }
 
 /// The benchmark server seeded with posts, and the client stores the benchmarks sync with it.
@@ -150,10 +203,25 @@ final class SyncHost: Sendable {
     let base: BenchmarkServer
     var server: TestServer { base.server }
     var counter: Counter { base.counter }
+    /// Two subscribed stores, for the live benchmark.
+    let devices: Devices?
+    /// A plain subscriber, for its twin.
+    let raw: RawSubscriber?
 
-    private init(base: BenchmarkServer) { self.base = base }
+    /// What listens to live changes.
+    enum Live {
+        case none
+        case devices
+        case raw
+    }
 
-    static func start(posts: Int) async throws -> SyncHost {
+    private init(base: BenchmarkServer, devices: Devices? = nil, raw: RawSubscriber? = nil) {
+        self.base = base
+        self.devices = devices
+        self.raw = raw
+    }
+
+    static func start(posts: Int, live: Live = .none) async throws -> SyncHost {
         let base = try await BenchmarkServer.start(schema: schema, directory: directory.appending(path: "server"))
         try await base.seed("Post", count: posts) { index in
             [
@@ -161,13 +229,24 @@ final class SyncHost: Sendable {
                 "status": "ACTIVE",
             ]
         }
-        let host = SyncHost(base: base)
+        let plain = SyncHost(base: base)
+        var host = plain
+        switch live {
+        case .none: break
+        case .devices: host = SyncHost(base: base, devices: try await Devices.open(plain))
+        case .raw:
+            let raw = RawSubscriber(host: plain)
+            await raw.waitUntilStarted()
+            host = SyncHost(base: base, raw: raw)
+        }
         current.withLock { $0 = host }
         return host
     }
 
     static func stop() async {
         guard let host = current.withLock({ $0.take() }) else { return }
+        await host.devices?.close()
+        await host.raw?.close()
         await host.base.stop()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -179,13 +258,13 @@ final class SyncHost: Sendable {
         return directory
     }
 
-    /// A synced blog store on a new file in `directory`, sending 8 mutations at once.
-    func syncedStore(at directory: URL) async throws -> SyncedStore {
+    /// A synced blog store on a new file in `directory`, sending 8 mutations at once; subscribed
+    /// to changes only when asked (the HTTP benchmarks and their twins measure no echoes).
+    func syncedStore(at directory: URL, subscribes: Bool = false) async throws -> SyncedStore {
         var configuration = SyncConfiguration()
         configuration.mutationsInFlight = 8
         configuration.maxRecordsToSync = 10_000_000
-        // The HTTP path these benchmarks and their twins measure: no echoes over a WebSocket.
-        configuration.subscribesToChanges = false
+        configuration.subscribesToChanges = subscribes
         return try await SyncedStore(
             models: BlogModels.AppModels.self,
             storage: .file(at: directory.appending(path: "client.sqlite")),
