@@ -12,7 +12,9 @@ import Testing
 @testable import DataStoreSync
 
 /// The real-time connection against the real server's WebSocket (PROTOCOL §6).
-@Suite("Subscriptions", .timeLimit(.minutes(1)))
+// Each test takes a fraction of a second alone; ten reconnections and their sync rounds took
+// a minute when the whole suite shared two cores under ThreadSanitizer.
+@Suite("Subscriptions", .timeLimit(.minutes(3)))
 struct SubscriptionTests {
     @Test(
         "the real-time endpoint from the GraphQL endpoint",
