@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DataStore", package: rootPackage),
                 .product(name: "DataStoreSync", package: rootPackage),
+                .product(name: "DataStoreSyncTesting", package: rootPackage),
                 .product(name: "DataStoreServer", package: rootPackage),
                 .product(name: "DataStoreServerTesting", package: rootPackage),
                 .product(name: "BlogModels", package: rootPackage),

@@ -228,6 +228,13 @@ public final class SyncedStore: Service, Sendable {
         try? await ownedClient?.shutdown()
     }
 
+    /// How many local writes have not reached the backend yet (merged writes count once; those
+    /// on the wire count until their answer is settled). Zero means everything written so far is
+    /// on the backend — say, before signing a user out.
+    public func pendingMutationCount() async throws(DataStoreError) -> Int {
+        try await store.engine.outboxEntries().count
+    }
+
     // MARK: Dead letters
 
     /// The mutations the backend refused for good, oldest first.

@@ -203,6 +203,21 @@ struct OutboxSyncTests {
         }
     }
 
+    @Test("pendingMutationCount counts the writes not on the backend yet, merged ones once")
+    func pendingCount() async throws {
+        try await withUnstartedStore { synced in
+            #expect(try await synced.pendingMutationCount() == 0)
+            var post = Post(id: "p", title: "t", rating: 1, status: .active)
+            try await synced.store.save(post)
+            post.title = "t2"
+            try await synced.store.save(post)
+            try await synced.store.save(Post(id: "q", title: "t", rating: 1, status: .active))
+            #expect(try await synced.pendingMutationCount() == 2)
+            _ = try await synced.store.delete(Post.self, byID: "q")
+            #expect(try await synced.pendingMutationCount() == 1)
+        }
+    }
+
     @Test("answers settled together from many tasks: all written, one that cannot be does not hold back the rest")
     func settleBatches() async throws {
         try await withUnstartedStore { synced in

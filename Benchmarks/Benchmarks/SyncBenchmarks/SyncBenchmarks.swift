@@ -189,6 +189,81 @@ let benchmarks: @Sendable () -> Void = {
         setup: { try await SyncHost.start(posts: 0, live: .raw) },
         teardown: { await SyncHost.stop() }
     )
+
+    // MARK: Eight stores editing for a minute, one of them flapping
+
+    // One long iteration: 8 stores save 50 posts/s each into 200 shared posts for SOAK_SECONDS
+    // (60), the first behind a proxy that goes down and up every 5 s; then every store must hold
+    // the server's posts. Reported: saves/s, how long convergence took after the last save, and
+    // resident memory per store (above the server's) at the first and last 5-second sample.
+    let savesPerSecond = BenchmarkMetric.custom("saves/s")
+    let convergence = BenchmarkMetric.custom("converged after the last save (ms)")
+    let firstRSS = BenchmarkMetric.custom("RSS per store at 5 s (KB)")
+    let lastRSS = BenchmarkMetric.custom("RSS per store at the end (KB)")
+    Benchmark(
+        "sync 8 stores editing for a minute, one flapping every 5 s: DataStoreSync",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .peakMemoryResident, savesPerSecond, convergence, firstRSS, lastRSS],
+            warmupIterations: 0,
+            maxDuration: .seconds(600),
+            maxIterations: 1
+        ),
+        closure: { benchmark, host in
+            let outcome = try await Soak.run(host)
+            let seconds = Double(Soak.duration.components.seconds)
+            benchmark.measurement(savesPerSecond, Int(Double(outcome.saves) / seconds))
+            benchmark.measurement(convergence, microseconds(outcome.converged) / 1_000)
+            benchmark.measurement(firstRSS, max(0, outcome.firstRSS - outcome.baselineRSS) / Soak.clients / 1_024)
+            benchmark.measurement(lastRSS, max(0, outcome.lastRSS - outcome.baselineRSS) / Soak.clients / 1_024)
+            print(
+                "soak: \(outcome.saves) saves; converged \(outcome.converged) after the last; RSS (MB) "
+                    + outcome.samples.map { String($0 / 1_048_576) }.joined(separator: " ")
+                    + " (the server and the process before the stores: \(outcome.baselineRSS / 1_048_576) MB)"
+            )
+        },
+        setup: { try await SyncHost.start(posts: 0) },
+        teardown: { await SyncHost.stop() }
+    )
+
+    // The twin: the same writers and pace straight to the server over HTTP, without stores.
+    Benchmark(
+        "sync 8 stores editing for a minute, one flapping every 5 s: 8 HTTP writers at the same pace",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .peakMemoryResident, savesPerSecond],
+            warmupIterations: 0,
+            maxDuration: .seconds(600),
+            maxIterations: 1
+        ),
+        closure: { benchmark, host in
+            let end = ContinuousClock.now + Soak.duration
+            let iteration = host.counter.next()
+            let saves = try await withThrowingTaskGroup(of: Int.self) { group in
+                for writer in 0..<Soak.clients {
+                    group.addTask {
+                        var count = 0
+                        while ContinuousClock.now < end {
+                            _ = try await host.post(
+                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
+                                variables: [
+                                    "input": [
+                                        "id": .string("w\(iteration)-\(writer)-\(count)"), "title": "t", "rating": 1,
+                                        "status": "ACTIVE",
+                                    ]
+                                ]
+                            )
+                            count += 1
+                            try await Task.sleep(for: Soak.pause)
+                        }
+                        return count
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            benchmark.measurement(savesPerSecond, Int(Double(saves) / Double(Soak.duration.components.seconds)))
+        },
+        setup: { try await SyncHost.start(posts: 0) },
+        teardown: { await SyncHost.stop() }
+    )
 }
 
 func microseconds(_ duration: Duration) -> Int {
@@ -260,7 +335,7 @@ final class SyncHost: Sendable {
 
     /// A synced blog store on a new file in `directory`, sending 8 mutations at once; subscribed
     /// to changes only when asked (the HTTP benchmarks and their twins measure no echoes).
-    func syncedStore(at directory: URL, subscribes: Bool = false) async throws -> SyncedStore {
+    func syncedStore(at directory: URL, subscribes: Bool = false, endpoint: String? = nil) async throws -> SyncedStore {
         var configuration = SyncConfiguration()
         configuration.mutationsInFlight = 8
         configuration.maxRecordsToSync = 10_000_000
@@ -268,7 +343,7 @@ final class SyncHost: Sendable {
         return try await SyncedStore(
             models: BlogModels.AppModels.self,
             storage: .file(at: directory.appending(path: "client.sqlite")),
-            endpoint: URL(string: server.endpoint)!,
+            endpoint: URL(string: endpoint ?? server.endpoint)!,
             authorization: .apiKey(server.apiKey),
             configuration: configuration
         )
