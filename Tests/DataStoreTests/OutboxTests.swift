@@ -152,6 +152,44 @@ struct OutboxTests {
         }
     }
 
+    @Test("a newer remote copy that arrives while a write is on the wire wins over that write's older answer")
+    func newerCopyDuringSend() async throws {
+        try await withStore(.sqliteFile, outboxEnabled: true) { store in
+            func record(_ id: String, _ title: String, version: Int) -> RemoteRecord {
+                RemoteRecord(
+                    values: Post(id: id, title: title, rating: 1, status: .active).fieldValues,
+                    state: RemoteRecordState(version: version, lastChangedAt: 1, isDeleted: false)
+                )
+            }
+            func answer(_ id: String, _ remote: RemoteRecord) async throws {
+                let entry = try #require(try await store.engine.outboxEntries().first { $0.modelID == id })
+                try await store.engine.settle([
+                    StorageEngine.Settlement(
+                        entry: entry,
+                        schema: Post.schema,
+                        remote: remote,
+                        sent: nil,
+                        sentVersion: nil
+                    )
+                ])
+            }
+            // The backend applies this store's write (version 2), then another device's (3); the
+            // live change of 3 comes before the answer of 2.
+            try await store.save(Post(id: "p", title: "mine", rating: 1, status: .active))
+            var counts = try await store.engine.reconcile([record("p", "theirs", version: 3)], schema: Post.schema)
+            #expect(counts.skipped == 1)
+            try await answer("p", record("p", "mine", version: 2))
+            #expect(try await store.query(Post.self, byID: "p")?.title == "theirs")
+            #expect(try await store.engine.remoteState(model: "Post", modelID: "p")?.version == 3)
+            // A copy put aside that is older than the answer does not win.
+            try await store.save(Post(id: "q", title: "mine", rating: 1, status: .active))
+            counts = try await store.engine.reconcile([record("q", "theirs", version: 2)], schema: Post.schema)
+            try await answer("q", record("q", "mine, merged", version: 3))
+            #expect(try await store.query(Post.self, byID: "q")?.title == "mine, merged")
+            #expect(try await store.engine.remoteState(model: "Post", modelID: "q")?.version == 3)
+        }
+    }
+
     @Test("remote records apply when newer and not pending; tombstones delete, also of records never seen")
     func reconcile() async throws {
         try await withStore(.sqliteFile, outboxEnabled: true) { store in

@@ -22,6 +22,12 @@ package actor StorageEngine {
     let clock: any WallClock
     /// Woken after every commit that adds to the outbox, while a sync run listens.
     var outboxListener: WorkSignal?
+    /// Remote copies of records that arrived while the record had a pending write, by
+    /// ``recordKey(_:_:)``, newest only: applied when that write settles with an older answer
+    /// (it was on the wire, and the backend applied it first). Kept in memory: after a restart,
+    /// a write sent again over an old version meets the backend's conflict path, which answers
+    /// with the newest copy.
+    var deferredRemote: [String: RemoteRecord] = [:]
     /// Runs at the end of every sync transaction, before it commits: a seam for tests.
     var syncTransactionWillCommit: (@Sendable () -> Void)?
 
@@ -415,6 +421,7 @@ package actor StorageEngine {
     func clear(_ schemas: [ModelSchema]) throws(DataStoreError) {
         let adapter = try openAdapter()
         try adapter.transaction { transaction throws(DataStoreError) in try transaction.deleteAllData(schemas) }
+        deferredRemote = [:]
         hub.resetSynced()
         hub.publish(.clear(Set(schemas.map(\.name))))
     }

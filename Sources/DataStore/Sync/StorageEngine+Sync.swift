@@ -19,6 +19,11 @@ extension StorageEngine {
         syncTransactionWillCommit = hook
     }
 
+    /// The key of a record in ``deferredRemote``.
+    static func recordKey(_ model: String, _ modelID: String) -> String {
+        "\(model)/\(modelID)"
+    }
+
     /// Listens for outbox work: `signal` is woken after every commit that adds to the outbox
     /// (nil stops listening).
     package func listenToOutbox(_ signal: WorkSignal?) {
@@ -143,14 +148,22 @@ extension StorageEngine {
     ) throws(DataStoreError) -> (change: StorageChange?, record: AppliedRecord)? {
         let entry = settlement.entry
         try transaction.removeOutboxEntry(entry.sequence)
-        guard let remote = settlement.remote else { return nil }
-        try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
+        guard var remote = settlement.remote else { return nil }
         guard try !transaction.hasOutboxEntry(model: entry.modelName, modelID: entry.modelID) else {
+            try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
             let matches = settlement.sent.map { model.schema.holds($0, in: remote.values) } ?? true
             let version = matches ? nil : (settlement.sentVersion ?? remote.state.version)
             try transaction.setOutboxVersion(version, model: entry.modelName, modelID: entry.modelID)
             return nil
         }
+        // A newer copy that arrived while this write was on the wire (put aside by reconcile)
+        // wins over the answer: the backend applied this write before that one.
+        if let waiting = deferredRemote.removeValue(forKey: Self.recordKey(entry.modelName, entry.modelID)),
+            waiting.state.version > remote.state.version
+        {
+            remote = waiting
+        }
+        try transaction.setRemoteState(remote.state, model: entry.modelName, modelID: entry.modelID)
         let observed = hub.hasSubscribers(for: model.schema.name)
         return try apply(remote, of: model, in: transaction, isNew: false, observed: observed).map {
             ($0.change, $0.record)
@@ -222,6 +235,12 @@ extension StorageEngine {
                     continue
                 }
                 if pending.contains(modelID) {
+                    // Put aside: if a write of the record is on the wire, its answer may be older
+                    // than this (the backend applied it first), and this copy must win then.
+                    let key = Self.recordKey(schema.name, modelID)
+                    if (deferredRemote[key]?.state.version ?? .min) < record.state.version {
+                        deferredRemote[key] = record
+                    }
                     counts.skipped += 1
                     continue
                 }
@@ -346,6 +365,7 @@ extension StorageEngine {
             entry.inFlight = false
             try transaction.addDeadLetter(DeadLetter(entry: entry, failedAt: failedAt, reason: reason))
         }
+        deferredRemote[Self.recordKey(entry.modelName, entry.modelID)] = nil
     }
 
     /// The dead letters, oldest first.
