@@ -146,14 +146,15 @@ let benchmarks: @Sendable () -> Void = {
     // "save → observe (µs)": from the laptop's save until the phone's observe delivers the
     // change, through the server and the phone's subscription (one sample per iteration).
     let observeLatency = BenchmarkMetric.custom("save → observe (µs)")
+    let live = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, observeLatency],
+        warmupIterations: 20,
+        maxDuration: .seconds(20),
+        maxIterations: 2_000
+    )
     Benchmark(
         "sync save on one store → observe on another: DataStoreSync",
-        configuration: .init(
-            metrics: [.wallClock, .cpuTotal, observeLatency],
-            warmupIterations: 20,
-            maxDuration: .seconds(20),
-            maxIterations: 2_000
-        ),
+        configuration: live,
         closure: { benchmark, host in
             guard let devices = host.devices else { fatalError("no devices") }
             let id = "live-\(host.counter.next())"
@@ -169,12 +170,7 @@ let benchmarks: @Sendable () -> Void = {
     // The twin: the server's part alone — a mutation over HTTP and its event on a plain WebSocket.
     Benchmark(
         "sync save on one store → observe on another: HTTP mutation → raw WebSocket",
-        configuration: .init(
-            metrics: [.wallClock, .cpuTotal, observeLatency],
-            warmupIterations: 20,
-            maxDuration: .seconds(20),
-            maxIterations: 2_000
-        ),
+        configuration: live,
         closure: { benchmark, host in
             guard let raw = host.raw else { fatalError("no subscriber") }
             let id = "raw-\(host.counter.next())"
