@@ -269,19 +269,19 @@ struct PolicyTests {
             .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .unsubscribed,
             .network(isActive: true), .network(isActive: true),
         ])
-        #expect(effects.suffix(3) == [[], [.reconnectNow, .sendNow], []])
+        #expect(effects.suffix(3) == [[], [.retryNow, .reconnectNow, .sendNow], []])
         (effects, _) = run([
             .start(subscribes: false), .network(isActive: false), .roundFinished, .network(isActive: true),
         ])
-        #expect(effects == [[.syncRound], [], [.announceReady, .startOutbox], [.sendNow, .syncRound]])
+        #expect(effects == [[.syncRound], [], [.announceReady, .startOutbox], [.retryNow, .sendNow, .syncRound]])
         // Regained while the subscriptions are still up: nothing to reconnect.
         (effects, _) = run([
             .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .network(isActive: true),
         ])
-        #expect(effects.last == [.sendNow])
+        #expect(effects.last == [.retryNow, .sendNow])
         // Regained before the first round: reconnect, but the outbox is not running yet.
         (effects, _) = run([.start(subscribes: true), .network(isActive: false), .network(isActive: true)])
-        #expect(effects.last == [.reconnectNow])
+        #expect(effects.last == [.retryNow, .reconnectNow])
         // The first report of a working network is not a regained one.
         (effects, _) = run([.start(subscribes: false), .network(isActive: true)])
         #expect(effects.last == [])

@@ -543,6 +543,31 @@ extension SubscriptionTests {
             }
         }
     }
+
+    @Test("an offline start with back-offs of an hour: the network's return ends the sync queries' wait")
+    func offlineStartLongBackOff() async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .seconds(3_600), maximumDelay: .seconds(3_600))
+        configuration.reachabilityProbes = RetryPolicy(initialDelay: .milliseconds(5), maximumDelay: .milliseconds(20))
+        let settings = configuration
+        try await withProxiedBlogServer { server, client, proxy in
+            proxy.refuseConnections()
+            try await withSyncedStore(
+                server,
+                client: client,
+                configuration: settings,
+                transport: proxiedTransport(proxy, server, client, timeout: .seconds(10))
+            ) { synced in
+                var events = synced.events.makeAsyncIterator()
+                await synced.start()
+                // The first sync query fails and waits (up to an hour) to try again.
+                await next(&events) { $0 == .networkStatus(isActive: false) }
+                proxy.heal()
+                await next(&events) { $0 == .networkStatus(isActive: true) }
+                await next(&events) { $0 == .ready }
+            }
+        }
+    }
 }
 
 struct Unexpected: Error {}

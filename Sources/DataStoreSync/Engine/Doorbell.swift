@@ -63,3 +63,68 @@ final class Doorbell: Sendable {
         }
     }
 }
+
+/// Wakes every task sleeping on it at once (``ring()``): the network came back, and every wait
+/// of a back-off may end now. A ring reaches the sleeps under way, not later ones.
+final class Alarm: Sendable {
+    private struct State {
+        var generation = 0
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Locked(State())
+
+    func ring() {
+        let waiters = state.withLock { state in
+            state.generation += 1
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Sleeps for `duration` on `clock`, or less if the alarm rings first; true when the time
+    /// passed, false when the alarm rang or the task was cancelled.
+    func sleep(for duration: Duration, on clock: any WallClock) async -> Bool {
+        let generation = state.withLock { $0.generation }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await clock.sleep(for: duration)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                await self.wait(after: generation)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first && !Task.isCancelled
+        }
+    }
+
+    /// Returns once the alarm rang after `generation`, or when the task is cancelled.
+    private func wait(after generation: Int) async {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state in
+                    if state.generation != generation || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}

@@ -97,7 +97,9 @@ actor Outbox {
                 let outcome = await self.send(claim)
                 // A failed entry waits here, in the run's task tree: stopping the run ends the wait.
                 if let wait = await self.finish(entry, record: record, outcome) {
-                    do { try await context.clock.sleep(for: wait) } catch { return }
+                    // Ended early when the network comes back (``sendNow()`` then sends at once).
+                    _ = await context.networkBack.sleep(for: wait, on: context.clock)
+                    if Task.isCancelled { return }
                     if case .pause = outcome { await self.resume() }
                 }
                 signal.notify()

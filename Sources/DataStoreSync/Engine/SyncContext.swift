@@ -53,6 +53,8 @@ struct SyncContext: Sendable {
     let models: [String: SyncedModel]
     /// What the outbox settled lately: the echoes of this store's own writes.
     let recentlySettled = RecentlySettled()
+    /// Rung when the network comes back: back-offs under way end early.
+    let networkBack = Alarm()
 
     init(
         store: DataStore,

@@ -77,6 +77,8 @@ actor SyncEngine {
                             reconnect.ring()
                         case .sendNow:
                             await outbox.sendNow()
+                        case .retryNow:
+                            context.networkBack.ring()
                         }
                     }
                 }
@@ -255,7 +257,9 @@ actor SyncEngine {
                 }
                 let delay = configuration.retryPolicy.delay(forAttempt: attempt, retryAfter: retryAfter, using: &random)
                 attempt += 1
-                do { try await context.clock.sleep(for: delay) } catch { break }
+                // The network coming back ends the wait early.
+                _ = await context.networkBack.sleep(for: delay, on: context.clock)
+                if Task.isCancelled { break }
             } catch {
                 context.report(syncFailure(model, "\(error)"))
                 return due(failed: true, lastFullSync: nil)

@@ -50,6 +50,8 @@ struct SyncMachine: Hashable, Sendable {
         case reconnectNow
         /// Send what waits in the outbox now, not after its back-off.
         case sendNow
+        /// End every back-off under way (sync queries, sends): the network is back.
+        case retryNow
     }
 
     private(set) var phase = Phase.stopped
@@ -111,7 +113,7 @@ struct SyncMachine: Hashable, Sendable {
             let regained = isActive && isNetworkActive == false
             isNetworkActive = isActive
             guard regained else { return [] }
-            var effects: [Effect] = []
+            var effects: [Effect] = [.retryNow]
             if subscribes, !isSubscribed { effects.append(.reconnectNow) }
             if phase == .ready { effects.append(.sendNow) }
             // Without subscriptions nothing else brings what changed meanwhile.
