@@ -195,11 +195,14 @@ let benchmarks: @Sendable () -> Void = {
     let savesPerSecond = BenchmarkMetric.custom("saves/s")
     let convergence = BenchmarkMetric.custom("converged after the last save (ms)")
     let firstRSS = BenchmarkMetric.custom("RSS per store at 5 s (KB)")
+    let middleRSS = BenchmarkMetric.custom("RSS per store half-way (KB)")
     let lastRSS = BenchmarkMetric.custom("RSS per store at the end (KB)")
     Benchmark(
         "sync 8 stores editing for a minute, one flapping every 5 s: DataStoreSync",
         configuration: .init(
-            metrics: [.wallClock, .cpuTotal, .peakMemoryResident, savesPerSecond, convergence, firstRSS, lastRSS],
+            metrics: [
+                .wallClock, .cpuTotal, .peakMemoryResident, savesPerSecond, convergence, firstRSS, middleRSS, lastRSS,
+            ],
             warmupIterations: 0,
             maxDuration: .seconds(600),
             maxIterations: 1
@@ -210,6 +213,8 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(savesPerSecond, Int(Double(outcome.saves) / seconds))
             benchmark.measurement(convergence, microseconds(outcome.converged) / 1_000)
             benchmark.measurement(firstRSS, max(0, outcome.firstRSS - outcome.baselineRSS) / Soak.clients / 1_024)
+            let middle = outcome.samples.isEmpty ? 0 : outcome.samples[outcome.samples.count / 2]
+            benchmark.measurement(middleRSS, max(0, middle - outcome.baselineRSS) / Soak.clients / 1_024)
             benchmark.measurement(lastRSS, max(0, outcome.lastRSS - outcome.baselineRSS) / Soak.clients / 1_024)
             print(
                 "soak: \(outcome.saves) saves; converged \(outcome.converged) after the last; RSS (MB) "
