@@ -44,23 +44,7 @@ final class Doorbell: Sendable {
     /// Sleeps for `duration` on `clock`, or less if the bell rings first; true when the time
     /// passed, false when the bell rang or the task was cancelled.
     func sleep(for duration: Duration, on clock: any WallClock) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await clock.sleep(for: duration)
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                await self.wait()
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first && !Task.isCancelled
-        }
+        await sleepUnlessWoken(for: duration, on: clock) { await self.wait() }
     }
 }
 
@@ -88,23 +72,7 @@ final class Alarm: Sendable {
     /// passed, false when the alarm rang or the task was cancelled.
     func sleep(for duration: Duration, on clock: any WallClock) async -> Bool {
         let generation = state.withLock { $0.generation }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await clock.sleep(for: duration)
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                await self.wait(after: generation)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first && !Task.isCancelled
-        }
+        return await sleepUnlessWoken(for: duration, on: clock) { await self.wait(after: generation) }
     }
 
     /// Returns once the alarm rang after `generation`, or when the task is cancelled.
@@ -126,5 +94,31 @@ final class Alarm: Sendable {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
+    }
+}
+
+/// Sleeps for `duration` on `clock` unless `woken` returns first (it is cancelled then, as the
+/// sleep is when `woken` returns); true when the time passed, false when woken or cancelled.
+private func sleepUnlessWoken(
+    for duration: Duration,
+    on clock: any WallClock,
+    _ woken: @escaping @Sendable () async -> Void
+) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            do {
+                try await clock.sleep(for: duration)
+                return true
+            } catch {
+                return false
+            }
+        }
+        group.addTask {
+            await woken()
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first && !Task.isCancelled
     }
 }
