@@ -1,0 +1,190 @@
+public import DataStore
+public import DataStoreSchema
+
+/// Who is calling, as the server's identity providers established it (PROTOCOL §5).
+public struct Caller: Hashable, Sendable {
+    /// How the caller proved who it is; `@auth` rules name the same providers.
+    public enum Provider: String, Hashable, Sendable {
+        /// An API key (`x-api-key`).
+        case apiKey
+        /// A JWT from a user pool (Cognito's, or one configured like it).
+        case userPools
+        /// A JWT from an OpenID Connect provider.
+        case oidc
+        /// AWS SigV4 (not offered by this server; rules may name it).
+        case iam
+        /// A Lambda authorizer (not offered by this server; rules may name it).
+        case function
+    }
+
+    /// The provider that vouched for the caller.
+    public let provider: Provider
+    /// The verified token's claims (token providers); empty for API keys.
+    public let claims: [String: FieldValue]
+
+    /// A caller vouched for by `provider`, with the claims of its verified token.
+    public init(provider: Provider, claims: [String: FieldValue] = [:]) {
+        self.provider = provider
+        self.claims = claims
+    }
+
+    /// A caller with a valid API key.
+    public static let apiKey = Caller(provider: .apiKey)
+
+    /// The texts of `claim`: `sub::username` is the composite of `sub` and the user name;
+    /// `username` falls back to Cognito's `cognito:username` (ID tokens carry that one, access
+    /// tokens the other, and AppSync takes either); a list claim gives each of its texts.
+    public func values(of claim: String) -> [String] {
+        if claim == "sub::username" {
+            guard let sub = values(of: "sub").first, let name = values(of: "username").first else { return [] }
+            return ["\(sub)::\(name)"]
+        }
+        if claim == "username", claims["username"] == nil { return values(of: "cognito:username") }
+        switch claims[claim] {
+        case .string(let text)?: return text.isEmpty ? [] : [text]
+        case .list(let items)?:
+            return items.compactMap { if case .string(let text) = $0, !text.isEmpty { text } else { nil } }
+        case .int(let number)?: return [String(number)]
+        default: return []
+        }
+    }
+
+    /// Every identity an owner field may hold for this caller: the claim's value first (what a
+    /// create stores), then, for `sub::username`, the `sub` and the user name on their own (items
+    /// written before the composite became the default).
+    public func ownerValues(claim: String) -> [String] {
+        var values = self.values(of: claim)
+        if claim == "sub::username", !values.isEmpty {
+            values += self.values(of: "sub") + self.values(of: "username")
+        }
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
+    }
+}
+
+/// What a request does to a model's items, as `@auth` rules name it.
+public enum ModelOperation: String, CaseIterable, Hashable, Sendable {
+    /// `createX`.
+    case create
+    /// `updateX`.
+    case update
+    /// `deleteX`.
+    case delete
+    /// `getX`, and relation fields that read one item.
+    case get
+    /// `listX`, key queries, and relation fields that read many.
+    case list
+    /// `syncX`, base and delta, tombstones included.
+    case sync
+    /// `onCreateX`, `onUpdateX`, `onDeleteX`.
+    case listen
+    /// `searchX` (not offered by this server; rules may name it).
+    case search
+
+    /// The names in a rule's `operations` that grant it (`read` is get, list, sync, listen and
+    /// search; v1's `queries: [get, list]` and `mutations: [...]` use the same words).
+    var grantingNames: Set<String> {
+        switch self {
+        case .create, .update, .delete: [rawValue]
+        case .get, .list, .sync, .listen, .search: [rawValue, "read"]
+        }
+    }
+}
+
+/// One condition on an item that lets a caller at it: `field` holds one of `values` (equals it,
+/// or contains it when the field is a list).
+public struct ItemCondition: Hashable, Sendable {
+    /// The item's field (an owner field, or a dynamic group field).
+    public let field: String
+    /// The caller's identities or groups.
+    public let values: [String]
+}
+
+/// What the rules allow a caller to do.
+public enum AuthDecision: Hashable, Sendable {
+    /// Allowed on every item.
+    case allowed
+    /// Allowed on the items for which one of these conditions holds (owner and dynamic group
+    /// rules); a create must write an item for which one holds.
+    case allowedWhere([ItemCondition])
+    /// Refused; the text says why, for the error a client sees.
+    case refused(String)
+}
+
+/// Defaults for rules that name no claims.
+public struct AuthSettings: Hashable, Sendable {
+    /// The token claim that identifies an owner (`sub::username`, as the v2 transformer's
+    /// default; `username`, `sub` or `cognito:username` for older schemas).
+    public var identityClaim = "sub::username"
+    /// The token claim that lists the caller's groups.
+    public var groupClaim = "cognito:groups"
+
+    /// The defaults above.
+    public init() {}
+}
+
+/// A model's `@auth` rules, deciding each operation for each caller: pure, so that every rule,
+/// caller and operation is tested without a server.
+///
+/// Rules add up: the first rule that grants the operation to the caller outright allows it;
+/// owner and dynamic-group rules grant it on some items, and their conditions add up. A model
+/// without rules is open to every authenticated caller (the API's default mode).
+public struct AuthPolicy: Hashable, Sendable {
+    /// The model's name, for messages.
+    public let modelName: String
+    /// The rules, as the schema declares them.
+    public let rules: [AuthRule]
+    /// The claims rules use when they name none.
+    public let settings: AuthSettings
+
+    /// The policy of `rules` on the model `modelName`.
+    public init(modelName: String, rules: [AuthRule], settings: AuthSettings = AuthSettings()) {
+        self.modelName = modelName
+        self.rules = rules
+        self.settings = settings
+    }
+
+    /// The provider a rule accepts: the one it names, else the transformer's default for its kind.
+    static func provider(of rule: AuthRule) -> Caller.Provider? {
+        if let named = rule.provider { return Caller.Provider(rawValue: named) }
+        switch rule.allow {
+        case "public": return .apiKey
+        case "custom": return .function
+        default: return .userPools
+        }
+    }
+
+    /// Decides `operation` for `caller`.
+    public func decide(_ operation: ModelOperation, for caller: Caller) -> AuthDecision {
+        guard !rules.isEmpty else { return .allowed }
+        var conditions: [ItemCondition] = []
+        for rule in rules {
+            if let operations = rule.operations, operations.allSatisfy({ !operation.grantingNames.contains($0) }) {
+                continue
+            }
+            // A rule whose provider is named loosely ("userPools" for any token provider) would
+            // let a token from another issuer through: providers must match exactly.
+            guard Self.provider(of: rule) == caller.provider else { continue }
+            switch rule.allow {
+            case "public", "private":
+                return .allowed
+            case "groups":
+                let groups = caller.values(of: rule.groupClaim ?? settings.groupClaim)
+                if !rule.groups.isEmpty, !Set(rule.groups).isDisjoint(with: groups) { return .allowed }
+                if let field = rule.groupsField, !groups.isEmpty {
+                    conditions.append(ItemCondition(field: field, values: groups))
+                }
+            case "owner":
+                let identities = caller.ownerValues(claim: rule.identityClaim ?? settings.identityClaim)
+                if !identities.isEmpty {
+                    conditions.append(ItemCondition(field: rule.ownerField ?? "owner", values: identities))
+                }
+            default:
+                // `custom` (a Lambda authorizer) is not offered by this server: it grants nothing.
+                continue
+            }
+        }
+        if !conditions.isEmpty { return .allowedWhere(conditions) }
+        return .refused("Not Authorized to access \(operation.rawValue) on type \(modelName)")
+    }
+}
