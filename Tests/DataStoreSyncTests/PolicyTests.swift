@@ -246,7 +246,7 @@ struct PolicyTests {
         // An online start with subscriptions: subscribe, then the first round once they are up.
         var (effects, machine) = run([.start(subscribes: true), .subscribed, .roundFinished])
         #expect(effects == [[.subscribe], [.syncRound], [.announceReady, .startOutbox]])
-        #expect(machine.phase == .ready && machine.isSubscribed && !machine.isRoundRunning)
+        #expect(machine.phase == .ready && !machine.isRoundRunning)
         // Subscriptions that fail first: the first round goes without them; their connection later
         // brings a round of its own.
         (effects, machine) = run([.start(subscribes: true), .unsubscribed, .roundFinished, .subscribed, .roundFinished])
@@ -263,25 +263,22 @@ struct PolicyTests {
         // Due rounds wait for the first one while subscribing.
         (effects, _) = run([.start(subscribes: true), .roundDue, .subscribed])
         #expect(effects == [[.subscribe], [], [.syncRound]])
-        // The network regained: reconnect now (when down) and send now (when ready); without
-        // subscriptions, a round instead.
+        // The network regained: every back-off under way ends (once: a repeated report is not a
+        // change); without subscriptions a round runs too, since no reconnection brings one —
+        // after the running one, if any.
         (effects, _) = run([
             .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .unsubscribed,
             .network(isActive: true), .network(isActive: true),
         ])
-        #expect(effects.suffix(3) == [[], [.retryNow, .reconnectNow, .sendNow], []])
+        #expect(effects.suffix(3) == [[], [.retryNow], []])
         (effects, _) = run([
             .start(subscribes: false), .network(isActive: false), .roundFinished, .network(isActive: true),
         ])
-        #expect(effects == [[.syncRound], [], [.announceReady, .startOutbox], [.retryNow, .sendNow, .syncRound]])
-        // Regained while the subscriptions are still up: nothing to reconnect.
+        #expect(effects == [[.syncRound], [], [.announceReady, .startOutbox], [.retryNow, .syncRound]])
         (effects, _) = run([
-            .start(subscribes: true), .subscribed, .roundFinished, .network(isActive: false), .network(isActive: true),
+            .start(subscribes: false), .network(isActive: false), .network(isActive: true), .roundFinished,
         ])
-        #expect(effects.last == [.retryNow, .sendNow])
-        // Regained before the first round: reconnect, but the outbox is not running yet.
-        (effects, _) = run([.start(subscribes: true), .network(isActive: false), .network(isActive: true)])
-        #expect(effects.last == [.retryNow, .reconnectNow])
+        #expect(effects == [[.syncRound], [], [.retryNow], [.announceReady, .startOutbox, .syncRound]])
         // The first report of a working network is not a regained one.
         (effects, _) = run([.start(subscribes: false), .network(isActive: true)])
         #expect(effects.last == [])

@@ -49,7 +49,9 @@ final class Doorbell: Sendable {
 }
 
 /// Wakes every task sleeping on it at once (``ring()``): the network came back, and every wait
-/// of a back-off may end now. A ring reaches the sleeps under way, not later ones.
+/// of a back-off may end now. A sleep ends early when the alarm rang since the generation it is
+/// given — the one read before the attempt it follows, so that a ring during a request is not
+/// missed — and later rings do not reach later attempts.
 final class Alarm: Sendable {
     private struct State {
         var generation = 0
@@ -68,11 +70,13 @@ final class Alarm: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Sleeps for `duration` on `clock`, or less if the alarm rings first; true when the time
-    /// passed, false when the alarm rang or the task was cancelled.
-    func sleep(for duration: Duration, on clock: any WallClock) async -> Bool {
-        let generation = state.withLock { $0.generation }
-        return await sleepUnlessWoken(for: duration, on: clock) { await self.wait(after: generation) }
+    /// How many times the alarm rang: read before an attempt, given to the sleep after it.
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Sleeps for `duration` on `clock`, or less if the alarm rings (or rang since `generation`);
+    /// true when the time passed, false when the alarm rang or the task was cancelled.
+    func sleep(for duration: Duration, on clock: any WallClock, since generation: Int) async -> Bool {
+        await sleepUnlessWoken(for: duration, on: clock) { await self.wait(after: generation) }
     }
 
     /// Returns once the alarm rang after `generation`, or when the task is cancelled.

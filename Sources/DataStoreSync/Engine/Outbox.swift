@@ -61,12 +61,10 @@ actor Outbox {
         }
     }
 
-    /// Sends what waits at once (the network came back): the back-offs of earlier failures are
-    /// forgotten.
-    func sendNow() {
-        notBefore = [:]
-        failures = [:]
-        signal?.notify()
+    /// Forgets an entry's back-off: the network came back while it waited.
+    private func retryNow(_ sequence: Int64) {
+        notBefore[sequence] = nil
+        failures[sequence] = nil
     }
 
     /// Lets a paused outbox send again (new credentials), at once.
@@ -94,12 +92,14 @@ actor Outbox {
             let record = Self.record(entry)
             onTheWire += 1
             group.addTask { [self] in
+                let generation = context.networkBack.generation
                 let outcome = await self.send(claim)
-                // A failed entry waits here, in the run's task tree: stopping the run ends the wait.
+                // A failed entry waits here, in the run's task tree: stopping the run ends the wait,
+                // and the network coming back (since the send began) ends it early.
                 if let wait = await self.finish(entry, record: record, outcome) {
-                    // Ended early when the network comes back (``sendNow()`` then sends at once).
-                    _ = await context.networkBack.sleep(for: wait, on: context.clock)
+                    let waited = await context.networkBack.sleep(for: wait, on: context.clock, since: generation)
                     if Task.isCancelled { return }
+                    if !waited { await self.retryNow(entry.sequence) }
                     if case .pause = outcome { await self.resume() }
                 }
                 signal.notify()

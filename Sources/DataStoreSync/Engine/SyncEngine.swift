@@ -42,7 +42,6 @@ actor SyncEngine {
             let overflow = WorkSignal()
             let inbox = RemoteInbox(context: context, resync: overflow)
             let schedule = RoundSchedule()
-            let reconnect = Doorbell()
             await context.store.engine.listenToOutbox(signal)
             await withDiscardingTaskGroup { group in
                 group.addTask { await inbox.run() }
@@ -57,9 +56,7 @@ actor SyncEngine {
                         case .subscribe:
                             guard let realtime else { continue }
                             group.addTask {
-                                await Self.keepSubscribed(realtime, inbox, context, monitor, reconnect: reconnect) {
-                                    input.yield($0)
-                                }
+                                await Self.keepSubscribed(realtime, inbox, context, monitor) { input.yield($0) }
                             }
                         case .syncRound:
                             group.addTask {
@@ -73,10 +70,6 @@ actor SyncEngine {
                         case .startOutbox:
                             signal.notify()
                             group.addTask { await outbox.run(signal) }
-                        case .reconnectNow:
-                            reconnect.ring()
-                        case .sendNow:
-                            await outbox.sendNow()
                         case .retryNow:
                             context.networkBack.ring()
                         }
@@ -107,19 +100,19 @@ actor SyncEngine {
     // MARK: Subscriptions
 
     /// Keeps the real-time connection up until the run ends: after it drops, connects again
-    /// after the back-off (or at once when the network comes back: `reconnect`), and tells
-    /// `notify` of every connection made or lost. What the socket finds feeds `monitor`.
+    /// after the back-off (or at once when the network comes back), and tells `notify` of every
+    /// connection made or lost. What the socket finds feeds `monitor`.
     private static func keepSubscribed(
         _ realtime: SubscriptionProcessor,
         _ inbox: RemoteInbox,
         _ context: SyncContext,
         _ monitor: ReachabilityMonitor,
-        reconnect: Doorbell,
         notify: @escaping @Sendable (SyncMachine.Input) -> Void
     ) async {
         var random = SystemRandomNumberGenerator()
         var failures = 0
         while !Task.isCancelled {
+            let generation = context.networkBack.generation
             // Whether this connection came up.
             let established = Locked(false)
             let ending = await realtime.run { notice in
@@ -164,7 +157,7 @@ actor SyncEngine {
             notify(.unsubscribed)
             failures = wasEstablished ? 0 : failures + 1
             let delay = context.configuration.retryPolicy.delay(forAttempt: max(failures - 1, 0), using: &random)
-            _ = await reconnect.sleep(for: delay, on: context.clock)
+            _ = await context.networkBack.sleep(for: delay, on: context.clock, since: generation)
         }
     }
 
@@ -248,6 +241,7 @@ actor SyncEngine {
         var random = SystemRandomNumberGenerator()
         var attempt = 0
         while !Task.isCancelled {
+            let generation = context.networkBack.generation
             do {
                 return due(failed: false, lastFullSync: try await syncOnce(model, context))
             } catch let failure as SendFailure {
@@ -258,7 +252,7 @@ actor SyncEngine {
                 let delay = configuration.retryPolicy.delay(forAttempt: attempt, retryAfter: retryAfter, using: &random)
                 attempt += 1
                 // The network coming back ends the wait early.
-                _ = await context.networkBack.sleep(for: delay, on: context.clock)
+                _ = await context.networkBack.sleep(for: delay, on: context.clock, since: generation)
                 if Task.isCancelled { break }
             } catch {
                 context.report(syncFailure(model, "\(error)"))

@@ -7,8 +7,8 @@
 /// announces `ready` and starts the outbox. From then on a round runs after every
 /// (re)connection of the subscriptions, whenever a model's next sync falls due, and when live
 /// changes did not fit the inbox — one at a time: a round asked for while one runs follows it.
-/// When the network comes back, what waits is sent at once and the subscriptions reconnect
-/// without waiting out their back-off (their connection brings a round).
+/// When the network comes back, every back-off under way ends — the outbox's sends, the sync
+/// queries' retries, the socket's reconnection (whose connection brings a round).
 struct SyncMachine: Hashable, Sendable {
     enum Phase: Hashable, Sendable {
         case stopped
@@ -46,18 +46,12 @@ struct SyncMachine: Hashable, Sendable {
         case announceReady
         /// Start sending the outbox.
         case startOutbox
-        /// Connect the subscriptions again now, not after the back-off.
-        case reconnectNow
-        /// Send what waits in the outbox now, not after its back-off.
-        case sendNow
-        /// End every back-off under way (sync queries, sends): the network is back.
+        /// End every back-off under way (sends, sync queries, the socket's): the network is back.
         case retryNow
     }
 
     private(set) var phase = Phase.stopped
     private(set) var subscribes = false
-    /// Whether the subscriptions are up.
-    private(set) var isSubscribed = false
     private(set) var isRoundRunning = false
     /// A round was asked for while one ran.
     private(set) var isRoundRequested = false
@@ -84,16 +78,14 @@ struct SyncMachine: Hashable, Sendable {
         case (.subscribed, .subscribing), (.unsubscribed, .subscribing):
             // The first round goes once the subscriptions are up, or without them when they
             // could not be.
-            isSubscribed = input == .subscribed
             phase = .syncing
             return beginRound()
         case (.subscribed, _):
             // A connection made after the first round began missed what changed while it was
             // down: a round brings it.
-            isSubscribed = true
             return requestRound()
         case (.unsubscribed, _):
-            isSubscribed = false
+            // The socket reconnects by itself; its connection will ask for a round.
             return []
         case (.roundFinished, _):
             isRoundRunning = false
@@ -113,12 +105,8 @@ struct SyncMachine: Hashable, Sendable {
             let regained = isActive && isNetworkActive == false
             isNetworkActive = isActive
             guard regained else { return [] }
-            var effects: [Effect] = [.retryNow]
-            if subscribes, !isSubscribed { effects.append(.reconnectNow) }
-            if phase == .ready { effects.append(.sendNow) }
-            // Without subscriptions nothing else brings what changed meanwhile.
-            if !subscribes { effects += requestRound() }
-            return effects
+            // Without subscriptions, no reconnection brings what changed meanwhile: a round does.
+            return [.retryNow] + (subscribes ? [] : requestRound())
         }
     }
 
