@@ -110,9 +110,9 @@ struct OutboxTests {
     @Test("an observer that subscribes while remote records are applied, before they commit, gets their events")
     func observerDuringReconcile() async throws {
         try await withStore(.sqliteFile, outboxEnabled: true) { store in
-            func record(_ id: String, version: Int, deleted: Bool = false) -> RemoteRecord {
+            func record(_ id: String, version: Int, rating: Int = 1, deleted: Bool = false) -> RemoteRecord {
                 RemoteRecord(
-                    values: Post(id: id, title: "v\(version)", rating: 1, status: .active).fieldValues,
+                    values: Post(id: id, title: "v\(version)", rating: rating, status: .active).fieldValues,
                     state: RemoteRecordState(version: version, lastChangedAt: 1, isDeleted: deleted)
                 )
             }
@@ -148,6 +148,36 @@ struct OutboxTests {
             var settled = late.makeAsyncIterator()
             let change = try await settled.next()
             #expect(change?.model.id == "c" && change?.model.title == "v1" && change?.source == .remote)
+            // An observer with a relation filter, subscribed the same way, gets what its filter
+            // lets through, as the committed rows say.
+            await store.engine.onSyncTransactionCommit(nil)
+            _ = try await store.engine.reconcile(
+                [record("top", version: 1, rating: 5), record("low", version: 1, rating: 1)],
+                schema: Post.schema
+            )
+            let comments = Locked<ModelChanges<BlogModels.Comment>?>(nil)
+            await store.engine.onSyncTransactionCommit {
+                comments.withLock { changes in
+                    if changes == nil {
+                        changes = store.observe(
+                            BlogModels.Comment.self,
+                            where: BlogModels.Comment.post.matching(\.rating > 4)
+                        )
+                    }
+                }
+            }
+            func comment(_ id: String, on post: String) -> RemoteRecord {
+                RemoteRecord(
+                    values: BlogModels.Comment(id: id, postID: post, content: id).fieldValues,
+                    state: RemoteRecordState(version: 1, lastChangedAt: 1, isDeleted: false)
+                )
+            }
+            _ = try await store.engine.reconcile(
+                [comment("on-low", on: "low"), comment("on-top", on: "top")],
+                schema: BlogModels.Comment.schema
+            )
+            var filtered = try #require(comments.withLock { $0 }).makeAsyncIterator()
+            #expect(try await filtered.next()?.model.id == "on-top")
             await store.engine.onSyncTransactionCommit(nil)
         }
     }

@@ -162,11 +162,8 @@ package actor StorageEngine {
         let late = hub.relationFilters(for: schema.name).filter { !evaluated.contains($0.id) }
         if !late.isEmpty {
             if matches.isEmpty { matches = Array(repeating: [:], count: saves.count) }
-            for (position, save) in saves.enumerated() {
-                let results = try? adapter.read { reader throws(DataStoreError) in
-                    try Self.evaluate(late, save.values, in: reader)
-                }
-                matches[position].merge(results ?? [:]) { first, _ in first }
+            for (position, results) in evaluateCommitted(late, saves.map(\.values)).enumerated() {
+                matches[position].merge(results) { first, _ in first }
             }
         }
         var changes: [StorageChange] = []
@@ -359,6 +356,21 @@ package actor StorageEngine {
     }
 
     /// The results of relation filters on a row, reading related rows in the transaction.
+    /// Evaluates relation filters against rows just committed, in one read, right after the
+    /// commit on the engine's executor (no later write comes between); a row whose filters cannot
+    /// be read gets no results (its change is then not delivered to those observers).
+    func evaluateCommitted(
+        _ filters: [(id: UInt64, predicate: ResolvedPredicate)],
+        _ rows: [[FieldValue]]
+    ) -> [[UInt64: Bool]] {
+        let results = try? openAdapter().read { reader throws(DataStoreError) in
+            var results: [[UInt64: Bool]] = []
+            for values in rows { results.append(try Self.evaluate(filters, values, in: reader)) }
+            return results
+        }
+        return results ?? rows.map { _ in [:] }
+    }
+
     static func evaluate(
         _ filters: [(id: UInt64, predicate: ResolvedPredicate)],
         _ values: [FieldValue],

@@ -281,17 +281,15 @@ extension StorageEngine {
     func lateChanges(_ applied: [AppliedRecord], _ entry: RegisteredModels.Entry) -> [StorageChange] {
         guard !applied.isEmpty, hub.hasSubscribers(for: entry.schema.name) else { return [] }
         let filters = hub.relationFilters(for: entry.schema.name)
+        // Deletions are not matched against relation filters (as in the transaction).
+        let matches =
+            filters.isEmpty
+            ? applied.map { _ in [:] }
+            : zip(applied, evaluateCommitted(filters, applied.map(\.values))).map { $0.kind == .deleted ? [:] : $1 }
         var changes: [StorageChange] = []
-        for record in applied {
+        for (record, matches) in zip(applied, matches) {
             // The values were just stored from a decoded remote item: they decode.
             guard let model = try? entry.schema.decode(entry.type, record.values, context: context) else { continue }
-            var matches: [UInt64: Bool] = [:]
-            if record.kind != .deleted, !filters.isEmpty {
-                matches =
-                    (try? openAdapter().read { reader throws(DataStoreError) in
-                        try Self.evaluate(filters, record.values, in: reader)
-                    }) ?? [:]
-            }
             changes.append(
                 StorageChange(
                     modelName: entry.schema.name,
