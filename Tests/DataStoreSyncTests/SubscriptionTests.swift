@@ -174,6 +174,27 @@ extension SubscriptionTests {
         )
     }
 
+    /// A live blog store whose HTTP goes straight to the server and whose socket goes through a
+    /// fault proxy, retrying after a few milliseconds, started and ready, for the length of
+    /// `body`; the events it is given begin after `ready`.
+    func withReadyProxiedStore(
+        _ body:
+            @Sendable (TestServer, FaultProxy, SyncedStore, inout AsyncStream<SyncEvent>.Iterator) async throws -> Void
+    ) async throws {
+        var configuration = SyncConfiguration()
+        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
+        let settings = configuration
+        try await withProxiedBlogServer { server, client, proxy in
+            let realtime = proxy.realtimeEndpoint
+            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { store in
+                var events = store.events.makeAsyncIterator()
+                await store.start()
+                await next(&events) { $0 == .ready }
+                try await body(server, proxy, store, &events)
+            }
+        }
+    }
+
     @Test("a save on one store appears on the other through the subscription, with no sync round between")
     func liveBetweenStores() async throws {
         try await withBlogServer { server, client in
@@ -272,108 +293,81 @@ extension SubscriptionTests {
 
     @Test("a socket cut in the middle of a change's frame: reconnected, and the change arrives once")
     func cutMidFrame() async throws {
-        var configuration = SyncConfiguration()
-        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
-        let settings = configuration
-        try await withProxiedBlogServer { server, client, proxy in
-            let realtime = proxy.realtimeEndpoint
-            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
-                var events = phone.events.makeAsyncIterator()
-                await phone.start()
-                await next(&events) { $0 == .ready }
-                // The next frame to the client on this socket is cut 20 bytes in (the
-                // socket the store reconnects with is not).
-                proxy.cut(after: 20, .toClient, newConnections: false)
-                _ = try await server.dataSource.create(
-                    "Post",
-                    input: ["id": "cut", "title": "half a frame", "rating": 1, "status": "ACTIVE"]
-                )
-                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
-                await next(&events) { $0 == .syncQueriesReady }
-                let stored = try await phone.store.query(Post.self, byID: "cut")
-                #expect(stored?.title == "half a frame")
-                #expect(try await phone.store.engine.remoteState(model: "Post", modelID: "cut")?.version == 1)
-            }
+        try await withReadyProxiedStore { server, proxy, phone, events in
+            // The next frame to the client on this socket is cut 20 bytes in (the
+            // socket the store reconnects with is not).
+            proxy.cut(after: 20, .toClient, newConnections: false)
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "cut", "title": "half a frame", "rating": 1, "status": "ACTIVE"]
+            )
+            await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+            await next(&events) { $0 == .syncQueriesReady }
+            let stored = try await phone.store.query(Post.self, byID: "cut")
+            #expect(stored?.title == "half a frame")
+            #expect(try await phone.store.engine.remoteState(model: "Post", modelID: "cut")?.version == 1)
         }
     }
 
     @Test("a dropped socket is reconnected, and a sync round brings what changed while it was down")
     func reconnect() async throws {
-        var configuration = SyncConfiguration()
-        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
-        let settings = configuration
-        try await withProxiedBlogServer { server, client, proxy in
-            let realtime = proxy.realtimeEndpoint
-            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
-                var events = phone.events.makeAsyncIterator()
-                await phone.start()
-                await next(&events) { $0 == .ready }
-                // Down: the socket is reset and no new one gets through.
-                proxy.refuseConnections()
-                proxy.drop()
-                _ = try await server.dataSource.create(
-                    "Post",
-                    input: ["id": "missed", "title": "while down", "rating": 1, "status": "ACTIVE"]
-                )
-                #expect(try await phone.store.query(Post.self, byID: "missed") == nil)
-                proxy.heal()
-                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
-                await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
-                await next(&events) { $0 == .syncQueriesReady }
-                #expect(try await phone.store.query(Post.self, byID: "missed")?.title == "while down")
-                #expect(proxy.acceptedConnections >= 2)
-            }
+        try await withReadyProxiedStore { server, proxy, phone, events in
+            // Down: the socket is reset and no new one gets through.
+            proxy.refuseConnections()
+            proxy.drop()
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "missed", "title": "while down", "rating": 1, "status": "ACTIVE"]
+            )
+            #expect(try await phone.store.query(Post.self, byID: "missed") == nil)
+            proxy.heal()
+            await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+            await next(&events) { if case .syncQueriesStarted = $0 { true } else { false } }
+            await next(&events) { $0 == .syncQueriesReady }
+            #expect(try await phone.store.query(Post.self, byID: "missed")?.title == "while down")
+            #expect(proxy.acceptedConnections >= 2)
         }
     }
 
     @Test("ten reconnections: every post made while up or down arrives once, none twice, none missing")
     func tenReconnects() async throws {
-        var configuration = SyncConfiguration()
-        configuration.retryPolicy = RetryPolicy(initialDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
-        let settings = configuration
-        try await withProxiedBlogServer { server, client, proxy in
-            let realtime = proxy.realtimeEndpoint
-            try await withLiveStore(server, client, realtime: realtime, configuration: settings) { phone in
-                var events = phone.events.makeAsyncIterator()
-                let changes = phone.store.observe(Post.self)
-                var arrived = changes.makeAsyncIterator()
-                await phone.start()
-                await next(&events) { $0 == .ready }
-                var seen: [String: Int] = [:]
-                func create(_ id: String) async throws {
-                    _ = try await server.dataSource.create(
-                        "Post",
-                        input: ["id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE"]
-                    )
-                }
-                /// Reads changes until `id` arrived, counting every arrival.
-                func arrival(of id: String) async throws {
-                    while seen[id] == nil, let change = try await arrived.next() {
-                        seen[change.model.id, default: 0] += 1
-                    }
-                }
-                for round in 0..<10 {
-                    // Down: the sockets reset, new ones refused; a post is made meanwhile.
-                    proxy.refuseConnections()
-                    proxy.drop()
-                    try await create("down\(round)")
-                    proxy.heal()
-                    // Back: the reconnection's sync round brings it.
-                    await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
-                    try await arrival(of: "down\(round)")
-                    // Up: the subscription brings the next one.
-                    try await create("up\(round)")
-                    try await arrival(of: "up\(round)")
-                }
-                // One more live change after the last: nothing was left to arrive late.
-                try await create("last")
-                try await arrival(of: "last")
-                let expected = Set((0..<10).flatMap { ["down\($0)", "up\($0)"] } + ["last"])
-                #expect(Set(seen.keys) == expected)
-                #expect(seen.values.allSatisfy { $0 == 1 }, "\(seen.filter { $0.value > 1 })")
-                #expect(try await phone.store.count(Post.self) == expected.count)
-                #expect(proxy.acceptedConnections >= 11)
+        try await withReadyProxiedStore { server, proxy, phone, events in
+            // Every change after ready, counted.
+            var arrived = phone.store.observe(Post.self).makeAsyncIterator()
+            var seen: [String: Int] = [:]
+            func create(_ id: String) async throws {
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": .string(id), "title": "t", "rating": 1, "status": "ACTIVE"]
+                )
             }
+            /// Reads changes until `id` arrived, counting every arrival.
+            func arrival(of id: String) async throws {
+                while seen[id] == nil, let change = try await arrived.next() {
+                    seen[change.model.id, default: 0] += 1
+                }
+            }
+            for round in 0..<10 {
+                // Down: the sockets reset, new ones refused; a post is made meanwhile.
+                proxy.refuseConnections()
+                proxy.drop()
+                try await create("down\(round)")
+                proxy.heal()
+                // Back: the reconnection's sync round brings it.
+                await next(&events) { $0 == .subscriptionsEstablished(refused: []) }
+                try await arrival(of: "down\(round)")
+                // Up: the subscription brings the next one.
+                try await create("up\(round)")
+                try await arrival(of: "up\(round)")
+            }
+            // One more live change after the last: nothing was left to arrive late.
+            try await create("last")
+            try await arrival(of: "last")
+            let expected = Set((0..<10).flatMap { ["down\($0)", "up\($0)"] } + ["last"])
+            #expect(Set(seen.keys) == expected)
+            #expect(seen.values.allSatisfy { $0 == 1 }, "\(seen.filter { $0.value > 1 })")
+            #expect(try await phone.store.count(Post.self) == expected.count)
+            #expect(proxy.acceptedConnections >= 11)
         }
     }
 
