@@ -6,17 +6,11 @@ import DataStoreAppSync
 /// carries out what it decides, in child tasks of the run (ARCHITECTURE §7). `start`, `stop`
 /// and `clear` from any number of tasks are serialized here.
 actor SyncEngine {
-    /// Where a run stands.
-    enum State: Hashable, Sendable {
-        case stopped
-        case running
-    }
-
     private let context: SyncContext
     private let outbox: Outbox
     private let realtime: SubscriptionProcessor?
     private let monitor: ReachabilityMonitor
-    private(set) var state = State.stopped
+    /// The running run, if any (within it, ``SyncMachine`` says where it stands).
     private var run: Task<Void, Never>?
 
     init(context: SyncContext, monitor: ReachabilityMonitor, realtime: SubscriptionProcessor?) {
@@ -29,8 +23,7 @@ actor SyncEngine {
     /// Starts a run unless one is running: subscriptions first (when the backend's real-time
     /// endpoint is known), then sync queries, then `ready`, the outbox and later sync rounds.
     func start() {
-        guard state == .stopped else { return }
-        state = .running
+        guard run == nil else { return }
         let (context, outbox, realtime, monitor) = (context, outbox, realtime, monitor)
         run = Task {
             // Unbounded, and small all the same: each producer sends one input per step it
@@ -84,12 +77,13 @@ actor SyncEngine {
     /// in flight (the backend may have applied them) and are sent again, unmerged, on the next
     /// start.
     func stop() async {
-        guard state == .running, let run else { return }
+        guard let run else { return }
         run.cancel()
         await run.value
-        self.run = nil
         await context.store.engine.listenToOutbox(nil)
-        state = .stopped
+        // Cleared last: a start() called while the run ends does nothing (the run is not over),
+        // and no new run's outbox listener is cleared by this stop.
+        self.run = nil
     }
 
     /// Lets a paused outbox send again.
