@@ -293,14 +293,6 @@ struct Simulation {
         return state
     }
 
-    /// Waits until the client's outbox is empty.
-    private func emptied(_ store: SyncedStore) async throws {
-        var events = store.events.makeAsyncIterator()
-        while try await !store.store.engine.outboxEntries().isEmpty {
-            await next(&events) { if case .outboxStatus = $0 { true } else { false } }
-        }
-    }
-
     /// Waits until the client's posts equal `expected`, through the changes it receives; gives up
     /// after 30 seconds without convergence (a client that will not converge), and returns what it had.
     private func converge(_ store: SyncedStore, to expected: [String: Copy]) async throws -> (Bool, [String: Copy]) {

@@ -46,9 +46,7 @@ struct KilledProcessTests {
                 var events = synced.events.makeAsyncIterator()
                 await synced.start()
                 await next(&events) { $0 == .ready }
-                while try await !synced.store.engine.outboxEntries().isEmpty {
-                    await next(&events) { if case .outboxStatus = $0 { true } else { false } }
-                }
+                try await emptied(synced)
                 #expect(try await synced.deadLetters().isEmpty, "seed \(seed)")
             }
             for index in 0..<count {

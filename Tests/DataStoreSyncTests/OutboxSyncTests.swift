@@ -77,9 +77,7 @@ struct OutboxSyncTests {
                     try await write(pair.second, "v2")
                     await synced.start()
                 }
-                while try await !synced.store.engine.outboxEntries().isEmpty {
-                    await next(&events) { if case .outboxStatus = $0 { true } else { false } }
-                }
+                try await emptied(synced)
                 let local = try await synced.store.query(Post.self, byID: "r")
                 let remote = try await serverPost(server, "r")
                 if let local {

@@ -71,6 +71,15 @@ func drained(_ events: inout AsyncStream<SyncEvent>.Iterator, sourceLocation: So
     await next(&events, sourceLocation: sourceLocation) { $0 == .outboxStatus(isEmpty: true) }
 }
 
+/// Waits until every write of `synced` reached the backend (at once when none waits).
+func emptied(_ synced: SyncedStore, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    // Listening before looking: an outbox that empties in between is still heard.
+    var events = synced.events.makeAsyncIterator()
+    while try await synced.pendingMutationCount() > 0 {
+        await next(&events, sourceLocation: sourceLocation) { if case .outboxStatus = $0 { true } else { false } }
+    }
+}
+
 /// The server's copy of a post, as its data source holds it.
 func serverPost(_ server: TestServer, _ id: String) async throws -> [String: FieldValue]? {
     guard case .object(let members)? = try await server.dataSource.get("Post", key: ["id": .string(id)]) else {

@@ -268,7 +268,7 @@ struct SyncTests {
                 var events = synced.events.makeAsyncIterator()
                 await synced.start()
                 await next(&events) { $0 == .ready }
-                if try await !synced.store.engine.outboxEntries().isEmpty { await drained(&events) }
+                try await emptied(synced)
                 await synced.stop()
                 await synced.start()
                 await next(&events) { $0 == .ready }
