@@ -53,6 +53,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Already in the graph through Hummingbird; named for the tests' raw TCP client.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The server's JWT verification (HS256, RS256, ES256 and JWK sets).
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // Already in the graph through PostgresNIO and jwt-kit; named for the test token issuer.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -118,6 +122,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strictSettings
         ),
@@ -146,6 +151,8 @@ let package = Package(
                 "DataStore",
                 "DataStoreServer",
                 "DataStoreSchema",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

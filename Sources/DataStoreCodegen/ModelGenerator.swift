@@ -315,6 +315,7 @@ public struct ModelGenerator: Sendable {
         case .implicitID: "The identifier the transformer adds to models that declare no primary key."
         case .timestamp: "Set by the backend when the model is synced; nil until then."
         case .relationKey: "The key of a relation, as the transformer names it."
+        case .authRule: "The owner or groups field an `@auth` rule names; the backend fills an owner on create."
         }
     }
 

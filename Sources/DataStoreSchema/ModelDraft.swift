@@ -9,6 +9,7 @@ final class ModelDraft {
     var declared: [(field: ModelField, info: SchemaField)] = []
     var timestamps: [(field: ModelField, info: SchemaField)] = []
     var relationKeys: [(field: ModelField, info: SchemaField)] = []
+    var authFields: [(field: ModelField, info: SchemaField)] = []
     var primaryKey: [String] = []
     var indexes: [ModelIndex] = []
     var relations: [ModelRelation] = []
@@ -37,7 +38,7 @@ final class ModelDraft {
     }
 
     var allFields: [(field: ModelField, info: SchemaField)] {
-        (hasImplicitID ? [Self.implicitID(at: position)] : []) + declared + timestamps + relationKeys
+        (hasImplicitID ? [Self.implicitID(at: position)] : []) + declared + timestamps + relationKeys + authFields
     }
 
     func field(named name: String) -> ModelField? {
@@ -77,6 +78,37 @@ final class ModelDraft {
                 )
             )
         )
+    }
+
+    /// Adds the fields `@auth` rules name that the model does not declare, as the transformer
+    /// does: an owner field holds one identity (`String`), a dynamic groups field a list of groups.
+    func addAuthFields() {
+        let rules = authRules + declared.flatMap(\.info.authRules)
+        for rule in rules {
+            let added: ModelField
+            switch rule.allow {
+            case "owner": added = .optional(rule.ownerField ?? "owner", .string)
+            case "groups":
+                guard let name = rule.groupsField else { continue }
+                added = .optional(name, .list(of: .string, elementsRequired: false))
+            default: continue
+            }
+            guard field(named: added.name) == nil else { continue }
+            authFields.append(
+                (
+                    added,
+                    SchemaField(
+                        name: added.name,
+                        description: nil,
+                        origin: .authRule,
+                        defaultValue: nil,
+                        storedName: nil,
+                        authRules: [],
+                        position: position
+                    )
+                )
+            )
+        }
     }
 
     func addIndex(_ index: ModelIndex) {

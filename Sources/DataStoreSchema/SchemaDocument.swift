@@ -81,6 +81,8 @@ public enum FieldOrigin: String, Hashable, Sendable {
     case timestamp
     /// A foreign key the transformer adds for a relation declared without `fields`.
     case relationKey
+    /// An owner or groups field an `@auth` rule names and the model does not declare.
+    case authRule
 }
 
 /// A stored field of a model or non-model type.

@@ -359,6 +359,7 @@ extension SchemaReader {
 
     private func assembleModels() -> [ModelDefinition] {
         drafts.map { draft in
+            draft.addAuthFields()
             let all = draft.allFields
             let schema = ModelSchema(
                 name: draft.name,

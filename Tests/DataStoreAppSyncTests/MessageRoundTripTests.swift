@@ -99,10 +99,10 @@ struct MessageRoundTripTests {
         #expect(throws: AppSyncDecodingError.self) { try GraphQLResponse(jsonText: "{}") }
     }
 
-    @Test("error types: every known name round-trips; AppSync's other spellings read as the same type")
+    @Test("error types: every known name round-trips; AppSync's other spelling reads as the same type")
     func errorTypes() {
         let known: [AppSyncErrorType] = [
-            .conflictUnhandled, .conditionalCheckFailed, .unauthorized, .badRequest, .invalidArguments,
+            .conflictUnhandled, .conditionalCheckFailed, .unauthorized, .notAuthorized, .badRequest, .invalidArguments,
             .executionTimeout, .internalFailure, .unsupportedOperation, .duplicatedOperation,
             .maxSubscriptionsReached, .limitExceeded, .connectionTimeout, .operationDisabled,
         ]
@@ -112,7 +112,8 @@ struct MessageRoundTripTests {
             #expect(!type.rawValue.isEmpty)
         }
         #expect(AppSyncErrorType(rawValue: "DynamoDB:ConditionalCheckFailedException") == .conditionalCheckFailed)
-        #expect(AppSyncErrorType(rawValue: "Unauthorized") == .unauthorized)
+        // Credentials refused and rules refusing are different answers (a new token helps one).
+        #expect(AppSyncErrorType(rawValue: "Unauthorized") == .notAuthorized)
         #expect(AppSyncErrorType(rawValue: "Lambda:Unhandled") == .other("Lambda:Unhandled"))
         #expect(AppSyncErrorType(rawValue: "Lambda:Unhandled").rawValue == "Lambda:Unhandled")
     }

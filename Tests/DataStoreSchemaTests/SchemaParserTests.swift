@@ -33,6 +33,36 @@ struct SchemaParserTests {
         #expect(document.model(named: "A")!.schema.fields[2].isReadOnly)
     }
 
+    @Test("fields @auth rules name are added when not declared: owners as String, dynamic groups as [String]")
+    func authFields() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Note @model @auth(rules: [{allow: owner}, {allow: owner, ownerField: "editors"}, {allow: groups, groupsField: "readers"}]) {
+              id: ID!
+              editors: [String]
+            }
+            type Custom @model @auth(rules: [{allow: owner, ownerField: "author"}]) { id: ID!, author: String! }
+            type Employee @model @auth(rules: [{allow: groups, groups: ["Admins"]}]) {
+              id: ID!
+              ssn: String @auth(rules: [{allow: owner, ownerField: "person"}])
+            }
+            """
+        )
+        let note = try #require(document.model(named: "Note"))
+        #expect(
+            fields(note.schema) == [
+                "id:ID!", "editors:[String]", "createdAt:AWSDateTime", "updatedAt:AWSDateTime", "owner:String",
+                "readers:[String]",
+            ]
+        )
+        #expect(note.fields.map(\.origin).suffix(2) == [.authRule, .authRule])
+        // Declared owner fields stay as declared.
+        #expect(fields(document.model(named: "Custom")!.schema).contains("author:String!"))
+        #expect(document.model(named: "Custom")!.fields.allSatisfy { $0.origin != .authRule })
+        // A field's own rules add their owner field to the model.
+        #expect(fields(document.model(named: "Employee")!.schema).last == "person:String")
+    }
+
     @Test("primary keys and indexes: @primaryKey, @index, v1 @key")
     func keys() throws {
         let document = try SchemaParser.parse(

@@ -38,14 +38,17 @@ struct AuthPolicyTests {
             """
         )
         let aliceOwns = AuthDecision.allowedWhere([
-            ItemCondition(field: "owner", values: ["a-1::alice", "a-1", "alice"])
+            ItemCondition(field: "owner", values: ["a-1::alice", "a-1", "alice"], kind: .owner)
         ])
         let table: [(Caller, ModelOperation, AuthDecision)] = [
             // The owner rule: every operation, on the caller's own items.
             (Self.alice, .create, aliceOwns), (Self.alice, .update, aliceOwns), (Self.alice, .delete, aliceOwns),
             (Self.alice, .get, aliceOwns), (Self.alice, .sync, aliceOwns), (Self.alice, .listen, aliceOwns),
             // Cognito's own user name claim counts as the user name.
-            (Self.bob, .list, .allowedWhere([ItemCondition(field: "owner", values: ["b-2::bob", "b-2", "bob"])])),
+            (
+                Self.bob, .list,
+                .allowedWhere([ItemCondition(field: "owner", values: ["b-2::bob", "b-2", "bob"], kind: .owner)])
+            ),
             // A static group: everything, on every item.
             (Self.admin, .delete, .allowed), (Self.admin, .sync, .allowed),
             // The API key: reads only.
@@ -77,22 +80,24 @@ struct AuthPolicyTests {
         )
         #expect(
             shared.decide(.update, for: Self.alice)
-                == .allowedWhere([ItemCondition(field: "editors", values: ["alice"])])
+                == .allowedWhere([ItemCondition(field: "editors", values: ["alice"], kind: .owner)])
         )
         // Reads: as an editor, or as a member of a group the item lists.
         #expect(
             shared.decide(.get, for: Self.alice)
                 == .allowedWhere([
-                    ItemCondition(field: "editors", values: ["alice"]),
-                    ItemCondition(field: "readers", values: ["Editors"]),
+                    ItemCondition(field: "editors", values: ["alice"], kind: .owner),
+                    ItemCondition(field: "readers", values: ["Editors"], kind: .groups),
                 ])
         )
         // No groups in the token: the group rule adds nothing.
         #expect(
-            shared.decide(.list, for: Self.bob) == .allowedWhere([ItemCondition(field: "editors", values: ["bob"])])
+            shared.decide(.list, for: Self.bob)
+                == .allowedWhere([ItemCondition(field: "editors", values: ["bob"], kind: .owner)])
         )
         #expect(
-            shared.decide(.create, for: Self.bob) == .allowedWhere([ItemCondition(field: "owner", values: ["b-2"])])
+            shared.decide(.create, for: Self.bob)
+                == .allowedWhere([ItemCondition(field: "owner", values: ["b-2"], kind: .owner)])
         )
         // A custom group claim.
         var settings = AuthSettings()

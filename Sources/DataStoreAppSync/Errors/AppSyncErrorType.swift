@@ -8,8 +8,13 @@ public enum AppSyncErrorType: Hashable, Sendable, CustomStringConvertible {
     /// update or delete of a missing one. Also read from AppSync's
     /// `DynamoDB:ConditionalCheckFailedException`.
     case conditionalCheckFailed
-    /// `UnauthorizedException`: missing or wrong credentials. Also read from `Unauthorized`.
+    /// `UnauthorizedException`: missing, expired or wrong credentials (HTTP 401, a refused
+    /// connection). New credentials may succeed.
     case unauthorized
+    /// `Unauthorized`: valid credentials, but the schema's `@auth` rules do not let this caller do
+    /// this (`Not Authorized to access getPost on type Query`). New credentials of the same user
+    /// will not change the answer.
+    case notAuthorized
     /// `BadRequestException`: input that is not valid for the operation (values, filters, tokens,
     /// documents over a limit, malformed real-time messages).
     case badRequest
@@ -38,6 +43,7 @@ public enum AppSyncErrorType: Hashable, Sendable, CustomStringConvertible {
         (.conflictUnhandled, "ConflictUnhandled"),
         (.conditionalCheckFailed, "ConditionalCheckFailedException"),
         (.unauthorized, "UnauthorizedException"),
+        (.notAuthorized, "Unauthorized"),
         (.badRequest, "BadRequestException"),
         (.invalidArguments, "InvalidArgumentsError"),
         (.executionTimeout, "ExecutionTimeout"),
@@ -52,9 +58,8 @@ public enum AppSyncErrorType: Hashable, Sendable, CustomStringConvertible {
 
     private static let byName: [String: AppSyncErrorType] = {
         var names = Dictionary(uniqueKeysWithValues: known.map { ($0.1, $0.0) })
-        // The spellings AppSync itself uses for two of them.
+        // The spelling AppSync itself uses for one of them.
         names["DynamoDB:ConditionalCheckFailedException"] = .conditionalCheckFailed
-        names["Unauthorized"] = .unauthorized
         return names
     }()
 

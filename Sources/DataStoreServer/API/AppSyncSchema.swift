@@ -189,7 +189,7 @@ struct AppSyncSchemaWriter {
                 continue
             case .relationKey:
                 relationKeys.append("\(field.name): \(Self.typeName(field))")
-            case .declared, .implicitID:
+            case .declared, .implicitID, .authRule:
                 lines.append("\(field.name): \(Self.typeName(field))")
             }
         }

@@ -1,4 +1,5 @@
 public import DataStore
+public import DataStoreAppSync
 public import DataStoreSchema
 
 /// Who is calling, as the server's identity providers established it (PROTOCOL §5).
@@ -94,10 +95,55 @@ public enum ModelOperation: String, CaseIterable, Hashable, Sendable {
 /// One condition on an item that lets a caller at it: `field` holds one of `values` (equals it,
 /// or contains it when the field is a list).
 public struct ItemCondition: Hashable, Sendable {
+    /// Which kind of rule the condition comes from.
+    public enum Kind: Hashable, Sendable {
+        /// An owner rule: `field` names the item's owners; a create fills it with the caller.
+        case owner
+        /// A dynamic groups rule: `field` names the groups that may at the item.
+        case groups
+    }
+
     /// The item's field (an owner field, or a dynamic group field).
     public let field: String
     /// The caller's identities or groups.
     public let values: [String]
+    /// The kind of rule.
+    public let kind: Kind
+
+    /// A condition of `kind` on `field`.
+    public init(field: String, values: [String], kind: Kind) {
+        self.field = field
+        self.values = values
+        self.kind = kind
+    }
+
+    /// Whether the item whose stored fields are `fields` meets the condition.
+    public func holds(for fields: [String: FieldValue]) -> Bool {
+        switch fields[field] {
+        case .string(let text)?: return values.contains(text)
+        case .list(let items)?:
+            return items.contains { item in
+                if case .string(let text) = item { values.contains(text) } else { false }
+            }
+        default: return false
+        }
+    }
+}
+
+/// The items a caller may touch with one operation.
+public enum ItemAccess: Hashable, Sendable {
+    /// Every item.
+    case all
+    /// The items for which one of the conditions holds.
+    case matching([ItemCondition])
+
+    /// Whether the item whose stored fields are `fields` is within reach.
+    public func permits(_ fields: [String: FieldValue]) -> Bool {
+        switch self {
+        case .all: true
+        case .matching(let conditions): conditions.contains { $0.holds(for: fields) }
+        }
+    }
 }
 
 /// What the rules allow a caller to do.
@@ -172,12 +218,14 @@ public struct AuthPolicy: Hashable, Sendable {
                 let groups = caller.values(of: rule.groupClaim ?? settings.groupClaim)
                 if !rule.groups.isEmpty, !Set(rule.groups).isDisjoint(with: groups) { return .allowed }
                 if let field = rule.groupsField, !groups.isEmpty {
-                    conditions.append(ItemCondition(field: field, values: groups))
+                    conditions.append(ItemCondition(field: field, values: groups, kind: .groups))
                 }
             case "owner":
                 let identities = caller.ownerValues(claim: rule.identityClaim ?? settings.identityClaim)
                 if !identities.isEmpty {
-                    conditions.append(ItemCondition(field: rule.ownerField ?? "owner", values: identities))
+                    conditions.append(
+                        ItemCondition(field: rule.ownerField ?? "owner", values: identities, kind: .owner)
+                    )
                 }
             default:
                 // `custom` (a Lambda authorizer) is not offered by this server: it grants nothing.
@@ -186,5 +234,17 @@ public struct AuthPolicy: Hashable, Sendable {
         }
         if !conditions.isEmpty { return .allowedWhere(conditions) }
         return .refused("Not Authorized to access \(operation.rawValue) on type \(modelName)")
+    }
+}
+
+extension AuthDecision {
+    /// The items the decision reaches, or the refusal as the error a client sees
+    /// (`Unauthorized`, as AppSync's resolvers answer).
+    public func access() throws(AppSyncError) -> ItemAccess {
+        switch self {
+        case .allowed: return .all
+        case .allowedWhere(let conditions): return .matching(conditions)
+        case .refused(let message): throw AppSyncError(.notAuthorized, message)
+        }
     }
 }
