@@ -97,6 +97,7 @@ public struct AuthenticationFailure: Error, Hashable, Sendable, CustomStringConv
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 
@@ -105,6 +106,7 @@ public struct AuthConfigurationError: Error, CustomStringConvertible, Sendable {
     /// What is wrong and how to fix it.
     public let message: String
 
+    /// The message.
     public var description: String { message }
 }
 
