@@ -44,7 +44,8 @@ public struct TestServerError: Error, CustomStringConvertible {
 ///     when the server stops); a store you pass (a ``PostgresItemStore`` shared with another test
 ///     server, say) stays open.
 ///   - options: the server's limits, timers and clock (a ``ManualClock`` makes keep-alives and
-///     deadlines run on the test's command); its host, port and keys are the test server's.
+///     deadlines run on the test's command) and its token issuers; its host and port are the
+///     test server's, and `apiKey` is added to its API keys.
 public func withTestServer<Result: Sendable>(
     schema: String,
     apiKey: String = "da2-test-key",
@@ -66,7 +67,7 @@ public func withTestServer<Result: Sendable>(
     var options = options
     options.host = "127.0.0.1"
     options.port = 0
-    options.apiKeys = [apiKey]
+    options.apiKeys = [APIKey(apiKey)] + options.apiKeys
     // One port, once: the newest value is all there is to keep.
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     var logger = Logger(label: "datastore-test-server")

@@ -42,9 +42,39 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("api-key"),
-        help: "An API key clients must send in x-api-key (repeatable). Default: a new random key."
+        help: ArgumentHelp(
+            "An API key clients may send in x-api-key, as KEY or KEY@EXPIRY (repeatable).",
+            discussion: """
+                EXPIRY is a date (2027-01-31) or an ISO 8601 time (2027-01-31T12:00:00Z). Rotate by \
+                adding the new key next to the old one. Default, when neither --api-key nor \
+                --token-issuer is given: a new random key.
+                """
+        )
     )
     var apiKeys: [String] = []
+
+    @Option(
+        name: .customLong("token-issuer"),
+        help: ArgumentHelp(
+            "A trusted issuer of JWTs sent in Authorization, as comma-separated settings (repeatable).",
+            discussion: """
+                iss=URL (the tokens' iss), jwks=PATH (its key set: RS256, ES256) or secret-file=PATH \
+                (HS256), aud=AUDIENCE (repeatable; checked against aud or client_id), \
+                provider=userPools|oidc, skew=SECONDS. Example: --token-issuer \
+                iss=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc,jwks=jwks.json,aud=client-id
+                """
+        )
+    )
+    var tokenIssuers: [String] = []
+
+    @Option(
+        name: .customLong("identity-claim"),
+        help: "The token claim owner rules use when a rule names none: sub::username, sub, username, cognito:username."
+    )
+    var identityClaim = "sub::username"
+
+    @Option(name: .customLong("group-claim"), help: "The token claim that lists a caller's groups.")
+    var groupClaim = "cognito:groups"
 
     @Option(name: .customLong("max-body-size"), help: "The largest request body accepted, in bytes.")
     var maximumBodySize = 1 << 20
@@ -101,6 +131,12 @@ struct ServerCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try documentLimits()
+        do {
+            _ = try apiKeys.map { key throws(AuthConfigurationError) in try APIKey(commandLine: key) }
+            _ = try tokenIssuers.map { spec throws(AuthConfigurationError) in try TokenIssuer(commandLine: spec) }
+        } catch {
+            throw ValidationError(error.message)
+        }
         if optimisticConcurrency, conflictWebhook != nil {
             throw ValidationError("Choose one conflict strategy: --optimistic-concurrency or --conflict-webhook.")
         }
@@ -136,15 +172,23 @@ struct ServerCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         if optimisticConcurrency { configuration.defaultStrategy = .optimisticConcurrency }
         if let conflictWebhook { configuration.defaultStrategy = .custom(ConflictHandlers.webhook(conflictWebhook)) }
+        configuration.authSettings.identityClaim = identityClaim
+        configuration.authSettings.groupClaim = groupClaim
         let dataSource = DataSource(document: document, store: store, configuration: configuration)
         var options = ServerOptions()
         options.host = host
         options.port = port
         options.maximumBodySize = maximumBodySize
-        let keys =
-            apiKeys.isEmpty
-            ? ["da2-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")] : apiKeys
-        options.apiKeys = Set(keys)
+        var keys = try apiKeys.map { key throws(AuthConfigurationError) in try APIKey(commandLine: key) }
+        if keys.isEmpty, tokenIssuers.isEmpty {
+            keys = [APIKey("da2-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))]
+        }
+        options.apiKeys = keys
+        options.tokenIssuers = try tokenIssuers.map { spec throws(AuthConfigurationError) in
+            try TokenIssuer(commandLine: spec)
+        }
+        let issuers = options.tokenIssuers.map { $0.issuer ?? "(shared secret)" }
+        let keyNames = keys.map(\.value)
         let host = self.host
         let application = ServerApplication(
             api: try GraphQLAPI(dataSource: dataSource, limits: try documentLimits()),
@@ -156,7 +200,8 @@ struct ServerCommand: AsyncParsableCommand {
                 datastore-server is serving \(document.models.count) models
                   GraphQL endpoint:   http://\(host):\(port)/graphql
                   real-time endpoint: ws://\(host):\(port)/graphql/realtime
-                  API key:            \(keys.joined(separator: ", "))
+                  API key:            \(keyNames.isEmpty ? "(none)" : keyNames.joined(separator: ", "))
+                  token issuers:      \(issuers.isEmpty ? "(none)" : issuers.joined(separator: ", "))
 
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))

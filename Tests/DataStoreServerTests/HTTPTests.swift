@@ -53,7 +53,7 @@ func withLiveServer(
     let dataSource = try makeDataSource(schema: schema, clock: clock, configure: configure)
     var options = ServerOptions()
     options.port = 0
-    options.apiKeys = [LiveServer.apiKey]
+    options.apiKeys = [APIKey(LiveServer.apiKey)]
     options.maximumBodySize = maximumBodySize
     // The test client connects when the test starts and keeps one connection for the whole test;
     // some tests (1,000 items written before the first request, under ThreadSanitizer) leave it
@@ -73,12 +73,19 @@ struct HTTPTests {
     @Test("requests without a valid API key get 401 UnauthorizedException")
     func apiKey() async throws {
         try await withLiveServer { server in
-            for key in [nil, "wrong"] {
+            let expected: [(String?, String)] = [
+                (nil, "send an API key (x-api-key) or a token (Authorization)."),
+                ("wrong", "the API key is not valid."),
+            ]
+            for (key, reason) in expected {
                 let (status, body) = try await server.graphQL("{ listPosts { items { id } } }", apiKey: key)
                 #expect(status == .unauthorized)
                 #expect(
                     body["errors"] == [
-                        ["errorType": "UnauthorizedException", "message": "You are not authorized to make this call."]
+                        [
+                            "errorType": "UnauthorizedException",
+                            "message": .string("You are not authorized to make this call: " + reason),
+                        ]
                     ]
                 )
             }

@@ -40,7 +40,7 @@ struct LifecycleTests {
         )
         var options = ServerOptions()
         options.port = 0
-        options.apiKeys = ["da2-key"]
+        options.apiKeys = [APIKey("da2-key")]
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         var logger = Logger(label: "lifecycle-test")
         logger.logLevel = .warning

@@ -131,7 +131,7 @@ struct ResponsePlanTests {
     func selectionOrder() async throws {
         let (_, apis) = try await seeded()
         let query = #"{ getPost(id: "p6") { title __typename id rating tags status } }"#
-        let (status, answer) = await apis.planned.answer(["query": .string(query)])
+        let (status, answer) = await apis.planned.answer(["query": .string(query)], as: nil)
         #expect(status == 200)
         guard case .rendered(let text) = answer else {
             Issue.record("the read was not planned: \(answer)")

@@ -83,13 +83,20 @@ struct PolicyTests {
                 .errors([error("DynamoDB:ConditionalCheckFailedException")]),
                 .conditionFailed("message of DynamoDB:ConditionalCheckFailedException")
             ),
-            (.errors([error("Unauthorized")]), .pause("UnauthorizedException: message of Unauthorized")),
+            // Credentials refused: new ones may pass.
             (
-                .errors([error("ConflictUnhandled"), error("Unauthorized")]),
+                .errors([error("UnauthorizedException")]),
+                .pause("UnauthorizedException: message of UnauthorizedException")
+            ),
+            (
+                .errors([error("ConflictUnhandled"), error("UnauthorizedException")]),
                 .pause(
-                    "ConflictUnhandled: message of ConflictUnhandled; UnauthorizedException: message of Unauthorized"
+                    "ConflictUnhandled: message of ConflictUnhandled; UnauthorizedException: message of "
+                        + "UnauthorizedException"
                 )
             ),
+            // The rules refuse this user: a fresh token of the same user changes nothing.
+            (.errors([error("Unauthorized")]), .fatal("Unauthorized: message of Unauthorized")),
             (.errors([error("ExecutionTimeout")]), .retry(retryAfter: nil)),
             (.errors([error("DynamoDB:ProvisionedThroughputExceededException")]), .retry(retryAfter: nil)),
             (.errors([error("ThrottlingException"), error("InternalFailureException")]), .retry(retryAfter: nil)),

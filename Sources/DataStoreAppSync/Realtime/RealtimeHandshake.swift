@@ -85,9 +85,20 @@ public enum RealtimeHandshake {
 
     /// The API key of an authorization object (its key is `x-api-key`, in any case).
     public static func apiKey(_ authorization: FieldValue?) -> String? {
+        value(of: "x-api-key", in: authorization)
+    }
+
+    /// The token of an authorization object (`Authorization`, any case): a user pool, OIDC or
+    /// Lambda token.
+    public static func token(_ authorization: FieldValue?) -> String? {
+        value(of: "authorization", in: authorization)
+    }
+
+    /// The text member `name` (compared without case) of an authorization object.
+    private static func value(of name: String, in authorization: FieldValue?) -> String? {
         guard case .object(let members)? = authorization else { return nil }
-        for (name, value) in members where name.lowercased() == "x-api-key" {
-            if case .string(let key) = value { return key }
+        for (member, value) in members where member.lowercased() == name {
+            if case .string(let text) = value { return text }
         }
         return nil
     }

@@ -18,6 +18,9 @@ public struct AppSyncSchema: Sendable {
     public let operations: [String: ModelOperationNames]
     /// The key queries generated for each model, by model name.
     public let keyQueries: [String: ModelKeyQueries]
+    /// The owner arguments each model's subscriptions take (`onCreatePost(owner: String)`), by
+    /// model name: the owner fields of the rules that let owners listen.
+    public let subscriptionOwnerArguments: [String: [String]]
 
     /// The queries that read a model by key (DynamoDB Queries).
     public struct ModelKeyQueries: Hashable, Sendable {
@@ -57,6 +60,9 @@ public struct AppSyncSchema: Sendable {
         sdl = writer.write()
         operations = writer.operations
         keyQueries = writer.keyQueries
+        subscriptionOwnerArguments = Dictionary(
+            uniqueKeysWithValues: document.models.map { ($0.schema.name, AppSyncSchemaWriter.ownerArguments($0)) }
+        )
     }
 }
 
@@ -318,10 +324,26 @@ struct AppSyncSchemaWriter {
             (operations.onDelete, operations.delete),
         ] {
             guard let field, let mutation else { continue }
+            let arguments =
+                ["filter: ModelSubscription\(name)FilterInput"] + Self.ownerArguments(model).map { "\($0): String" }
             subscriptionFields.append(
-                "\(field)(filter: ModelSubscription\(name)FilterInput): \(name) @aws_subscribe(mutations: [\"\(mutation)\"])"
+                "\(field)(\(arguments.joined(separator: ", "))): \(name) @aws_subscribe(mutations: [\"\(mutation)\"])"
             )
         }
+    }
+
+    /// The owner fields of `model`'s owner rules that grant listening, in rule order: each is an
+    /// argument of the model's subscriptions, as the transformer adds them.
+    static func ownerArguments(_ model: ModelDefinition) -> [String] {
+        var names: [String] = []
+        for rule in model.authRules where rule.allow == "owner" {
+            if let operations = rule.operations, !operations.contains(where: { ["read", "listen"].contains($0) }) {
+                continue
+            }
+            let name = rule.ownerField ?? "owner"
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
     }
 
     // MARK: Output

@@ -136,12 +136,15 @@ public enum ItemAccess: Hashable, Sendable {
     case all
     /// The items for which one of the conditions holds.
     case matching([ItemCondition])
+    /// The items for which every condition holds (a subscription's owner arguments).
+    case matchingEvery([ItemCondition])
 
     /// Whether the item whose stored fields are `fields` is within reach.
     public func permits(_ fields: [String: FieldValue]) -> Bool {
         switch self {
         case .all: true
         case .matching(let conditions): conditions.contains { $0.holds(for: fields) }
+        case .matchingEvery(let conditions): conditions.allSatisfy { $0.holds(for: fields) }
         }
     }
 }
@@ -182,12 +185,16 @@ public struct AuthPolicy: Hashable, Sendable {
     public let rules: [AuthRule]
     /// The claims rules use when they name none.
     public let settings: AuthSettings
+    /// The field whose own rules these are (field-level `@auth`); nil for a model's rules.
+    public let fieldName: String?
 
-    /// The policy of `rules` on the model `modelName`.
-    public init(modelName: String, rules: [AuthRule], settings: AuthSettings = AuthSettings()) {
+    /// The policy of `rules` on the model `modelName` (or on its field `fieldName`).
+    public init(modelName: String, rules: [AuthRule], settings: AuthSettings = AuthSettings(), fieldName: String? = nil)
+    {
         self.modelName = modelName
         self.rules = rules
         self.settings = settings
+        self.fieldName = fieldName
     }
 
     /// The provider a rule accepts: the one it names, else the transformer's default for its kind.
@@ -198,6 +205,21 @@ public struct AuthPolicy: Hashable, Sendable {
         case "custom": return .function
         default: return .userPools
         }
+    }
+
+    /// The owner fields a create by `caller` fills when its input leaves them empty, with the
+    /// identity each stores: every owner rule that grants create to the caller's provider, also
+    /// when another rule (a group's) allows the create outright.
+    public func ownerFills(for caller: Caller) -> [ItemCondition] {
+        var fills: [ItemCondition] = []
+        for rule in rules where rule.allow == "owner" && Self.provider(of: rule) == caller.provider {
+            if let operations = rule.operations, !operations.contains("create") { continue }
+            let identities = caller.ownerValues(claim: rule.identityClaim ?? settings.identityClaim)
+            if !identities.isEmpty {
+                fills.append(ItemCondition(field: rule.ownerField ?? "owner", values: identities, kind: .owner))
+            }
+        }
+        return fills
     }
 
     /// Decides `operation` for `caller`.
@@ -233,6 +255,9 @@ public struct AuthPolicy: Hashable, Sendable {
             }
         }
         if !conditions.isEmpty { return .allowedWhere(conditions) }
+        if let fieldName {
+            return .refused("Not Authorized to access \(operation.rawValue) on field \(fieldName) of type \(modelName)")
+        }
         return .refused("Not Authorized to access \(operation.rawValue) on type \(modelName)")
     }
 }

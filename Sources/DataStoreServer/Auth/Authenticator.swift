@@ -128,17 +128,15 @@ public struct Authenticator: Sendable {
     /// An authenticator accepting `apiKeys` and the tokens of `issuers`, telling time by `clock`.
     ///
     /// - Throws: ``AuthConfigurationError`` for a JWKS that does not parse, a key without a
-    ///   `kid`, a key type other than RSA or P-256, or an empty shared secret.
+    ///   `kid`, a key type other than RSA or P-256, or a shared secret under 16 bytes.
     public init(apiKeys: [APIKey], issuers: [TokenIssuer], clock: any WallClock) async throws(AuthConfigurationError) {
         var keys: [String: APIKey] = [:]
         for key in apiKeys {
             // A key listed twice works until the later of its expiries (nil: never).
-            if let known = keys[key.value], let knownExpiry = known.expires, let expiry = key.expires,
-                expiry < knownExpiry
-            {
-                continue
+            if let known = keys[key.value] {
+                guard let knownExpiry = known.expires else { continue }
+                if let expiry = key.expires, expiry < knownExpiry { continue }
             }
-            if let known = keys[key.value], known.expires == nil { continue }
             keys[key.value] = key
         }
         self.apiKeys = keys
@@ -151,8 +149,8 @@ public struct Authenticator: Sendable {
             case .sharedSecret(let secret):
                 guard secret.count >= 16 else {
                     throw AuthConfigurationError(
-                        message:
-                            "The shared secret of token issuer \(name) has \(secret.count) bytes; use 16 at least (32 random bytes is usual)."
+                        message: "The shared secret of token issuer \(name) has \(secret.count) bytes; use 16 at least "
+                            + "(32 random bytes is usual)."
                     )
                 }
                 await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
@@ -359,5 +357,143 @@ public struct Authenticator: Sendable {
             algorithms[kid] = algorithm
         }
         return algorithms
+    }
+}
+
+/// The server's authenticator, made from its options once (key sets are loaded before the server
+/// starts) and then shared by every request; verification runs in each request's own task.
+actor AuthenticatorSource {
+    private let apiKeys: [APIKey]
+    private let issuers: [TokenIssuer]
+    private let clock: any WallClock
+    private var made: Result<Authenticator, AuthConfigurationError>?
+
+    init(apiKeys: [APIKey], issuers: [TokenIssuer], clock: any WallClock) {
+        self.apiKeys = apiKeys
+        self.issuers = issuers
+        self.clock = clock
+    }
+
+    /// The authenticator, made on first use.
+    func authenticator() async throws(AuthConfigurationError) -> Authenticator {
+        if made == nil {
+            do {
+                made = .success(try await Authenticator(apiKeys: apiKeys, issuers: issuers, clock: clock))
+            } catch {
+                made = .failure(error)
+            }
+        }
+        return try made!.get()
+    }
+
+    /// The caller of a request with these credentials; a server whose identity settings cannot
+    /// be used refuses everyone.
+    nonisolated func caller(apiKey: String?, authorization: String?) async -> Result<Caller, AuthenticationFailure> {
+        let authenticator: Authenticator
+        do {
+            authenticator = try await self.authenticator()
+        } catch {
+            return .failure(AuthenticationFailure(.missing, "The server cannot check credentials: \(error.message)"))
+        }
+        return await authenticator.caller(apiKey: apiKey, authorization: authorization)
+    }
+}
+
+extension APIKey {
+    /// A key as `datastore-server --api-key` takes it: `KEY`, or `KEY@EXPIRY` with the expiry an
+    /// ISO 8601 date and time (`da2-abc@2027-01-31T00:00:00Z`) or a date (`da2-abc@2027-01-31`,
+    /// midnight UTC).
+    public init(commandLine text: String) throws(AuthConfigurationError) {
+        guard let at = text.lastIndex(of: "@") else {
+            guard !text.isEmpty else { throw AuthConfigurationError(message: "An API key cannot be empty.") }
+            self.init(text)
+            return
+        }
+        let value = String(text[..<at])
+        let expiry = String(text[text.index(after: at)...])
+        guard !value.isEmpty else { throw AuthConfigurationError(message: "The API key before @\(expiry) is empty.") }
+        let date =
+            (try? Date(expiry, strategy: .iso8601))
+            ?? (try? Date(expiry + "T00:00:00Z", strategy: .iso8601))
+        guard let date else {
+            throw AuthConfigurationError(
+                message:
+                    "The expiry of API key \(value) is not a date: \(expiry) (write 2027-01-31 or 2027-01-31T12:00:00Z)."
+            )
+        }
+        self.init(value, expires: date)
+    }
+}
+
+extension TokenIssuer {
+    /// An issuer as `datastore-server --token-issuer` takes it: comma-separated settings,
+    /// `iss=URL` (the `iss` tokens carry), `jwks=PATH` (a JSON Web Key Set file) or
+    /// `secret-file=PATH` (an HS256 secret), `aud=AUDIENCE` (repeatable), `provider=userPools`
+    /// or `provider=oidc`, `skew=SECONDS`.
+    ///
+    /// - Parameter readFile: Reads a named file (tests pass their own).
+    public init(
+        commandLine text: String,
+        readFile: (String) throws -> [UInt8] = { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+    ) throws(AuthConfigurationError) {
+        var issuer: String?
+        var audiences: Set<String> = []
+        var keys: Keys?
+        var provider = Caller.Provider.userPools
+        var skew = Duration.zero
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, !pair[1].isEmpty else {
+                throw AuthConfigurationError(message: "--token-issuer takes NAME=VALUE settings; \(part) is not one.")
+            }
+            func read(_ path: String) throws(AuthConfigurationError) -> [UInt8] {
+                do {
+                    return try readFile(path)
+                } catch {
+                    throw AuthConfigurationError(
+                        message: "The file \(path) of a --token-issuer cannot be read: \(error)."
+                    )
+                }
+            }
+            switch pair[0] {
+            case "iss": issuer = pair[1]
+            case "aud": audiences.insert(pair[1])
+            case "jwks": keys = .jwks(String(decoding: try read(pair[1]), as: UTF8.self))
+            case "secret-file":
+                var secret = try read(pair[1])
+                while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
+                    secret.removeLast()
+                }
+                keys = .sharedSecret(secret)
+            case "provider":
+                guard let named = Caller.Provider(rawValue: pair[1]), [.userPools, .oidc].contains(named) else {
+                    throw AuthConfigurationError(
+                        message: "A --token-issuer provider is userPools or oidc, not \(pair[1])."
+                    )
+                }
+                provider = named
+            case "skew":
+                guard let seconds = Int(pair[1]), seconds >= 0 else {
+                    throw AuthConfigurationError(
+                        message: "A --token-issuer skew is a number of seconds, not \(pair[1])."
+                    )
+                }
+                skew = .seconds(seconds)
+            default:
+                throw AuthConfigurationError(
+                    message:
+                        "A --token-issuer has no setting \(pair[0]); use iss, jwks, secret-file, aud, provider, skew."
+                )
+            }
+        }
+        guard let keys else {
+            throw AuthConfigurationError(message: "A --token-issuer needs its keys: jwks=PATH or secret-file=PATH.")
+        }
+        if case .jwks = keys, issuer == nil {
+            throw AuthConfigurationError(
+                message: "A --token-issuer with a key set needs iss=URL: the issuer its tokens name."
+            )
+        }
+        self.init(provider: provider, issuer: issuer, audiences: audiences, keys: keys, clockSkew: skew)
     }
 }

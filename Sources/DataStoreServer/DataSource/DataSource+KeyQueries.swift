@@ -49,7 +49,8 @@ extension DataSource {
         _ query: KeyQuery,
         filter: FieldValue? = nil,
         limit: Int? = nil,
-        nextToken: String? = nil
+        nextToken: String? = nil,
+        as caller: Caller? = nil
     ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
         let fields = try keyFields(model, index: query.index)
@@ -69,18 +70,30 @@ extension DataSource {
             condition: condition,
             descending: query.descending
         )
-        return try await list(modelName, range: range, filter: filter, limit: limit, nextToken: nextToken)
+        return try await list(
+            modelName,
+            range: range,
+            filter: filter,
+            limit: limit,
+            nextToken: nextToken,
+            through: .list,
+            as: caller
+        )
     }
 
     /// A page of the items in `range`, filtered: how key queries and relation fields read.
+    /// `operation` is what the rules check (`list`, or `get` for a relation to one item).
     public func list(
         _ modelName: String,
         range: KeyRange,
         filter: FieldValue? = nil,
         limit: Int? = nil,
-        nextToken: String? = nil
+        nextToken: String? = nil,
+        through operation: ModelOperation = .list,
+        as caller: Caller? = nil
     ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
+        let access = try access(operation, model, caller)
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
         // The token continues only this read: same range, same filter.
@@ -96,7 +109,8 @@ extension DataSource {
         let page = try await store.items(model.name, in: range, after: after, limit: limit)
         var items: [FieldValue] = []
         for (_, item) in page where predicate?.matches(model.filterValues(item)) ?? true {
-            items.append(model.output(item))
+            guard access.permits(item.fields) else { continue }
+            items.append(output(item, of: model, operation, for: caller))
         }
         let next = page.count == limit ? page.last?.position : nil
         let secret = try tokenSecret

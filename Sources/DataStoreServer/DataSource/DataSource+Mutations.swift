@@ -11,12 +11,13 @@ extension DataSource {
         _ kind: MutationKind,
         _ modelName: String,
         input: [String: FieldValue],
-        condition: FieldValue? = nil
+        condition: FieldValue? = nil,
+        as caller: Caller? = nil
     ) async throws(AppSyncError) -> FieldValue {
         switch kind {
-        case .created: try await create(modelName, input: input, condition: condition)
-        case .updated: try await update(modelName, input: input, condition: condition)
-        case .deleted: try await delete(modelName, input: input, condition: condition)
+        case .created: try await create(modelName, input: input, condition: condition, as: caller)
+        case .updated: try await update(modelName, input: input, condition: condition, as: caller)
+        case .deleted: try await delete(modelName, input: input, condition: condition, as: caller)
         }
     }
 
@@ -24,17 +25,20 @@ extension DataSource {
     ///
     /// - Throws: `ConditionalCheckFailedException` when the key is taken (by an item or a
     ///   tombstone) or `condition` does not hold for "no item"; `BadRequestException` for input
-    ///   that does not fit the model.
+    ///   that does not fit the model; `Unauthorized` when the rules do not let `caller` create
+    ///   it (an owner field left empty is filled with the caller's identity first).
     public func create(
         _ modelName: String,
         input: [String: FieldValue],
-        condition: FieldValue? = nil
+        condition: FieldValue? = nil,
+        as caller: Caller? = nil
     )
         async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
+        let access = try access(.create, model, caller)
         let now = configuration.clock.millisecondsSince1970
-        var fields = input
+        var fields = fillingOwners(input, of: model, for: caller)
         fields["_version"] = nil
         if model.schema.primaryKey == ["id"], fields["id"] == nil || fields["id"] == .null {
             fields["id"] = .string(UUID().uuidString.lowercased())
@@ -49,6 +53,15 @@ extension DataSource {
             isDeleted: false,
             lastChangedAt: now
         )
+        try checkWrite(
+            .create,
+            of: model,
+            access,
+            current: nil,
+            result: item.fields,
+            changed: item.fields,
+            caller: caller
+        )
         let key = try model.key(of: item.fields)
         if let condition = try model.predicate(condition, "condition"),
             !condition.matches(Array(repeating: .null, count: model.filterSchema.fields.count))
@@ -58,7 +71,7 @@ extension DataSource {
         guard try await store.commit(model.name, key: key, expecting: nil, item: item) else {
             throw .conditionalCheckFailed("a \(modelName) with key \(key) already exists")
         }
-        return model.output(item)
+        return output(item, of: model, .get, for: caller)
     }
 
     /// `updateX`: applies the input's fields to the stored item when `input._version` is the stored
@@ -71,19 +84,35 @@ extension DataSource {
     public func update(
         _ modelName: String,
         input: [String: FieldValue],
-        condition: FieldValue? = nil
+        condition: FieldValue? = nil,
+        as caller: Caller? = nil
     )
         async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
+        let access = try access(.update, model, caller)
         let key = try model.key(of: input)
         let conditionPredicate = try model.predicate(condition, "condition")
         var changes = input
         for name in model.schema.primaryKey + ["_version", "_deleted", "_lastChangedAt"] { changes[name] = nil }
+        if case .matching = access {
+            // A client that sends its whole record sends an owner it has not learnt yet as null:
+            // that keeps the owner (only a rule allowing the update outright may clear it).
+            for name in model.ownershipFields where changes[name] == .null { changes[name] = nil }
+        }
         let changed = try checkedFields(changes, of: model, requireAll: false)
         // Set by the backend unless the input sets it.
         let stampsUpdatedAt = model.updatedAtField.map { changed[$0] == nil } ?? false
-        return try await writeVersioned(model, key, "updated") { current, now throws(AppSyncError) in
+        return try await writeVersioned(model, key, "updated", caller) { current, now throws(AppSyncError) in
+            try checkWrite(
+                .update,
+                of: model,
+                access,
+                current: current.fields,
+                result: current.fields,
+                changed: changed,
+                caller: caller
+            )
             var fields: [String: FieldValue]
             // The condition reads the stored item, or the merged one when a conflict was settled.
             var conditionSubject = current
@@ -117,14 +146,25 @@ extension DataSource {
     public func delete(
         _ modelName: String,
         input: [String: FieldValue],
-        condition: FieldValue? = nil
+        condition: FieldValue? = nil,
+        as caller: Caller? = nil
     )
         async throws(AppSyncError) -> FieldValue
     {
         let model = try model(modelName)
+        let access = try access(.delete, model, caller)
         let key = try model.key(of: input)
         let conditionPredicate = try model.predicate(condition, "condition")
-        return try await writeVersioned(model, key, "deleted") { current, now throws(AppSyncError) in
+        return try await writeVersioned(model, key, "deleted", caller) { current, now throws(AppSyncError) in
+            try checkWrite(
+                .delete,
+                of: model,
+                access,
+                current: current.fields,
+                result: current.fields,
+                changed: [:],
+                caller: caller
+            )
             if Self.version(input) != current.version || current.isDeleted {
                 // A stale delete cannot be merged; only a custom handler may settle it.
                 guard case .custom = configuration.strategy(for: modelName), !current.isDeleted else {
@@ -148,15 +188,34 @@ extension DataSource {
     /// included), lets `decide` write its next version, and when another write committed first
     /// (`decide` returns nil) reads again and decides anew. A webhook or handler that `decide`
     /// awaits never holds a transaction: the commit is conditional on the version read.
+    ///
+    /// The item written and the server's copy in a `ConflictUnhandled` come back as `caller` may
+    /// read them: without the fields it may not read, and a conflict without the copy at all
+    /// when it may not read the item.
     private func writeVersioned(
         _ model: ServerModel,
         _ key: String,
         _ verb: String,
+        _ caller: Caller?,
         _ decide: (_ current: StoredItem, _ now: Int64) async throws(AppSyncError) -> FieldValue?
     ) async throws(AppSyncError) -> FieldValue {
         for _ in 1...Self.maximumAttempts {
             let current = try await storedItem(model, key)
-            if let written = try await decide(current, configuration.clock.millisecondsSince1970) { return written }
+            do {
+                if let written = try await decide(current, configuration.clock.millisecondsSince1970) {
+                    return model.redacted(written, .get, for: caller)
+                }
+            } catch  where error.errorType == .conflictUnhandled && caller != nil {
+                var answer = error
+                if case .object(let fields)? = error.data,
+                    (try? access(.get, model, caller))?.permits(fields) == true
+                {
+                    answer.data = model.redacted(.object(fields), .get, for: caller)
+                } else {
+                    answer.data = nil
+                }
+                throw answer
+            }
         }
         throw AppSyncError(.internalFailure, "\(model.name) \(key) changed too often to be \(verb); try again.")
     }

@@ -6,9 +6,22 @@ import Foundation
 /// continue the read they came from.
 extension DataSource {
     /// `getX`: the item with the given key, tombstones included (clients filter on `_deleted`).
-    public func get(_ modelName: String, key: [String: FieldValue]) async throws(AppSyncError) -> FieldValue? {
+    ///
+    /// - Throws: `Unauthorized` when `caller` may not read the item (or no item of the model).
+    public func get(
+        _ modelName: String,
+        key: [String: FieldValue],
+        as caller: Caller? = nil
+    ) async throws(AppSyncError)
+        -> FieldValue?
+    {
         let model = try model(modelName)
-        return try await store.item(modelName, key: model.key(of: key)).map(model.output)
+        let access = try access(.get, model, caller)
+        guard let item = try await store.item(modelName, key: model.key(of: key)) else { return nil }
+        guard access.permits(item.fields) else {
+            throw AppSyncError(.notAuthorized, "Not Authorized to access get on type \(modelName)")
+        }
+        return output(item, of: model, .get, for: caller)
     }
 
     /// One page of a read.
@@ -28,9 +41,11 @@ extension DataSource {
         filter: FieldValue? = nil,
         limit: Int? = nil,
         nextToken: String? = nil,
-        lastSync: Int64? = nil
+        lastSync: Int64? = nil,
+        as caller: Caller? = nil
     ) async throws(AppSyncError) -> Page {
         let model = try model(modelName)
+        let access = try access(.sync, model, caller)
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
         let digest = Self.digest(filter)
@@ -57,7 +72,14 @@ extension DataSource {
                 filterDigest: digest
             )
         }
-        return try await read(model, token, limit: limit, predicate: predicate, now: now)
+        return try await read(
+            model,
+            token,
+            limit: limit,
+            predicate: predicate,
+            now: now,
+            reader: (.sync, access, caller)
+        )
     }
 
     /// `listX`: a page of items (tombstones included), filtered.
@@ -65,11 +87,13 @@ extension DataSource {
         _ modelName: String,
         filter: FieldValue? = nil,
         limit: Int? = nil,
-        nextToken: String? = nil
+        nextToken: String? = nil,
+        as caller: Caller? = nil
     )
         async throws(AppSyncError) -> Page
     {
         let model = try model(modelName)
+        let access = try access(.list, model, caller)
         let limit = try Self.checkedLimit(limit)
         let predicate = try model.predicate(filter, "filter")
         let digest = Self.digest(filter)
@@ -87,9 +111,13 @@ extension DataSource {
             token,
             limit: limit,
             predicate: predicate,
-            now: configuration.clock.millisecondsSince1970
+            now: configuration.clock.millisecondsSince1970,
+            reader: (.list, access, caller)
         )
     }
+
+    /// Who reads, through which operation, reaching which items.
+    typealias Reader = (operation: ModelOperation, access: ItemAccess, caller: Caller?)
 
     /// The token a read continues from, refused unless it was issued for the same model, filter
     /// and kind of read.
@@ -115,7 +143,8 @@ extension DataSource {
         _ token: PageToken,
         limit: Int,
         predicate: PredicateEvaluator?,
-        now: Int64
+        now: Int64,
+        reader: Reader
     )
         async throws(AppSyncError) -> Page
     {
@@ -128,7 +157,8 @@ extension DataSource {
             for (_, item) in page {
                 if token.source == .base, item.isDeleted, item.lastChangedAt < expired { continue }
                 if let predicate, !predicate.matches(model.filterValues(item)) { continue }
-                items.append(model.output(item))
+                guard reader.access.permits(item.fields) else { continue }
+                items.append(output(item, of: model, reader.operation, for: reader.caller))
             }
             next = page.count == limit ? page.last?.key : nil
         case .range:
@@ -142,7 +172,9 @@ extension DataSource {
                 limit: limit
             )
             for (_, item) in page where predicate?.matches(model.filterValues(item)) ?? true {
-                items.append(model.output(item))
+                // Tombstones too: a deletion is news only to those who could read the item.
+                guard reader.access.permits(item.fields) else { continue }
+                items.append(output(item, of: model, reader.operation, for: reader.caller))
             }
             next = page.count == limit ? page.last.map { String($0.position) } : nil
         }

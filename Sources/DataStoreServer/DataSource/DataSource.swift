@@ -29,7 +29,11 @@ public final class DataSource: Sendable {
         api = AppSyncSchema(document)
         self.store = store
         self.configuration = configuration
-        models = Dictionary(uniqueKeysWithValues: document.models.map { ($0.schema.name, ServerModel($0)) })
+        models = Dictionary(
+            uniqueKeysWithValues: document.models.map {
+                ($0.schema.name, ServerModel($0, authSettings: configuration.authSettings))
+            }
+        )
     }
 
     func model(_ name: String) throws(AppSyncError) -> ServerModel {

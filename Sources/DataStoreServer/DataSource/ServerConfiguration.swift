@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     /// TTLs, and the timers of the server around the data source (keep-alives, deadlines, purges).
     /// Tests pass a `ManualClock`.
     public var clock: any WallClock = SystemClock()
+    /// The token claims `@auth` rules read when they name none (identity: `sub::username`,
+    /// groups: `cognito:groups`).
+    public var authSettings = AuthSettings()
 
     /// The defaults.
     public init() {}

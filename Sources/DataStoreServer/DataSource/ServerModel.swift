@@ -14,10 +14,41 @@ struct ServerModel: Sendable {
     /// The timestamp fields the backend sets (nil when the model disables them).
     var createdAtField: String? { definition.options.createdAtField }
     var updatedAtField: String? { definition.options.updatedAtField }
+    /// The model's `@auth` rules.
+    let policy: AuthPolicy
+    /// The rules of fields with their own `@auth`, by field: they alone decide who reads or
+    /// writes that field.
+    let fieldPolicies: [String: AuthPolicy]
+    /// The single-valued fields rules name (owners, dynamic groups): only callers the rules allow
+    /// outright may change them.
+    let ownershipFields: Set<String>
 
-    init(_ definition: ModelDefinition) {
+    init(_ definition: ModelDefinition, authSettings: AuthSettings = AuthSettings()) {
         self.definition = definition
         let schema = definition.schema
+        policy = AuthPolicy(modelName: schema.name, rules: definition.authRules, settings: authSettings)
+        var fieldPolicies: [String: AuthPolicy] = [:]
+        for field in definition.fields where !field.authRules.isEmpty {
+            fieldPolicies[field.name] = AuthPolicy(
+                modelName: schema.name,
+                rules: field.authRules,
+                settings: authSettings,
+                fieldName: field.name
+            )
+        }
+        self.fieldPolicies = fieldPolicies
+        let rules = definition.authRules + definition.fields.flatMap(\.authRules)
+        ownershipFields = Set(
+            rules.compactMap { rule -> String? in
+                switch rule.allow {
+                case "owner": rule.ownerField ?? "owner"
+                case "groups": rule.groupsField
+                default: nil
+                }
+            }.filter { name in
+                if case .list? = schema.field(named: name)?.type { false } else { true }
+            }
+        )
         filterSchema = ModelSchema(
             name: schema.name,
             pluralName: schema.pluralName,
@@ -59,6 +90,17 @@ struct ServerModel: Sendable {
         object["_deleted"] = item.isDeleted ? .bool(true) : .null
         object["_lastChangedAt"] = .int(Int(item.lastChangedAt))
         object["__typename"] = .string(name)
+        return .object(object)
+    }
+
+    /// `output` (an item in the API's shape) without the values of fields whose own rules do not
+    /// let `caller` read them through `operation` (they read as null).
+    func redacted(_ output: FieldValue, _ operation: ModelOperation, for caller: Caller?) -> FieldValue {
+        guard let caller, !fieldPolicies.isEmpty, case .object(var object) = output else { return output }
+        for (field, policy) in fieldPolicies where object[field] != nil && object[field] != .null {
+            let readable = (try? policy.decide(operation, for: caller).access())?.permits(object) ?? false
+            if !readable { object[field] = .null }
+        }
         return .object(object)
     }
 

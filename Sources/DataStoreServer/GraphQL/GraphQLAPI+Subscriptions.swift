@@ -11,6 +11,11 @@ struct SubscriptionRequest: Sendable {
     let field: String
     /// The `filter` argument, when given.
     let filter: PredicateEvaluator?
+    /// The items whose events the subscriber may receive: the `@auth` rules' reach, narrowed by
+    /// owner arguments.
+    let access: ItemAccess
+    /// Who subscribed: relation fields of events are read as this caller.
+    let caller: Caller?
     /// Requests with the same shape receive byte-identical payloads, so each event is rendered
     /// once per shape however many clients subscribed with it.
     let shape: String
@@ -76,7 +81,14 @@ extension GraphQLAPI {
     ///
     /// - Throws: ``SubscriptionRefusal``: `UnsupportedOperation` for queries and mutations,
     ///   `BadRequestException` for invalid documents, variables or filters.
-    func subscription(_ request: OperationRequest) async throws(SubscriptionRefusal) -> SubscriptionRequest {
+    ///   `Unauthorized` when the rules do not let `caller` listen, or an owner argument names
+    ///   someone else.
+    func subscription(
+        _ request: OperationRequest,
+        as caller: Caller?
+    ) async throws(SubscriptionRefusal)
+        -> SubscriptionRequest
+    {
         if let problem = Self.variablesProblem(request.variables, limits) {
             throw SubscriptionRefusal(.badRequest, problem.message)
         }
@@ -162,18 +174,66 @@ extension GraphQLAPI {
         } catch {
             throw SubscriptionRefusal(.badRequest, error.message)
         }
+        let access = try Self.access(
+            of: fieldName,
+            dataSource: dataSource,
+            model: model,
+            arguments: arguments,
+            caller: caller
+        )
         var shape: [String: FieldValue] = ["query": .string(request.query), "variables": .object(request.variables)]
         if let name = request.operationName { shape["operationName"] = .string(name) }
+        // Events are filtered and rendered per shape: subscribers with other rights or another
+        // identity (relation fields, redacted fields) never share one.
+        if let caller {
+            shape["caller"] = .object(["provider": .string(caller.provider.rawValue), "claims": .object(caller.claims)])
+        }
         return SubscriptionRequest(
             model: model,
             kind: kind,
             field: fieldName,
             filter: filter,
+            access: access,
+            caller: caller,
             shape: FieldValue.object(shape).jsonText,
             document: document,
             variables: variables,
             operationName: request.operationName
         )
+    }
+
+    /// The items a subscription of `field` may receive events of: what the rules let `caller`
+    /// listen to, narrowed by the owner arguments given (each must name the caller, unless the
+    /// caller may listen to every item, where it is an equality filter). Without owner
+    /// arguments, a caller reaching only some items gets the runtime filter of its conditions.
+    static func access(
+        of field: String,
+        dataSource: DataSource,
+        model: String,
+        arguments: [String: FieldValue],
+        caller: Caller?
+    ) throws(SubscriptionRefusal) -> ItemAccess {
+        let refusal = SubscriptionRefusal(.notAuthorized, "Not Authorized to access \(field) on type Subscription")
+        let access: ItemAccess
+        do {
+            access = try dataSource.access(.listen, on: model, for: caller)
+        } catch {
+            throw refusal
+        }
+        var narrowed: [ItemCondition] = []
+        for name in dataSource.api.subscriptionOwnerArguments[model] ?? [] {
+            // Amplify Swift sends an empty owner when no user is signed in: no argument.
+            guard case .string(let value)? = arguments[name], !value.isEmpty else { continue }
+            if case .matching(let conditions) = access,
+                !conditions.contains(where: { $0.kind == .owner && $0.field == name && $0.values.contains(value) })
+            {
+                throw refusal
+            }
+            narrowed.append(ItemCondition(field: name, values: [value], kind: .owner))
+        }
+        guard !narrowed.isEmpty else { return access }
+        // Each owner argument given filters, as AppSync's subscription arguments do.
+        return .matchingEvery(narrowed)
     }
 
     /// The payload of a `data` message: the subscription's selection of `item`, as a GraphQL
@@ -183,8 +243,11 @@ extension GraphQLAPI {
             let result = try await GraphQL.execute(
                 schema: schema,
                 documentAST: subscription.document,
-                rootValue: SubscriptionSource.event(field: subscription.field, item: item),
-                context: (),
+                rootValue: SubscriptionSource.event(
+                    field: subscription.field,
+                    item: dataSource.redacted(item, of: subscription.model, for: subscription.caller)
+                ),
+                context: ResolverContext(budget: ItemBudget(limit: limits.maximumItems), caller: subscription.caller),
                 variableValues: subscription.variables,
                 operationName: subscription.operationName
             )

@@ -90,14 +90,17 @@ public final class GraphQLAPI: Sendable {
     ///
     /// Returns the response body and its HTTP status: 200 for anything GraphQL answers (with
     /// `errors` when it failed), 400 when the body is not a GraphQL request.
-    public func execute(_ body: FieldValue) async -> (status: Int, response: FieldValue) {
-        let (status, answer) = await answer(body)
+    ///
+    /// - Parameter caller: Who asks: the `@auth` rules decide what it may read and write. Nil
+    ///   runs the request as the server itself, to which no rule applies.
+    public func execute(_ body: FieldValue, as caller: Caller? = nil) async -> (status: Int, response: FieldValue) {
+        let (status, answer) = await answer(body, as: caller)
         return (status, answer.value)
     }
 
-    /// Executes a request and returns the response body.
-    public func execute(_ request: OperationRequest) async -> FieldValue {
-        await answer(request).value
+    /// Executes a request as `caller` (nil: the server itself) and returns the response body.
+    public func execute(_ request: OperationRequest, as caller: Caller? = nil) async -> FieldValue {
+        await answer(request, as: caller).value
     }
 
     /// A response body: a value, or the JSON text a ``ResponsePlan`` rendered.
@@ -132,15 +135,15 @@ public final class GraphQLAPI: Sendable {
 
     /// Executes one request body, as the public `execute` does, except that a response plan's answer
     /// stays JSON text, which the HTTP layer sends as it is.
-    func answer(_ body: FieldValue) async -> (status: Int, answer: Answer) {
+    func answer(_ body: FieldValue, as caller: Caller?) async -> (status: Int, answer: Answer) {
         do {
-            return (200, await answer(try OperationRequest(body)))
+            return (200, await answer(try OperationRequest(body), as: caller))
         } catch {
             return (400, .value(Self.failure(error)))
         }
     }
 
-    func answer(_ request: OperationRequest) async -> Answer {
+    func answer(_ request: OperationRequest, as caller: Caller?) async -> Answer {
         if let problem = Self.variablesProblem(request.variables, limits) { return .value(Self.failure(problem)) }
         let (variables, operationName) = (request.variables.mapValues(Self.map), request.operationName)
         let checked: CheckedDocument
@@ -162,14 +165,22 @@ public final class GraphQLAPI: Sendable {
         }
         var written: FieldValue?
         if let plan = checked.plan, plan.answers(operationName: operationName) {
-            switch await planned(plan, variables: variables, operationName: operationName) {
+            switch await planned(plan, variables: variables, operationName: operationName, caller: caller) {
             case .rendered(let text): return .rendered(text)
             case .answered(let value): return .value(value)
             case .wrote(let item): written = item
             case .handedBack: break
             }
         }
-        return .value(await executed(document, variables: variables, operationName: operationName, written: written))
+        return .value(
+            await executed(
+                document,
+                variables: variables,
+                operationName: operationName,
+                caller: caller,
+                written: written
+            )
+        )
     }
 
     /// Runs `document` through the GraphQL executor.
@@ -180,6 +191,7 @@ public final class GraphQLAPI: Sendable {
         _ document: Document,
         variables: [String: Map],
         operationName: String?,
+        caller: Caller?,
         written: FieldValue? = nil
     ) async -> FieldValue {
         do {
@@ -187,7 +199,11 @@ public final class GraphQLAPI: Sendable {
                 schema: schema,
                 documentAST: document,
                 rootValue: (),
-                context: ResolverContext(budget: ItemBudget(limit: limits.maximumItems), written: written),
+                context: ResolverContext(
+                    budget: ItemBudget(limit: limits.maximumItems),
+                    caller: caller,
+                    written: written
+                ),
                 variableValues: variables,
                 operationName: operationName
             )
@@ -214,7 +230,12 @@ public final class GraphQLAPI: Sendable {
     /// Runs `plan`'s skeleton and renders the response body from the root field's value, or says
     /// how the executor takes over (see ``ResponsePlan``). Reads have no effects, so running the
     /// full document after a read's skeleton changes nothing; a mutation's effect happens once.
-    private func planned(_ plan: ResponsePlan, variables: [String: Map], operationName: String?) async -> PlanOutcome {
+    private func planned(
+        _ plan: ResponsePlan,
+        variables: [String: Map],
+        operationName: String?,
+        caller: Caller?
+    ) async -> PlanOutcome {
         let capture = ResponseCapture()
         let result: GraphQLResult
         do {
@@ -222,7 +243,11 @@ public final class GraphQLAPI: Sendable {
                 schema: schema,
                 documentAST: plan.skeleton,
                 rootValue: (),
-                context: ResolverContext(budget: ItemBudget(limit: limits.maximumItems), capture: capture),
+                context: ResolverContext(
+                    budget: ItemBudget(limit: limits.maximumItems),
+                    caller: caller,
+                    capture: capture
+                ),
                 variableValues: variables,
                 operationName: operationName
             )
@@ -272,7 +297,11 @@ public final class GraphQLAPI: Sendable {
         var queries: [String: GraphQLFieldResolve] = [:]
         if let get = operations.get {
             queries[get] = { _, args, context, _ in
-                let item = try await dataSource.get(model, key: Self.object(args))
+                let item = try await dataSource.get(
+                    model,
+                    key: Self.object(args),
+                    as: (context as? ResolverContext)?.caller
+                )
                 if let capture = (context as? ResolverContext)?.capture {
                     capture.keep(item ?? .null)
                     return item == nil ? nil : Self.placeholder
@@ -285,6 +314,7 @@ public final class GraphQLAPI: Sendable {
             let key = dataSource.api.keyQueries[model]?.listKey
             queries[list] = { _, args, context, _ in
                 let arguments = Self.object(args)
+                let caller = (context as? ResolverContext)?.caller
                 let page: DataSource.Page
                 if let key, let query = try Self.keyQuery(key, arguments, partitionOptional: true) {
                     page = try await dataSource.query(
@@ -292,14 +322,16 @@ public final class GraphQLAPI: Sendable {
                         query,
                         filter: arguments["filter"],
                         limit: try Self.int(arguments["limit"], "limit"),
-                        nextToken: Self.string(arguments["nextToken"])
+                        nextToken: Self.string(arguments["nextToken"]),
+                        as: caller
                     )
                 } else {
                     page = try await dataSource.list(
                         model,
                         filter: arguments["filter"],
                         limit: try Self.int(arguments["limit"], "limit"),
-                        nextToken: Self.string(arguments["nextToken"])
+                        nextToken: Self.string(arguments["nextToken"]),
+                        as: caller
                     )
                 }
                 let context = context as? ResolverContext
@@ -317,7 +349,8 @@ public final class GraphQLAPI: Sendable {
                     query,
                     filter: arguments["filter"],
                     limit: try Self.int(arguments["limit"], "limit"),
-                    nextToken: Self.string(arguments["nextToken"])
+                    nextToken: Self.string(arguments["nextToken"]),
+                    as: (context as? ResolverContext)?.caller
                 )
                 let context = context as? ResolverContext
                 try context?.budget.spend(page.items.count)
@@ -331,7 +364,8 @@ public final class GraphQLAPI: Sendable {
                 filter: arguments["filter"],
                 limit: try Self.int(arguments["limit"], "limit"),
                 nextToken: Self.string(arguments["nextToken"]),
-                lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init)
+                lastSync: try Self.int(arguments["lastSync"], "lastSync").map(Int64.init),
+                as: (context as? ResolverContext)?.caller
             )
             let context = context as? ResolverContext
             try context?.budget.spend(page.items.count)
@@ -349,7 +383,13 @@ public final class GraphQLAPI: Sendable {
                 guard case .object(let input)? = arguments["input"] else {
                     throw AppSyncError.badRequest("\(name) needs an input object.")
                 }
-                let item = try await dataSource.write(kind, model, input: input, condition: arguments["condition"])
+                let item = try await dataSource.write(
+                    kind,
+                    model,
+                    input: input,
+                    condition: arguments["condition"],
+                    as: context?.caller
+                )
                 if let capture = context?.capture {
                     capture.keep(item)
                     return Self.placeholder
@@ -404,6 +444,7 @@ public final class GraphQLAPI: Sendable {
                 _: GraphQLResolveInfo
             ) async throws -> (any Sendable)? in
             guard let parent = parent as? [String: any Sendable] else { return nil }
+            let caller = (context as? ResolverContext)?.caller
             var key: [String: FieldValue] = [:]
             for (local, remote) in zip(localFields, targetFields) {
                 guard let found = parent[local], let value = keyValue(found) else {
@@ -413,7 +454,7 @@ public final class GraphQLAPI: Sendable {
                 key[remote] = value
             }
             if byKey {
-                guard let item = try await dataSource.get(target, key: key) else { return nil }
+                guard let item = try await dataSource.get(target, key: key, as: caller) else { return nil }
                 return output(item)
             }
             let arguments = object(args)
@@ -427,7 +468,9 @@ public final class GraphQLAPI: Sendable {
                 range: range,
                 filter: isMany ? arguments["filter"] : nil,
                 limit: isMany ? try int(arguments["limit"], "limit") : 1,
-                nextToken: isMany ? string(arguments["nextToken"]) : nil
+                nextToken: isMany ? string(arguments["nextToken"]) : nil,
+                through: isMany ? .list : .get,
+                as: caller
             )
             if isMany {
                 try (context as? ResolverContext)?.budget.spend(page.items.count)

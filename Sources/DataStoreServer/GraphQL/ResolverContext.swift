@@ -10,9 +10,12 @@ final class ResolverContext: Sendable {
     /// Set when the executor answers a planned mutation whose skeleton already wrote: the item
     /// written, which the mutation's resolver returns instead of writing again.
     let written: FieldValue?
+    /// Who asks; the `@auth` rules decide what it may read and write. Nil: the server itself.
+    let caller: Caller?
 
-    init(budget: ItemBudget, capture: ResponseCapture? = nil, written: FieldValue? = nil) {
+    init(budget: ItemBudget, caller: Caller?, capture: ResponseCapture? = nil, written: FieldValue? = nil) {
         self.budget = budget
+        self.caller = caller
         self.capture = capture
         self.written = written
     }

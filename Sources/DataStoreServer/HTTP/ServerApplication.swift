@@ -14,8 +14,12 @@ public struct ServerOptions: Sendable {
     public var host: String = "127.0.0.1"
     /// The port; 0 picks a free one (see ``ServerApplication/makeApplication(onRunning:)``).
     public var port: Int = 4000
-    /// The API keys a request may present in `x-api-key`. Empty: every request is refused.
-    public var apiKeys: Set<String> = []
+    /// The API keys a request may present in `x-api-key`, each until its expiry. With no keys
+    /// and no token issuers every request is refused.
+    public var apiKeys: [APIKey] = []
+    /// The issuers whose JSON Web Tokens a request may present in `Authorization` (Cognito user
+    /// pools, OIDC providers, a service with a shared secret).
+    public var tokenIssuers: [TokenIssuer] = []
     /// The largest request body accepted, in bytes.
     public var maximumBodySize: Int = 1 << 20
     /// The real-time endpoint's timers and limits.
@@ -53,6 +57,8 @@ public struct ServerApplication: Sendable {
     let hub: RealtimeHub
     /// The requests running under ``ServerOptions/requestTimeout``.
     let budgets = TimeBudgets()
+    /// Checks each request's credentials.
+    let authenticator: AuthenticatorSource
     let logger: Logger
 
     /// An application serving `api` with `options`, logging to `logger`.
@@ -60,6 +66,11 @@ public struct ServerApplication: Sendable {
         self.api = api
         self.options = options
         self.logger = logger
+        authenticator = AuthenticatorSource(
+            apiKeys: options.apiKeys,
+            issuers: options.tokenIssuers,
+            clock: api.dataSource.configuration.clock
+        )
         hub = RealtimeHub(
             api: api,
             maximumPayloadSize: options.realtime.maximumPayloadSize,
@@ -74,6 +85,7 @@ public struct ServerApplication: Sendable {
         let api = self.api
         let options = self.options
         let budgets = self.budgets
+        let authenticator = self.authenticator
         router.add(
             middleware: UnroutedRequests(
                 methods: ["/graphql": [.post], "/graphql/schema": [.get]],
@@ -81,15 +93,19 @@ public struct ServerApplication: Sendable {
             )
         )
         router.post("graphql") { request, _ -> Response in
-            if let refusal = Self.refusal(request, options) { return refusal }
+            let caller: Caller
+            switch await Self.caller(of: request, authenticator) {
+            case .admitted(let known): caller = known
+            case .refused(let refusal): return refusal
+            }
             guard let budget = options.requestTimeout else {
-                return await Self.answer(request, api: api, options: options, bodyRead: nil)
+                return await Self.answer(request, as: caller, api: api, options: options, bodyRead: nil)
             }
             // The budget covers reading the body too: a client that sends it slowly holds the
             // request no longer than one that asks for slow work.
             let bodyRead = Locked(false)
             switch await budgets.run(
-                { await Self.answer(request, api: api, options: options, bodyRead: bodyRead) },
+                { await Self.answer(request, as: caller, api: api, options: options, bodyRead: bodyRead) },
                 within: budget
             ) {
             case .finished(let response):
@@ -113,7 +129,7 @@ public struct ServerApplication: Sendable {
             }
         }
         router.get("graphql/schema") { request, _ -> Response in
-            if let refusal = Self.refusal(request, options) { return refusal }
+            if case .refused(let refusal) = await Self.caller(of: request, authenticator) { return refusal }
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/graphql; charset=utf-8"],
@@ -137,6 +153,7 @@ public struct ServerApplication: Sendable {
     func makeWebSocketRouter() -> Router<RealtimeRequestContext> {
         let router = Router(context: RealtimeRequestContext.self)
         let hub = self.hub
+        let authenticator = self.authenticator
         let options = self.options
         let logger = self.logger
         for path in ["graphql", "graphql/realtime"] {
@@ -159,12 +176,16 @@ public struct ServerApplication: Sendable {
                         subprotocols: Self.subprotocols(request),
                         headers: headers
                     )
+                    let handshake = await authenticator.caller(
+                        apiKey: RealtimeHandshake.apiKey(authorization),
+                        authorization: RealtimeHandshake.token(authorization)
+                    )
                     let connection = RealtimeConnection(
                         hub: hub,
                         options: options.realtime,
                         clock: api.dataSource.configuration.clock,
-                        isAuthorized: RealtimeHandshake.apiKey(authorization).map(options.apiKeys.contains) ?? false,
-                        apiKeys: options.apiKeys,
+                        handshake: handshake,
+                        authenticator: authenticator,
                         channel: context.requestContext.channel,
                         logger: logger
                     )
@@ -255,6 +276,7 @@ public struct ServerApplication: Sendable {
     /// Reads a GraphQL request's body and answers it; sets `bodyRead` once the body is in.
     static func answer(
         _ request: Request,
+        as caller: Caller,
         api: GraphQLAPI,
         options: ServerOptions,
         bodyRead: Locked<Bool>?
@@ -281,17 +303,31 @@ public struct ServerApplication: Sendable {
         } catch {
             return json(.badRequest, GraphQLAPI.failure(.badRequest("The body is not JSON: \(error).")))
         }
-        let (status, answer) = await api.answer(parsed)
+        let (status, answer) = await api.answer(parsed, as: caller)
         return json(HTTPResponse.Status(code: status), text: answer.jsonText)
     }
 
-    /// A 401 response unless the request carries one of the API keys.
-    static func refusal(_ request: Request, _ options: ServerOptions) -> Response? {
-        if let key = request.headers[HTTPField.Name("x-api-key")!], options.apiKeys.contains(key) { return nil }
-        return json(
-            .unauthorized,
-            .object(["errors": [AppSyncError(.unauthorized, "You are not authorized to make this call.").jsonValue]])
+    /// The request's caller, or a 401 response with an `UnauthorizedException` saying why its
+    /// credentials were refused.
+    static func caller(of request: Request, _ authenticator: AuthenticatorSource) async -> Admission {
+        let result = await authenticator.caller(
+            apiKey: request.headers[HTTPField.Name("x-api-key")!],
+            authorization: request.headers[.authorization]
         )
+        switch result {
+        case .success(let caller):
+            return .admitted(caller)
+        case .failure(let failure):
+            return .refused(
+                json(.unauthorized, .object(["errors": [AppSyncError(.unauthorized, failure.message).jsonValue]]))
+            )
+        }
+    }
+
+    /// A request's caller, or the answer that refuses it.
+    enum Admission {
+        case admitted(Caller)
+        case refused(Response)
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: FieldValue) -> Response {

@@ -19,9 +19,10 @@ struct RealtimeConnection: Sendable {
     let options: RealtimeOptions
     /// The clock of the connection's timers.
     let clock: any WallClock
-    /// Whether the upgrade request carried an accepted API key.
-    let isAuthorized: Bool
-    let apiKeys: Set<String>
+    /// The caller the upgrade request's credentials establish, or why they were refused.
+    let handshake: Result<Caller, AuthenticationFailure>
+    /// Checks the credentials a `start` message carries.
+    let authenticator: AuthenticatorSource
     let channel: any Channel
     let logger: Logger
 
@@ -115,14 +116,13 @@ struct RealtimeConnection: Sendable {
         }
         switch message {
         case .connectionInit:
-            guard isAuthorized else {
+            if case .failure(let failure) = handshake {
                 queue.send(
                     RealtimeServerMessage.connectionError([
                         AppSyncError(
                             .unauthorized,
-                            "You are not authorized to make this call: the connection request carries no "
-                                + "valid API key (send it as x-api-key in the header query parameter, a header- "
-                                + "subprotocol or a request header).",
+                            failure.message + " Send the credentials (x-api-key or Authorization) in the header "
+                                + "query parameter, a header- subprotocol or the request's headers.",
                             errorCode: 401
                         )
                     ]).text
@@ -149,8 +149,22 @@ struct RealtimeConnection: Sendable {
                 )
                 return false
             }
-            if authorization != nil, RealtimeHandshake.apiKey(authorization).map(apiKeys.contains) != true {
-                queue.send(Self.error(id, .unauthorized, "The start message's authorization is not valid."))
+            // A start may carry its own credentials (another provider than the connection's, or a
+            // fresher token); without any it runs as the connection's caller.
+            let caller: Caller
+            switch authorization == nil
+                ? handshake
+                : await authenticator.caller(
+                    apiKey: RealtimeHandshake.apiKey(authorization),
+                    authorization: RealtimeHandshake.token(authorization)
+                )
+            {
+            case .success(let known):
+                caller = known
+            case .failure(let failure):
+                queue.send(
+                    Self.error(id, .unauthorized, "The start message's authorization is not valid: \(failure.message)")
+                )
                 return false
             }
             let subscriber = RealtimeHub.Subscriber(connection: connection, id: id)
@@ -175,7 +189,7 @@ struct RealtimeConnection: Sendable {
             }
             let checked: SubscriptionRequest
             do {
-                checked = try await hub.api.subscription(request)
+                checked = try await hub.api.subscription(request, as: caller)
             } catch {
                 queue.send(RealtimeServerMessage.error(id: id, errors: error.errors).text)
                 return false

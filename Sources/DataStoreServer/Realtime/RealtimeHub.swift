@@ -180,6 +180,10 @@ actor RealtimeHub: Service {
         for key in keys {
             guard let request = shapes[key]?.request else { continue }
             if let filter = request.filter, !filter.matches(change.filterValues) { continue }
+            // The rules' reach: an event is never sent to a subscriber who may not read its item.
+            if request.access != .all {
+                guard case .object(let fields) = change.item, request.access.permits(fields) else { continue }
+            }
             let payload = await api.payload(request, item: change.item).jsonText
             // Subscribers may have come or gone while the payload was rendered.
             guard let subscribers = shapes[key]?.subscribers else { continue }
