@@ -541,3 +541,118 @@ extension AuthRulesTests {
         }
     }
 }
+
+extension AuthRulesTests {
+    @Test(
+        "field-level rules: a field only its owner may read is null for the admin group, and a null sent back keeps it"
+    )
+    func fieldRules() async throws {
+        // The corpus's Employee (amplify-codegen field-level-auth-employee.graphql).
+        let schema = """
+            type Employee @model @auth(rules: [{ allow: owner }, { allow: groups, groups: ["Admins"] }]) {
+              id: ID!
+              name: String!
+              address: String!
+              ssn: String @auth(rules: [{ allow: owner }])
+            }
+            """
+        let clock = ManualClock(startMillisecondsSince1970: Int64(Self.start.timeIntervalSince1970) * 1000)
+        var configuration = ServerConfiguration()
+        configuration.clock = clock
+        var options = ServerOptions()
+        options.tokenIssuers = [try Self.issuer.tokenIssuer]
+        let admin = Self.user("ada", sub: "a-9", groups: ["Admins"])
+        try await withTestServer(schema: schema, configuration: configuration, options: options) { server in
+            let create =
+                #"mutation { createEmployee(input: {id: "e", name: "Alice", address: "here", ssn: "123"}) { id ssn owner } }"#
+            let created = try await Self.request(server, create, Self.alice.credential)
+            #expect(created.body["data"]?["createEmployee"]?["ssn"] == "123", "\(created.body)")
+            let read =
+                #"{ getEmployee(id: "e") { name ssn } listEmployees { items { ssn } } syncEmployees { items { ssn } } }"#
+            let asOwner = try await Self.request(server, read, Self.alice.credential).body["data"]
+            #expect(asOwner?["getEmployee"]?["ssn"] == "123")
+            #expect(asOwner?["syncEmployees"]?["items"]?[0]?["ssn"] == "123")
+            let asAdmin = try await Self.request(server, read, admin.credential).body["data"]
+            #expect(asAdmin?["getEmployee"] == ["name": "Alice", "ssn": .null])
+            #expect(asAdmin?["listEmployees"]?["items"]?[0]?["ssn"] == .null)
+            #expect(asAdmin?["syncEmployees"]?["items"]?[0]?["ssn"] == .null)
+            // The admin sends its whole (redacted) copy back: the name changes, the ssn stays.
+            let update =
+                #"mutation { updateEmployee(input: {id: "e", name: "Alice B", address: "here", ssn: null, _version: 1}) { name } }"#
+            #expect(
+                try await Self.request(server, update, admin.credential).body["data"]?["updateEmployee"]?["name"]
+                    == "Alice B"
+            )
+            #expect(try await server.dataSource.get("Employee", key: ["id": "e"])?["ssn"] == "123")
+            // Writing it is the owner's alone.
+            let overwrite = #"mutation { updateEmployee(input: {id: "e", ssn: "999", _version: 2}) { name } }"#
+            let refused = try await Self.request(server, overwrite, admin.credential)
+            #expect(refused.body["errors"]?[0]?["errorType"] == "Unauthorized", "\(refused.body)")
+            #expect(try await server.dataSource.get("Employee", key: ["id": "e"])?["_version"] == 2)
+            let own = #"mutation { updateEmployee(input: {id: "e", ssn: "456", _version: 2}) { ssn } }"#
+            #expect(
+                try await Self.request(server, own, Self.alice.credential).body["data"]?["updateEmployee"]?["ssn"]
+                    == "456"
+            )
+            // Subscribers see events as they may read them.
+            try await Self.withSubscriber(server, admin.credential) { client in
+                #expect(try await client.initialize()?["type"] == "connection_ack")
+                #expect(
+                    try await client.start("e", "subscription { onUpdateEmployee { name ssn } }")?["type"]
+                        == "start_ack"
+                )
+                let touch = #"mutation { updateEmployee(input: {id: "e", address: "there", _version: 3}) { id } }"#
+                _ = try await Self.request(server, touch, Self.alice.credential)
+                #expect(
+                    try await client.nextEvent()?["payload"]?["data"]?["onUpdateEmployee"] == [
+                        "name": "Alice B", "ssn": .null,
+                    ]
+                )
+            }
+        }
+    }
+
+    @Test("command-line forms of API keys and token issuers")
+    func commandLine() throws {
+        #expect(try APIKey(commandLine: "da2-a") == APIKey("da2-a"))
+        #expect(
+            try APIKey(commandLine: "da2-a@2027-01-31")
+                == APIKey("da2-a", expires: Date(timeIntervalSince1970: 1_801_353_600))
+        )
+        #expect(
+            try APIKey(commandLine: "da2-a@2027-01-31T12:00:00Z")
+                == APIKey("da2-a", expires: Date(timeIntervalSince1970: 1_801_396_800))
+        )
+        for bad in ["", "@2027-01-31", "da2-a@tomorrow"] {
+            #expect(throws: AuthConfigurationError.self, "\(bad)") { try APIKey(commandLine: bad) }
+        }
+        let files: [String: [UInt8]] = [
+            "jwks.json": Array(#"{"keys": []}"#.utf8), "secret": Array("0123456789abcdef0123\n".utf8),
+        ]
+        func read(_ path: String) throws -> [UInt8] {
+            guard let bytes = files[path] else { throw CocoaError(.fileNoSuchFile) }
+            return bytes
+        }
+        let pool = try TokenIssuer(
+            commandLine: "iss=https://pool.test,jwks=jwks.json,aud=a,aud=b,provider=oidc,skew=30",
+            readFile: read
+        )
+        #expect(pool.issuer == "https://pool.test")
+        #expect(pool.audiences == ["a", "b"])
+        #expect(pool.provider == .oidc)
+        #expect(pool.clockSkew == .seconds(30))
+        let shared = try TokenIssuer(commandLine: "secret-file=secret", readFile: read)
+        guard case .sharedSecret(let secret) = shared.keys else {
+            Issue.record("not a shared secret")
+            return
+        }
+        // The file's trailing newline is not part of the secret.
+        #expect(secret == Array("0123456789abcdef0123".utf8))
+        for bad in [
+            "jwks=jwks.json", "iss=x", "iss=x,jwks=missing.json", "iss=x,jwks=jwks.json,provider=iam", "iss",
+            "iss=x,colour=red,jwks=jwks.json",
+        ] {
+            #expect(throws: AuthConfigurationError.self, "\(bad)") { try TokenIssuer(commandLine: bad, readFile: read) }
+        }
+    }
+}

@@ -104,6 +104,9 @@ extension DataSource {
         // Set by the backend unless the input sets it.
         let stampsUpdatedAt = model.updatedAtField.map { changed[$0] == nil } ?? false
         return try await writeVersioned(model, key, "updated", caller) { current, now throws(AppSyncError) in
+            // A field the caller may not write, sent as null (a client sends back the null it
+            // read), keeps its value.
+            let changed = model.keepingUnwritable(changed, over: current.fields, for: caller)
             try checkWrite(
                 .update,
                 of: model,

@@ -104,6 +104,23 @@ struct ServerModel: Sendable {
         return .object(object)
     }
 
+    /// `changes` without the nulls it sets on fields whose own rules do not let `caller` update
+    /// them on the item `current`: what such a caller reads is null, and sending it back must
+    /// not erase the value.
+    func keepingUnwritable(
+        _ changes: [String: FieldValue],
+        over current: [String: FieldValue],
+        for caller: Caller?
+    ) -> [String: FieldValue] {
+        guard let caller, !fieldPolicies.isEmpty else { return changes }
+        var kept = changes
+        for (field, policy) in fieldPolicies where changes[field] == .null {
+            let writable = (try? policy.decide(.update, for: caller).access())?.permits(current) ?? false
+            if !writable { kept[field] = nil }
+        }
+        return kept
+    }
+
     /// Checks one input value for `field`, in the stored form the client compares by.
     func normalize(_ value: FieldValue, for field: ModelField) throws(AppSyncError) -> FieldValue {
         let converted = field.type.storedForm(of: value)
