@@ -656,3 +656,33 @@ extension AuthRulesTests {
         }
     }
 }
+
+extension AuthRulesTests {
+    @Test("a custom conflict handler learns who wrote, as AppSync's identity")
+    func conflictIdentity() async throws {
+        let seen = Locked<FieldValue?>(nil)
+        let clock = ManualClock(startMillisecondsSince1970: Int64(Self.start.timeIntervalSince1970) * 1000)
+        var configuration = ServerConfiguration()
+        configuration.clock = clock
+        configuration.defaultStrategy = .custom { request in
+            seen.withLock { $0 = request.identity }
+            return .reject
+        }
+        var options = ServerOptions()
+        options.tokenIssuers = [try Self.issuer.tokenIssuer]
+        try await withTestServer(schema: Self.schema, configuration: configuration, options: options) { server in
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "p", "title": "t", "owner": .string(Self.alice.owner!)]
+            )
+            _ = try await server.dataSource.update("Post", input: ["id": "p", "title": "u", "_version": 1])
+            let stale = #"mutation { updatePost(input: {id: "p", title: "v", _version: 1}) { id } }"#
+            _ = try await Self.request(server, stale, Self.alice.credential)
+            let identity = seen.withLock { $0 }
+            #expect(identity?["sub"] == "a-1")
+            #expect(identity?["username"] == "alice")
+            #expect(identity?["issuer"] == .string(Self.issuer.issuer))
+            #expect(identity?["claims"]?["aud"] == .string(Self.issuer.audience))
+        }
+    }
+}

@@ -17,7 +17,8 @@ extension DataSource {
         _ input: [String: FieldValue],
         _ condition: FieldValue?,
         _ current: StoredItem,
-        applying changes: [String: FieldValue]
+        applying changes: [String: FieldValue],
+        caller: Caller?
     ) async throws(AppSyncError) -> Settlement {
         switch configuration.strategy(for: model.name) {
         case .optimisticConcurrency:
@@ -33,7 +34,7 @@ extension DataSource {
                 newItem: model.output(current.with(current.fields.merging(changes) { $1 })),
                 existingItem: model.output(current),
                 arguments: .object(["input": .object(input), "condition": condition ?? .null]),
-                identity: nil
+                identity: caller.map(Self.identity)
             )
             let resolution: ConflictResolution
             do {
@@ -63,6 +64,20 @@ extension DataSource {
                 return .write(try checkedFields(fields, of: model, requireAll: true))
             }
         }
+    }
+
+    /// The caller as AppSync's `$ctx.identity` shows it to a conflict handler: nil for API keys;
+    /// for tokens `sub`, `issuer`, `username`, `groups` and every claim.
+    static func identity(_ caller: Caller) -> FieldValue {
+        guard caller.provider != .apiKey else { return .null }
+        let first = { (claim: String) -> FieldValue in caller.values(of: claim).first.map { .string($0) } ?? .null }
+        return .object([
+            "sub": first("sub"),
+            "issuer": first("iss"),
+            "username": first("username"),
+            "groups": .list(caller.values(of: "cognito:groups").map { .string($0) }),
+            "claims": .object(caller.claims),
+        ])
     }
 
     func conflict(_ model: ServerModel, _ current: StoredItem) -> AppSyncError {

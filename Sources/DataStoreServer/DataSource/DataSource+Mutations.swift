@@ -120,7 +120,15 @@ extension DataSource {
             // The condition reads the stored item, or the merged one when a conflict was settled.
             var conditionSubject = current
             if Self.version(input) != current.version {
-                switch try await resolveConflict(model, "update", input, condition, current, applying: changed) {
+                switch try await resolveConflict(
+                    model,
+                    "update",
+                    input,
+                    condition,
+                    current,
+                    applying: changed,
+                    caller: caller
+                ) {
                 case .write(let resolved):
                     fields = resolved
                     conditionSubject = current.with(resolved)
@@ -173,7 +181,15 @@ extension DataSource {
                 guard case .custom = configuration.strategy(for: modelName), !current.isDeleted else {
                     throw conflict(model, current)
                 }
-                switch try await resolveConflict(model, "delete", input, condition, current, applying: [:]) {
+                switch try await resolveConflict(
+                    model,
+                    "delete",
+                    input,
+                    condition,
+                    current,
+                    applying: [:],
+                    caller: caller
+                ) {
                 case .remove:
                     break
                 case .write(let fields):
