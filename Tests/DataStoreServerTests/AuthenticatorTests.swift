@@ -1,10 +1,11 @@
 import DataStore
 import DataStoreAppSync
-import DataStoreServer
 import DataStoreServerTesting
 import DataStoreTesting
 import Foundation
 import Testing
+
+@testable import DataStoreServer
 
 /// Identity providers: API keys with expiry and rotation, and JWTs (HS256, RS256, ES256) with
 /// their issuer, audience, times and algorithm checked.
@@ -176,6 +177,30 @@ struct AuthenticatorTests {
                 )
             }
         }
+    }
+
+    @Test("verified tokens are remembered, the oldest forgotten first; a remembered token still expires")
+    func remembered() async throws {
+        let tokens = VerifiedTokens(capacity: 2)
+        for name in ["a", "b", "c"] {
+            tokens.insert(name, caller: Caller(provider: .oidc, claims: ["sub": .string(name)]), issuer: 0)
+        }
+        #expect(tokens.lookup("a") == nil)
+        #expect(tokens.lookup("b")?.caller.claims["sub"] == "b")
+        #expect(tokens.lookup("c")?.caller.provider == .oidc)
+        // Inserting a known token again does not push another out.
+        tokens.insert("c", caller: Caller(provider: .oidc), issuer: 0)
+        #expect(tokens.lookup("b") != nil)
+
+        let clock = ManualClock()
+        let now = Date(timeIntervalSince1970: Double(clock.millisecondsSince1970) / 1000)
+        let issuer = Self.issuers[1]
+        let authenticator = try await Authenticator(apiKeys: [], issuers: [try issuer.tokenIssuer], clock: clock)
+        let token = try issuer.token(sub: "a-1", now: now, expiresIn: 60)
+        #expect(try await authenticator.caller(apiKey: nil, authorization: token).get().values(of: "sub") == ["a-1"])
+        #expect(try await authenticator.caller(apiKey: nil, authorization: token).get().values(of: "sub") == ["a-1"])
+        clock.advance(by: .seconds(60))
+        #expect(Self.reason(await authenticator.caller(apiKey: nil, authorization: token)) == .expired)
     }
 
     /// `token` with its claims replaced by a richer user's, keeping the signature.

@@ -16,6 +16,8 @@ public final class BenchmarkServer: Sendable {
     public let http: HTTPClient
     /// Numbers iterations, so that every iteration writes items of its own.
     public let counter = Counter()
+    /// The token requests carry in `Authorization`; nil sends the API key instead.
+    public let token: String?
     private let directory: URL
     private let stopSignal: AsyncStream<Void>.Continuation
     private let running: Task<Void, any Error>
@@ -25,8 +27,10 @@ public final class BenchmarkServer: Sendable {
         http: HTTPClient,
         directory: URL,
         stopSignal: AsyncStream<Void>.Continuation,
-        running: Task<Void, any Error>
+        running: Task<Void, any Error>,
+        token: String?
     ) {
+        self.token = token
         self.server = server
         self.http = http
         self.directory = directory
@@ -35,7 +39,13 @@ public final class BenchmarkServer: Sendable {
     }
 
     /// Starts a server for `schema` on a fresh `server.sqlite` in `directory` (emptied first).
-    public static func start(schema: String, directory: URL) async throws -> BenchmarkServer {
+    /// With `issuer`, the server trusts its tokens and requests carry `token` instead of the API key.
+    public static func start(
+        schema: String,
+        directory: URL,
+        issuer: TestTokenIssuer? = nil,
+        token: String? = nil
+    ) async throws -> BenchmarkServer {
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteItemStore(path: directory.appending(path: "server.sqlite").path)
@@ -47,6 +57,7 @@ public final class BenchmarkServer: Sendable {
         let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var options = ServerOptions()
         options.maximumBodySize = 4 << 20
+        if let issuer { options.tokenIssuers = [try issuer.tokenIssuer] }
         let running = Task {
             defer { readyContinuation.finish() }
             try await withTestServer(schema: schema, options: options, store: store) { server in
@@ -68,7 +79,8 @@ public final class BenchmarkServer: Sendable {
             http: http,
             directory: directory,
             stopSignal: stopContinuation,
-            running: running
+            running: running,
+            token: token
         )
     }
 
@@ -100,11 +112,15 @@ public final class BenchmarkServer: Sendable {
         }
     }
 
-    /// Posts a GraphQL request with the server's API key; returns the response body.
+    /// Posts a GraphQL request with the server's API key (or the token); returns the response body.
     public func post(_ query: String, variables: FieldValue) async throws -> String {
         var request = HTTPClientRequest(url: server.endpoint)
         request.method = .POST
-        request.headers.add(name: "x-api-key", value: server.apiKey)
+        if let token {
+            request.headers.add(name: "authorization", value: token)
+        } else {
+            request.headers.add(name: "x-api-key", value: server.apiKey)
+        }
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(
             ByteBuffer(string: FieldValue.object(["query": .string(query), "variables": variables]).jsonText)

@@ -32,6 +32,13 @@ let schema = """
     }
     """
 
+/// The same models, each item readable and writable by its owner only: what the auth
+/// benchmarks measure against the open schema with an API key.
+let ownedSchema =
+    schema
+    .replacingOccurrences(of: "type Post @model {", with: "type Post @model @auth(rules: [{allow: owner}]) {")
+    .replacingOccurrences(of: "type Comment @model {", with: "type Comment @model @auth(rules: [{allow: owner}]) {")
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal],
@@ -69,6 +76,29 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     Benchmark(
+        "server 1k mutations from 8 HTTP clients: JWT (RS256) and an owner rule",
+        closure: { benchmark, host in
+            let iteration = host.counter.next()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        for index in stride(from: client, to: mutationsPerIteration, by: clients) {
+                            let answer = try await host.post(
+                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
+                                variables: ["input": Post.input(iteration: iteration, index: index)]
+                            )
+                            precondition(answer.contains("\"_version\":1"), answer)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        },
+        setup: { try await ServerHost.start(owned: true) },
+        teardown: { await ServerHost.stop() }
+    )
+
+    Benchmark(
         "server 1k mutations from 8 HTTP clients: raw SQLite",
         closure: { benchmark, raw in
             let iteration = raw.counter.next()
@@ -100,6 +130,17 @@ let benchmarks: @Sendable () -> Void = {
             precondition(count == syncItems, "synced \(count)")
         },
         setup: { try await ServerHost.start(items: syncItems) },
+        teardown: { await ServerHost.stop() }
+    )
+
+    Benchmark(
+        "server syncPosts 100k base: JWT (RS256) and an owner rule",
+        configuration: syncConfiguration,
+        closure: { benchmark, host in
+            let count = try await host.syncAll()
+            precondition(count == syncItems, "synced \(count)")
+        },
+        setup: { try await ServerHost.start(items: syncItems, owned: true) },
         teardown: { await ServerHost.stop() }
     )
 
@@ -216,6 +257,8 @@ final class ServerHost: Sendable {
 
     private static let current = Mutex<ServerHost?>(nil)
     static let directory = FileManager.default.temporaryDirectory.appending(path: "datastore-server-benchmarks")
+    /// The identity provider of the auth benchmarks: RS256, as Cognito signs.
+    static let issuer = try! TestTokenIssuer(algorithm: .rs256)
 
     private init(base: BenchmarkServer, subscribers: Subscribers, subscriberTasks: [Task<Void, Never>]) {
         self.base = base
@@ -227,12 +270,22 @@ final class ServerHost: Sendable {
         items: Int = 0,
         posts: Int = 0,
         commentsPerPost: Int = 0,
-        subscribers count: Int = 0
+        subscribers count: Int = 0,
+        owned: Bool = false
     ) async throws -> ServerHost {
-        let base = try await BenchmarkServer.start(schema: schema, directory: directory)
+        let base =
+            owned
+            ? try await BenchmarkServer.start(
+                schema: ownedSchema,
+                directory: directory,
+                issuer: issuer,
+                token: try issuer.token(sub: "u-1", username: "user", expiresIn: 24 * 3600)
+            )
+            : try await BenchmarkServer.start(schema: schema, directory: directory)
         if items > 0 {
             try await base.seed("Post", count: items) { index in
-                guard case .object(let input) = Post.input(iteration: 0, index: index) else { return [:] }
+                guard case .object(var input) = Post.input(iteration: 0, index: index) else { return [:] }
+                if owned { input["owner"] = "u-1::user" }
                 return input
             }
         }

@@ -1,5 +1,6 @@
 public import DataStore
 import DataStoreAppSync
+import DequeModule
 public import Foundation
 import JWTKit
 
@@ -124,6 +125,9 @@ public struct Authenticator: Sendable {
     private let apiKeys: [String: APIKey]
     private let issuers: [Issuer]
     private let clock: any WallClock
+    /// Tokens already verified: a client sends the same token with every request until it
+    /// expires, and checking its signature once is enough (its times are checked every time).
+    private let verified = VerifiedTokens(capacity: 4_096)
 
     /// An authenticator accepting `apiKeys` and the tokens of `issuers`, telling time by `clock`.
     ///
@@ -202,6 +206,9 @@ public struct Authenticator: Sendable {
     /// The caller a JWT vouches for, after its signature, algorithm, issuer, audience and times
     /// are checked.
     func verify(token text: String) async -> Result<Caller, AuthenticationFailure> {
+        if let known = verified.lookup(text) {
+            return checkClaims(known.caller.claims, of: issuers[known.issuer].settings)
+        }
         var token = Substring(text)
         if token.lowercased().hasPrefix("bearer ") { token = token.dropFirst("bearer ".count) }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -220,19 +227,21 @@ public struct Authenticator: Sendable {
         if case .string(let named)? = header["kid"] { kid = named }
         let issuerClaim: String?
         if case .string(let named)? = claims["iss"] { issuerClaim = named } else { issuerClaim = nil }
-        let candidates = issuers.filter { $0.settings.issuer == nil || $0.settings.issuer == issuerClaim }
-        guard !candidates.isEmpty else {
+        guard issuers.contains(where: { $0.settings.issuer == nil || $0.settings.issuer == issuerClaim }) else {
             return .failure(Self.failure(.issuer, "tokens of issuer \(issuerClaim ?? "(none)") are not accepted"))
         }
         let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         var failure = Self.failure(.algorithm, "no trusted key signs with \(algorithm)")
-        for candidate in candidates {
+        for (index, candidate) in issuers.enumerated()
+        where candidate.settings.issuer == nil || candidate.settings.issuer == issuerClaim {
             switch await check(signature, of: signingInput, algorithm: algorithm, kid: kid, by: candidate) {
             case .failure(let refused):
                 if refused.reason == .signature || failure.reason == .algorithm { failure = refused }
                 continue
             case .success:
-                return checkClaims(claims, of: candidate.settings)
+                let result = checkClaims(claims, of: candidate.settings)
+                if case .success(let caller) = result { verified.insert(text, caller: caller, issuer: index) }
+                return result
             }
         }
         return .failure(failure)
@@ -362,11 +371,11 @@ public struct Authenticator: Sendable {
 
 /// The server's authenticator, made from its options once (key sets are loaded before the server
 /// starts) and then shared by every request; verification runs in each request's own task.
-actor AuthenticatorSource {
+final class AuthenticatorSource: Sendable {
     private let apiKeys: [APIKey]
     private let issuers: [TokenIssuer]
     private let clock: any WallClock
-    private var made: Result<Authenticator, AuthConfigurationError>?
+    private let made = Locked<Result<Authenticator, AuthConfigurationError>?>(nil)
 
     init(apiKeys: [APIKey], issuers: [TokenIssuer], clock: any WallClock) {
         self.apiKeys = apiKeys
@@ -374,21 +383,24 @@ actor AuthenticatorSource {
         self.clock = clock
     }
 
-    /// The authenticator, made on first use.
+    /// The authenticator, made on first use (two first uses at once make two; one is kept).
     func authenticator() async throws(AuthConfigurationError) -> Authenticator {
-        if made == nil {
-            do {
-                made = .success(try await Authenticator(apiKeys: apiKeys, issuers: issuers, clock: clock))
-            } catch {
-                made = .failure(error)
-            }
+        if let known = made.withLock({ $0 }) { return try known.get() }
+        let result: Result<Authenticator, AuthConfigurationError>
+        do {
+            result = .success(try await Authenticator(apiKeys: apiKeys, issuers: issuers, clock: clock))
+        } catch {
+            result = .failure(error)
         }
-        return try made!.get()
+        return try made.withLock { stored in
+            if stored == nil { stored = result }
+            return stored!
+        }.get()
     }
 
     /// The caller of a request with these credentials; a server whose identity settings cannot
     /// be used refuses everyone.
-    nonisolated func caller(apiKey: String?, authorization: String?) async -> Result<Caller, AuthenticationFailure> {
+    func caller(apiKey: String?, authorization: String?) async -> Result<Caller, AuthenticationFailure> {
         let authenticator: Authenticator
         do {
             authenticator = try await self.authenticator()
@@ -396,6 +408,36 @@ actor AuthenticatorSource {
             return .failure(AuthenticationFailure(.missing, "The server cannot check credentials: \(error.message)"))
         }
         return await authenticator.caller(apiKey: apiKey, authorization: authorization)
+    }
+}
+
+/// Tokens whose signatures were verified, with the caller each vouches for: at most `capacity`,
+/// the oldest forgotten first.
+final class VerifiedTokens: Sendable {
+    private struct Entries {
+        var callers: [String: (caller: Caller, issuer: Int)] = [:]
+        var order = Deque<String>()
+    }
+
+    private let capacity: Int
+    private let entries = Locked(Entries())
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func lookup(_ token: String) -> (caller: Caller, issuer: Int)? {
+        entries.withLock { $0.callers[token] }
+    }
+
+    func insert(_ token: String, caller: Caller, issuer: Int) {
+        entries.withLock { entries in
+            guard entries.callers.updateValue((caller, issuer), forKey: token) == nil else { return }
+            entries.order.append(token)
+            if entries.order.count > capacity, let oldest = entries.order.popFirst() {
+                entries.callers[oldest] = nil
+            }
+        }
     }
 }
 
