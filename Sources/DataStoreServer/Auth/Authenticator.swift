@@ -473,7 +473,9 @@ extension TokenIssuer {
     /// `secret-file=PATH` (an HS256 secret), `aud=AUDIENCE` (repeatable), `provider=userPools`
     /// or `provider=oidc`, `skew=SECONDS`.
     ///
-    /// - Parameter readFile: Reads a named file (tests pass their own).
+    /// - Parameters:
+    ///   - text: The settings, as given on the command line.
+    ///   - readFile: Reads a named file (tests pass their own).
     public init(
         commandLine text: String,
         readFile: (String) throws -> [UInt8] = { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }

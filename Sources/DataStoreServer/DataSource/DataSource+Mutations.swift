@@ -5,8 +5,8 @@ import Foundation
 /// Versioned writes (PROTOCOL §4): creates at version 1, updates and soft deletes that commit
 /// only over the version they read.
 extension DataSource {
-    /// The mutation of `kind`: ``create(_:input:condition:)``, ``update(_:input:condition:)`` or
-    /// ``delete(_:input:condition:)``.
+    /// The mutation of `kind`: ``create(_:input:condition:as:)``, ``update(_:input:condition:as:)`` or
+    /// ``delete(_:input:condition:as:)``.
     public func write(
         _ kind: MutationKind,
         _ modelName: String,

@@ -91,8 +91,10 @@ public final class GraphQLAPI: Sendable {
     /// Returns the response body and its HTTP status: 200 for anything GraphQL answers (with
     /// `errors` when it failed), 400 when the body is not a GraphQL request.
     ///
-    /// - Parameter caller: Who asks: the `@auth` rules decide what it may read and write. Nil
-    ///   runs the request as the server itself, to which no rule applies.
+    /// - Parameters:
+    ///   - body: The request: `{"query": …, "variables": {…}, "operationName": …}`.
+    ///   - caller: Who asks: the `@auth` rules decide what it may read and write. Nil runs the
+    ///     request as the server itself, to which no rule applies.
     public func execute(_ body: FieldValue, as caller: Caller? = nil) async -> (status: Int, response: FieldValue) {
         let (status, answer) = await answer(body, as: caller)
         return (status, answer.value)
