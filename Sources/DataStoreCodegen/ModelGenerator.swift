@@ -259,7 +259,7 @@ public struct ModelGenerator: Sendable {
                 "relations: [",
                 schema.relations.map(relationExpression),
                 close: "]",
-                suffix: arguments.isEmpty ? "" : ","
+                suffix: arguments.isEmpty && schema.authRules.isEmpty ? "" : ","
             )
             if !arguments.isEmpty {
                 let given = [
@@ -267,10 +267,29 @@ public struct ModelGenerator: Sendable {
                     ("subscriptions", arguments.subscriptions),
                 ]
                 .compactMap { label, value in value.map { "\(label): \(SwiftSyntax.fieldValueLiteral($0))" } }
-                source.line("operationArguments: ModelOperationArguments(\(given.joined(separator: ", ")))")
+                source.line(
+                    "operationArguments: ModelOperationArguments(\(given.joined(separator: ", ")))"
+                        + (schema.authRules.isEmpty ? "" : ",")
+                )
+            }
+            if !schema.authRules.isEmpty {
+                source.list("authRules: [", schema.authRules.map(authRuleExpression), close: "]")
             }
         }
         source.line(")")
+    }
+
+    private func authRuleExpression(_ rule: ModelAuthRule) -> String {
+        var arguments = ["strategy: .\(rule.strategy.rawValue)", "provider: .\(rule.provider.rawValue)"]
+        if let field = rule.ownerField { arguments.append("ownerField: \(SwiftSyntax.stringLiteral(field))") }
+        if let claim = rule.identityClaim { arguments.append("identityClaim: \(SwiftSyntax.stringLiteral(claim))") }
+        if let claim = rule.groupClaim { arguments.append("groupClaim: \(SwiftSyntax.stringLiteral(claim))") }
+        if !rule.groups.isEmpty { arguments.append("groups: \(SwiftSyntax.stringArray(rule.groups))") }
+        if let field = rule.groupsField { arguments.append("groupsField: \(SwiftSyntax.stringLiteral(field))") }
+        if let operations = rule.operations {
+            arguments.append("operations: [" + operations.map { ".\($0.rawValue)" }.joined(separator: ", ") + "]")
+        }
+        return "ModelAuthRule(" + arguments.joined(separator: ", ") + ")"
     }
 
     private func relationExpression(_ relation: ModelRelation) -> String {

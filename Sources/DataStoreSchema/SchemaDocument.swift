@@ -137,6 +137,29 @@ public struct AuthRule: Hashable, Sendable {
     public let operations: [String]?
 }
 
+extension AuthRule {
+    /// The rule as a model's schema carries it to a client; nil for a strategy or provider the
+    /// parser accepted but a client cannot follow.
+    public var modelAuthRule: ModelAuthRule? {
+        guard let strategy = ModelAuthRule.Strategy(rawValue: allow) else { return nil }
+        var resolvedProvider: ModelAuthRule.Provider?
+        if let provider {
+            guard let known = ModelAuthRule.Provider(rawValue: provider) else { return nil }
+            resolvedProvider = known
+        }
+        return ModelAuthRule(
+            strategy: strategy,
+            provider: resolvedProvider,
+            ownerField: ownerField,
+            identityClaim: identityClaim,
+            groupClaim: groupClaim,
+            groups: groups,
+            groupsField: groupsField,
+            operations: operations?.compactMap(ModelAuthRule.Operation.init(rawValue:))
+        )
+    }
+}
+
 /// An enum type.
 public struct EnumDefinition: Sendable {
     /// The enum as models store it.

@@ -371,7 +371,8 @@ extension SchemaReader {
                     queries: draft.options.queries,
                     mutations: draft.options.mutations,
                     subscriptions: draft.options.subscriptions
-                )
+                ),
+                authRules: draft.authRules.compactMap(\.modelAuthRule)
             )
             if errors.isEmpty {
                 do throws(DataStoreError) {

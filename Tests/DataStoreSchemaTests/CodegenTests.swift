@@ -75,6 +75,43 @@ struct CodegenTests {
         #expect(source.contains("kind: Kind = .chore"))
     }
 
+    @Test("@auth rules reach the generated schema, providers resolved, for a synced store to follow")
+    func authRules() throws {
+        let document = try SchemaParser.parse(
+            """
+            type Note @model @auth(rules: [
+              {allow: owner, ownerField: "editors", identityClaim: "sub", operations: [update, read]},
+              {allow: groups, groups: ["Admin"], groupClaim: "roles"},
+              {allow: private, provider: oidc},
+              {allow: public, operations: [read]}
+            ]) { id: ID!, editors: [String] }
+            """
+        )
+        #expect(
+            document.model(named: "Note")?.schema.authRules == [
+                ModelAuthRule(
+                    strategy: .owner,
+                    ownerField: "editors",
+                    identityClaim: "sub",
+                    operations: [.update, .read]
+                ),
+                ModelAuthRule(strategy: .groups, groupClaim: "roles", groups: ["Admin"]),
+                ModelAuthRule(strategy: .private, provider: .oidc),
+                ModelAuthRule(strategy: .public, provider: .apiKey, operations: [.read]),
+            ]
+        )
+        let source = ModelGenerator().files(for: document).first { $0.name == "Note.swift" }!.contents
+        for part in [
+            "authRules: [", "strategy: .owner,", "ownerField: \"editors\",", "identityClaim: \"sub\",",
+            "operations: [.update, .read],", #"groupClaim: "roles", groups: ["Admin"]"#,
+        ] {
+            #expect(source.contains(part), "\(part)")
+        }
+        #expect(source.contains("ModelAuthRule(strategy: .private, provider: .oidc)"))
+        #expect(ModelAuthRule(strategy: .public, operations: [.read]).grants(.listen))
+        #expect(!ModelAuthRule(strategy: .public, operations: [.read]).grants(.create))
+    }
+
     @Test("internal access and a custom registry name")
     func accessAndRegistry() throws {
         let document = try SchemaParser.parse("type Note @model { text: String }")

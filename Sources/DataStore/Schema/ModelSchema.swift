@@ -140,6 +140,8 @@ public struct ModelSchema: Hashable, Sendable {
     /// The `@model` arguments that rename or turn off the model's GraphQL operations, which sync
     /// names its requests by.
     public let operationArguments: ModelOperationArguments
+    /// The model's `@auth` rules, which a synced store follows to choose credentials per request.
+    public let authRules: [ModelAuthRule]
 
     /// Positions of fields by name, for O(1) lookups.
     let fieldIndexByName: [String: Int]
@@ -159,8 +161,10 @@ public struct ModelSchema: Hashable, Sendable {
         primaryKey: [String] = ["id"],
         indexes: [ModelIndex] = [],
         relations: [ModelRelation] = [],
-        operationArguments: ModelOperationArguments = ModelOperationArguments()
+        operationArguments: ModelOperationArguments = ModelOperationArguments(),
+        authRules: [ModelAuthRule] = []
     ) {
+        self.authRules = authRules
         self.name = name
         self.pluralName = pluralName ?? Self.defaultPlural(of: name)
         self.fields = fields
