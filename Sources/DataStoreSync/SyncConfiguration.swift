@@ -42,6 +42,10 @@ public struct SyncConfiguration: Sendable {
     /// (default 1 s to 30 s). Reaching it again sends what waits at once, whatever the mutations'
     /// back-off says, reconnects the subscriptions and syncs.
     public var reachabilityProbes = RetryPolicy(initialDelay: .seconds(1), maximumDelay: .seconds(30))
+    /// The token claim that names the user in owner rules that name none: `sub::username` (the
+    /// v2 transformer's default and `datastore-server`'s), or `username` for older backends. A
+    /// model whose only listening rule is an owner rule subscribes with that owner argument.
+    public var identityClaim = "sub::username"
 
     /// The defaults above.
     public init() {}

@@ -161,7 +161,8 @@ public final class SyncedStore: Service, Sendable {
                         authorization: settings.authorization,
                         models: synced,
                         filters: Self.subscriptionFilters(configuration.syncExpressions, synced),
-                        clock: storeConfiguration.clock
+                        clock: storeConfiguration.clock,
+                        identityClaim: configuration.identityClaim
                     )
             }
         )

@@ -155,9 +155,26 @@ public struct ModelDocuments: Hashable, Sendable {
     }
 
     /// The request that subscribes to a kind of write, or nil when the model turns it off.
-    public func subscriptionRequest(_ kind: MutationKind, filter: FieldValue? = nil) -> OperationRequest? {
-        guard let document = subscriptions[kind] else { return nil }
-        return OperationRequest(query: document, variables: filter.map { ["filter": $0] } ?? [:])
+    ///
+    /// - Parameter owner: An owner argument (`onCreatePost(owner: …)`): the owner field of the
+    ///   model's owner rule and the subscriber's identity, for the backend to check (PROTOCOL §5).
+    public func subscriptionRequest(
+        _ kind: MutationKind,
+        filter: FieldValue? = nil,
+        owner: (field: String, value: String)? = nil
+    ) -> OperationRequest? {
+        guard var document = subscriptions[kind] else { return nil }
+        var variables: [String: FieldValue] = filter.map { ["filter": $0] } ?? [:]
+        if let owner, GraphQLName.isValid(owner.field), owner.field != "filter" {
+            // The same document with the argument added to the operation and to the field.
+            document = document.replacing("FilterInput) {", with: "FilterInput, $\(owner.field): String) {")
+            document = document.replacing(
+                "(filter: $filter)",
+                with: "(filter: $filter, \(owner.field): $\(owner.field))"
+            )
+            variables[owner.field] = .string(owner.value)
+        }
+        return OperationRequest(query: document, variables: variables)
     }
 
     /// Whether a non-model type among `fields` contains itself.

@@ -267,7 +267,7 @@ actor Outbox {
         }
         let response: GraphQLResponse
         do {
-            response = try await context.transport.send(request)
+            response = try await context.send(request, for: model, Self.operation(kind))
         } catch {
             return await failed(entry, model, kind, values, version, FailureClassifier.classify(error))
         }
@@ -289,6 +289,15 @@ actor Outbox {
                 case .malformed(let problem): .malformed("\(problem)")
                 }
             return await failed(entry, model, kind, values, version, FailureClassifier.classify(failure))
+        }
+    }
+
+    /// The operation a mutation of `kind` is, as `@auth` rules name it.
+    static func operation(_ kind: MutationKind) -> ModelAuthRule.Operation {
+        switch kind {
+        case .created: .create
+        case .updated: .update
+        case .deleted: .delete
         }
     }
 

@@ -78,11 +78,44 @@ struct SyncContext: Sendable {
         configuration.errorHandler(error)
     }
 
+    /// Sends `request`, an `operation` on `model`, with the credentials its `@auth` rules call
+    /// for: each in turn while the backend refuses them (HTTP 401 or 403, `Unauthorized`), the
+    /// last one's answer standing.
+    func send(
+        _ request: OperationRequest,
+        for model: SyncedModel,
+        _ operation: ModelAuthRule.Operation
+    ) async throws(SendFailure) -> GraphQLResponse {
+        let modes = transport.modes(for: model.schema.authRules, operation)
+        for (index, mode) in modes.enumerated() {
+            let isLast = index == modes.count - 1
+            do {
+                let response = try await transport.send(request, mode: mode)
+                if !isLast, Self.refusesCredentials(response.errors) { continue }
+                return response
+            } catch {
+                switch error {
+                case .status(401, _, _) where !isLast: continue
+                case .status(403, _, _) where !isLast: continue
+                case .errors(let errors) where !isLast && Self.refusesCredentials(errors): continue
+                default: throw error
+                }
+            }
+        }
+        // `modes` is never empty; a transport that answers with none sends with its default.
+        return try await transport.send(request)
+    }
+
+    /// Whether a backend's errors say that these credentials may not do this (another kind may).
+    static func refusesCredentials(_ errors: [AppSyncError]) -> Bool {
+        errors.contains { $0.errorType == .unauthorized || $0.errorType == .notAuthorized }
+    }
+
     /// The backend's copy of the record whose key `values` hold, through the model's get query;
     /// nil when the backend has none (or offers no get query).
     func fetch(_ model: SyncedModel, key values: [String: FieldValue]) async throws -> RemoteItem? {
         guard let request = model.documents.getRequest(key: values) else { return nil }
-        let response = try await transport.send(request)
+        let response = try await send(request, for: model, .get)
         return try model.documents.getResult(response)
     }
 }

@@ -86,9 +86,11 @@ actor SyncEngine {
         self.run = nil
     }
 
-    /// Lets a paused outbox send again.
+    /// Lets a paused outbox send again, at once: new credentials end every wait a refusal of the
+    /// old ones may have started (the paused sends', the socket's, the sync queries').
     func resume() async {
         await outbox.resume()
+        context.networkBack.ring()
     }
 
     // MARK: Subscriptions
@@ -296,7 +298,10 @@ actor SyncEngine {
                 lastSync: lastSync,
                 filter: filter
             )
-            return try SyncPage(response: try await context.transport.send(request), documents: model.documents)
+            return try SyncPage(
+                response: try await context.send(request, for: model, .sync),
+                documents: model.documents
+            )
         }
         // The next page is fetched while this one is applied: the backend's time and the store's
         // overlap. Pages are still applied in order, one transaction each; the group holds at

@@ -44,6 +44,8 @@ actor SubscriptionProcessor {
     private let clock: any WallClock
     /// How long to wait for `connection_ack` and the start acknowledgements.
     private let ackTimeout: Duration
+    /// The claim owner rules read when they name none.
+    private let identityClaim: String
 
     init(
         endpoint: URL,
@@ -51,8 +53,10 @@ actor SubscriptionProcessor {
         models: [SyncedModel],
         filters: [String: FieldValue] = [:],
         clock: any WallClock,
-        ackTimeout: Duration = .seconds(15)
+        ackTimeout: Duration = .seconds(15),
+        identityClaim: String = "sub::username"
     ) {
+        self.identityClaim = identityClaim
         self.endpoint = endpoint
         self.authorization = authorization
         self.models = models
@@ -77,6 +81,7 @@ actor SubscriptionProcessor {
         }
         var auth = ["host": Self.hostHeader(endpoint)]
         auth[credentials.name.lowercased()] = credentials.value
+        let starts = await startSettings(connection: credentials)
         let upgrade = RealtimeHandshake.upgrade(authorization: auth, form: .headers)
         var headers = HTTPFields()
         headers[.secWebSocketProtocol] = upgrade.subprotocols.joined(separator: ", ")
@@ -90,6 +95,7 @@ actor SubscriptionProcessor {
             models: models,
             filters: filters,
             authorization: .object(auth.mapValues { .string($0) }),
+            starts: starts,
             clock: clock,
             ackTimeout: ackTimeout,
             notify: notify
@@ -110,6 +116,37 @@ actor SubscriptionProcessor {
         }
     }
 
+    /// Each model's ways to subscribe, in the order its rules call for: the credentials of its
+    /// starts (nil: the connection's) and its owner argument. A mode whose credentials cannot be
+    /// had (no user signed in) is skipped; none left leaves the connection's.
+    private func startSettings(connection: (name: String, value: String)) async -> [String: [Connection.Attempt]] {
+        var headers: [ModelAuthRule.Provider: (name: String, value: String)] = [authorization.defaultMode: connection]
+        var settings: [String: [Connection.Attempt]] = [:]
+        for model in models {
+            let rules = model.schema.authRules
+            var attempts: [Connection.Attempt] = []
+            for mode in authorization.modes(for: rules, .listen) {
+                if headers[mode] == nil { headers[mode] = try? await authorization.header(mode) }
+                guard let header = headers[mode] else { continue }
+                let owner = SubscriptionOwner.argument(
+                    rules,
+                    mode: mode,
+                    claims: header.name == "Authorization" ? TokenClaims.of(header.value) : nil,
+                    defaultClaim: identityClaim
+                )
+                let own: FieldValue? =
+                    mode == authorization.defaultMode
+                    ? nil
+                    : .object([
+                        "host": .string(Self.hostHeader(endpoint)), header.name.lowercased(): .string(header.value),
+                    ])
+                attempts.append(Connection.Attempt(authorization: own, owner: owner))
+            }
+            settings[model.schema.name] = attempts
+        }
+        return settings
+    }
+
     /// The `host` the authorization object names: the endpoint's host and port.
     static func hostHeader(_ url: URL) -> String {
         guard let host = url.host else { return "" }
@@ -123,6 +160,8 @@ private final class Connection: Sendable {
     let models: [SyncedModel]
     let filters: [String: FieldValue]
     let authorization: FieldValue
+    /// Per model, the ways to subscribe, tried in turn while the backend refuses them.
+    let starts: [String: [Attempt]]
     let clock: any WallClock
     let ackTimeout: Duration
     let notify: @Sendable (SubscriptionProcessor.Notice) async -> Void
@@ -134,14 +173,24 @@ private final class Connection: Sendable {
         var keepAlive: Int64 = 0
         var pending: Set<String> = []
         var refused: [String: String] = [:]
+        /// The attempt each pending start is on (0 when absent).
+        var attempts: [String: Int] = [:]
         var established = false
         var ending: SubscriptionProcessor.Ending?
+    }
+
+    /// One way a model subscribes: the credentials of its starts (nil: the connection's) and its
+    /// owner argument.
+    struct Attempt: Sendable {
+        let authorization: FieldValue?
+        let owner: (field: String, value: String)?
     }
 
     init(
         models: [SyncedModel],
         filters: [String: FieldValue],
         authorization: FieldValue,
+        starts: [String: [Attempt]],
         clock: any WallClock,
         ackTimeout: Duration,
         notify: @escaping @Sendable (SubscriptionProcessor.Notice) async -> Void
@@ -149,6 +198,7 @@ private final class Connection: Sendable {
         self.models = models
         self.filters = filters
         self.authorization = authorization
+        self.starts = starts
         self.clock = clock
         self.ackTimeout = ackTimeout
         self.notify = notify
@@ -186,6 +236,25 @@ private final class Connection: Sendable {
         try? await outbound.close(.goingAway, reason: nil)
     }
 
+    /// Sends the start of subscription `id` (`Model:kind`) the model's way number `attempt`.
+    private func start(_ id: String, attempt: Int, _ outbound: WebSocketOutboundWriter) async throws {
+        let name = String(id.prefix { $0 != ":" })
+        guard let model = models.first(where: { $0.schema.name == name }),
+            let kind = MutationKind(rawValue: String(id.drop { $0 != ":" }.dropFirst()))
+        else { return }
+        let attempts = starts[name] ?? []
+        let way = attempts.indices.contains(attempt) ? attempts[attempt] : nil
+        guard let request = model.documents.subscriptionRequest(kind, filter: filters[name], owner: way?.owner) else {
+            return
+        }
+        let start = RealtimeClientMessage.start(
+            id: id,
+            request: request,
+            authorization: way?.authorization ?? authorization
+        )
+        try await outbound.write(.text(start.text))
+    }
+
     /// Sleeps until the deadline; a deadline moved meanwhile is slept to in turn.
     private func watch() async {
         while !Task.isCancelled {
@@ -208,23 +277,21 @@ private final class Connection: Sendable {
             // A missing or zero timeout would make every moment a missed keep-alive (Amplify
             // Swift's reconnect loop): five minutes then, as Amplify JS assumes.
             let keepAlive = timeout > 0 ? Int64(timeout) : 300_000
-            var starts: [(String, OperationRequest)] = []
+            var ids: [String] = []
             for model in models {
-                for kind in [MutationKind.created, .updated, .deleted] {
-                    if let request = model.documents.subscriptionRequest(kind, filter: filters[model.schema.name]) {
-                        starts.append((SubscriptionProcessor.subscriptionID(model.schema.name, kind), request))
-                    }
+                for kind in [MutationKind.created, .updated, .deleted]
+                where model.documents.subscription(kind) != nil {
+                    ids.append(SubscriptionProcessor.subscriptionID(model.schema.name, kind))
                 }
             }
             state.withLock { state in
                 state.keepAlive = keepAlive
-                state.pending = Set(starts.map(\.0))
+                state.pending = Set(ids)
                 // The acknowledgements are due within the ack timeout; the keep-alive after.
                 state.deadline = now + min(keepAlive, ackTimeout.milliseconds)
             }
-            for (id, request) in starts {
-                let start = RealtimeClientMessage.start(id: id, request: request, authorization: authorization)
-                try await outbound.write(.text(start.text))
+            for id in ids {
+                try await start(id, attempt: 0, outbound)
             }
             await establishIfDone()
         case .connectionError(let errors):
@@ -240,6 +307,18 @@ private final class Connection: Sendable {
             await establishIfDone()
         case .error(let id?, let errors):
             let model = String(id.prefix { $0 != ":" })
+            // Refused with these credentials: the model's next way, when it has one.
+            let next = state.withLock { state -> Int? in
+                guard state.pending.contains(id) else { return nil }
+                let tried = state.attempts[id, default: 0] + 1
+                guard tried < (starts[model]?.count ?? 0) else { return nil }
+                state.attempts[id] = tried
+                return tried
+            }
+            if let next {
+                try await start(id, attempt: next, outbound)
+                return true
+            }
             state.withLock { state in
                 if state.pending.remove(id) != nil {
                     state.refused[model] = errors.map(\.message).joined(separator: "; ")

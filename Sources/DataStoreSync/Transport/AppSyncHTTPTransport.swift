@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-import DataStore
+public import DataStore
 public import DataStoreAppSync
 public import Foundation
 import NIOCore
@@ -45,12 +45,43 @@ public struct AppSyncHTTPTransport: GraphQLTransport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Sends `request`; see ``GraphQLTransport/send(_:)``.
+    /// Sends `request` with the default credentials; see ``GraphQLTransport/send(_:)``.
     public func send(_ request: OperationRequest) async throws(SendFailure) -> GraphQLResponse {
+        try await send(request, mode: nil)
+    }
+
+    /// Sends `request` with the credentials of `mode` (nil: the default). A token the backend
+    /// refuses with 401 is asked for again once: when the provider has a new one (it expired on
+    /// the way), the request goes again with it.
+    public func send(
+        _ request: OperationRequest,
+        mode: ModelAuthRule.Provider?
+    ) async throws(SendFailure)
+        -> GraphQLResponse
+    {
+        let credentials = try await authorization.header(mode)
+        do {
+            return try await post(request, credentials)
+        } catch {
+            guard case .status(401, _, _) = error, credentials.name == "Authorization" else { throw error }
+            let fresh = try await authorization.header(mode)
+            guard fresh.value != credentials.value else { throw error }
+            return try await post(request, fresh)
+        }
+    }
+
+    /// The credentials to try for `operation` on a model with `rules`.
+    public func modes(for rules: [ModelAuthRule], _ operation: ModelAuthRule.Operation) -> [ModelAuthRule.Provider?] {
+        authorization.modes(for: rules, operation)
+    }
+
+    private func post(
+        _ request: OperationRequest,
+        _ credentials: (name: String, value: String)
+    ) async throws(SendFailure) -> GraphQLResponse {
         var http = HTTPClientRequest(url: endpoint.absoluteString)
         http.method = .POST
         http.headers.add(name: "content-type", value: "application/json")
-        let credentials = try await authorization.header()
         http.headers.add(name: credentials.name, value: credentials.value)
         http.body = .bytes(ByteBuffer(string: request.jsonValue.jsonText))
         let status: Int
