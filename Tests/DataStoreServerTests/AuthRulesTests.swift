@@ -370,6 +370,30 @@ struct AuthRulesTests {
         }
     }
 
+    @Test("writes with refused credentials are answered 401 and change nothing")
+    func refusedWrites() async throws {
+        try await Self.withAuthServer { server, _ in
+            _ = try await server.dataSource.create(
+                "Post",
+                input: ["id": "p", "title": "t", "owner": .string(Self.alice.owner!)]
+            )
+            let mutations = [
+                #"createPost(input: {id: "q", title: "t"})"#,
+                #"updatePost(input: {id: "p", title: "u", _version: 1})"#,
+                #"deletePost(input: {id: "p", _version: 1})"#,
+            ]
+            for (name, credential) in Self.refusedCredentials {
+                for mutation in mutations {
+                    let answer = try await Self.request(server, "mutation { \(mutation) { id } }", credential)
+                    #expect(answer.status == 401, "\(name) \(mutation)")
+                    #expect(answer.body["errors"]?[0]?["errorType"] == "UnauthorizedException", "\(name) \(mutation)")
+                }
+            }
+            #expect(try await server.dataSource.get("Post", key: ["id": "q"]) == nil)
+            #expect(try await server.dataSource.get("Post", key: ["id": "p"])?["_version"] == 1)
+        }
+    }
+
     @Test("a conflict's server copy is only returned to a caller who may read it")
     func conflicts() async throws {
         let schema = """
@@ -683,6 +707,61 @@ extension AuthRulesTests {
             #expect(identity?["username"] == "alice")
             #expect(identity?["issuer"] == .string(Self.issuer.issuer))
             #expect(identity?["claims"]?["aud"] == .string(Self.issuer.audience))
+        }
+    }
+}
+
+extension AuthRulesTests {
+    @Test(
+        "a connection ends when the token it was opened with expires; a subscription started with its own token gets no event after it expires"
+    )
+    func expiringTokens() async throws {
+        try await Self.withAuthServer { server, clock in
+            let short = try Self.issuer.token(sub: "a-1", username: "alice", now: Self.start, expiresIn: 60)
+            try await Self.withSubscriber(server, .token(short)) { client in
+                #expect(try await client.initialize()?["type"] == "connection_ack")
+                #expect(try await client.start("posts", "subscription { onCreatePost { id } }")?["type"] == "start_ack")
+                clock.advance(by: .seconds(60))
+                let ended = try await client.nextEvent()
+                #expect(ended?["type"] == "error")
+                #expect(ended?["id"] == nil)
+                #expect(ended?["payload"]?["errors"]?[0]?["errorType"] == "UnauthorizedException")
+                _ = await client.closed()
+            }
+            let bobShort = try Self.issuer.token(sub: "b-2", username: "bob", now: Self.start, expiresIn: 180)
+            try await Self.withSubscriber(server, Self.key.credential) { client in
+                #expect(try await client.initialize()?["type"] == "connection_ack")
+                let data = FieldValue.object(["query": "subscription { onCreatePost { id } }", "variables": [:]])
+                    .jsonText
+                client.send([
+                    "id": "as-bob", "type": "start",
+                    "payload": [
+                        "data": .string(data), "extensions": ["authorization": ["Authorization": .string(bobShort)]],
+                    ],
+                ])
+                #expect(try await client.nextEvent()?["type"] == "start_ack")
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "e1", "title": "t", "owner": .string(Self.bob.owner!)]
+                )
+                #expect(Self.eventID(try await client.nextEvent(), "onCreatePost") == "e1")
+                clock.advance(by: .seconds(120))
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "e2", "title": "t", "owner": .string(Self.bob.owner!)]
+                )
+                let ended = try await client.nextEvent()
+                #expect(ended?["type"] == "error")
+                #expect(ended?["id"] == "as-bob")
+                #expect(ended?["payload"]?["errors"]?[0]?["errorType"] == "UnauthorizedException")
+                // The subscription is gone; the connection (opened with the key) stays.
+                _ = try await server.dataSource.create(
+                    "Post",
+                    input: ["id": "e3", "title": "t", "owner": .string(Self.bob.owner!)]
+                )
+                #expect(try await client.start("again", "subscription { onCreatePost { id } }")?["type"] == "start_ack")
+                #expect(await server.application.realtimeStatistics().subscriptions == 1)
+            }
         }
     }
 }

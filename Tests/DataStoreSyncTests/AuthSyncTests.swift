@@ -227,3 +227,45 @@ struct AuthSyncTests {
         }
     }
 }
+
+extension AuthSyncTests {
+    @Test(
+        "when the backend ends the connection because its token expired, the store reconnects with a fresh token and misses nothing"
+    )
+    func reconnectsWithFreshToken() async throws {
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let clock = ManualClock(startMillisecondsSince1970: 1_790_000_000_000)
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.clock = clock
+        var options = ServerOptions()
+        options.tokenIssuers = [try Self.issuer.tokenIssuer]
+        try await withTestServer(schema: authSchema, configuration: serverConfiguration, options: options) { server in
+            // The first token lasts a minute of the server's time; the ones after, a day.
+            let handedOut = Locked(0)
+            let provider: SyncAuthorization.TokenProvider = {
+                let number = handedOut.withLock {
+                    $0 += 1
+                    return $0
+                }
+                return try Self.issuer.token(
+                    sub: "a-1",
+                    username: "alice",
+                    now: start,
+                    expiresIn: number == 1 ? 60 : 86_400
+                )
+            }
+            try await Self.withUser(server, .token(provider)) { synced in
+                var events = synced.events.makeAsyncIterator()
+                clock.advance(by: .seconds(61))
+                // The backend closes the socket; the store connects again, and syncs.
+                await next(&events) { if case .subscriptionsEstablished = $0 { true } else { false } }
+                _ = try await server.dataSource.create(
+                    "Note",
+                    input: ["id": "later", "text": "t", "owner": "a-1::alice"]
+                )
+                try await Self.waitFor(synced, Note.self, ids: ["later"])
+                #expect(handedOut.withLock { $0 } > 1)
+            }
+        }
+    }
+}

@@ -32,6 +32,15 @@ public struct Caller: Hashable, Sendable {
     /// A caller with a valid API key.
     public static let apiKey = Caller(provider: .apiKey)
 
+    /// When the caller's token expires (its `exp`), in milliseconds since 1970; nil for API keys.
+    public var expiresAt: Int64? {
+        switch claims["exp"] {
+        case .int(let seconds)?: Int64(seconds).multipliedReportingOverflow(by: 1000).partialValue
+        case .double(let seconds)? where seconds.isFinite && abs(seconds) < 1e15: Int64(seconds * 1000)
+        default: nil
+        }
+    }
+
     /// The texts of `claim`: `sub::username` is the composite of `sub` and the user name;
     /// `username` falls back to Cognito's `cognito:username` (ID tokens carry that one, access
     /// tokens the other, and AppSync takes either); a list claim gives each of its texts.

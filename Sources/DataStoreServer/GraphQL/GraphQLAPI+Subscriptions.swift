@@ -16,6 +16,8 @@ struct SubscriptionRequest: Sendable {
     let access: ItemAccess
     /// Who subscribed: relation fields of events are read as this caller.
     let caller: Caller?
+    /// When the subscriber's token expires (ms since 1970): no event is sent after it.
+    var expires: Int64? { caller?.expiresAt }
     /// Requests with the same shape receive byte-identical payloads, so each event is rendered
     /// once per shape however many clients subscribed with it.
     let shape: String

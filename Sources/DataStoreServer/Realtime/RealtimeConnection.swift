@@ -79,6 +79,9 @@ struct RealtimeConnection: Sendable {
                         // Acknowledged: the deadline is void, keep-alives start, then the ack goes out.
                         deadline.cancel()
                         group.addTask { await keepAlive(queue) }
+                        if case .success(let caller) = handshake, let expires = caller.expiresAt {
+                            group.addTask { await closeOnExpiry(queue, at: expires) }
+                        }
                         queue.send(
                             RealtimeServerMessage.connectionAck(connectionTimeoutMs: options.connectionTimeoutMs).text
                         )
@@ -214,6 +217,23 @@ struct RealtimeConnection: Sendable {
             )
             return false
         }
+    }
+
+    /// Ends the connection when the token it was opened with expires (unless cancelled first):
+    /// an `UnauthorizedException` error, then the close. The client reconnects with a fresh token.
+    private func closeOnExpiry(_ queue: SendQueue, at expires: Int64) async {
+        let remaining = expires - clock.millisecondsSince1970
+        if remaining > 0 {
+            guard (try? await clock.sleep(for: .milliseconds(remaining))) != nil else { return }
+        }
+        queue.send(
+            Self.error(
+                nil,
+                .unauthorized,
+                "The token this connection was opened with has expired; connect again with a fresh one."
+            )
+        )
+        queue.finish()
     }
 
     /// Sends `ka` every ``RealtimeOptions/keepAliveInterval`` until cancelled.

@@ -167,6 +167,21 @@ actor RealtimeHub: Service {
         }
     }
 
+    /// Ends the subscriptions of shape `key`: their token expired.
+    private func expire(_ key: String) {
+        guard let shape = shapes[key] else { return }
+        for (subscriber, queue) in shape.subscribers {
+            queue.send(
+                RealtimeServerMessage.error(
+                    id: subscriber.id,
+                    .unauthorized,
+                    "The token \(shape.request.field) was started with has expired; start it again with a fresh one."
+                ).text
+            )
+            unsubscribe(subscriber)
+        }
+    }
+
     /// Connections open and subscriptions running.
     var statistics: RealtimeStatistics {
         RealtimeStatistics(
@@ -179,6 +194,11 @@ actor RealtimeHub: Service {
         guard let keys = topics[Topic(model: change.model, kind: change.kind)] else { return }
         for key in keys {
             guard let request = shapes[key]?.request else { continue }
+            // Subscriptions whose token expired get no more events: they end, saying why.
+            if let expires = request.expires, clock.millisecondsSince1970 >= expires {
+                expire(key)
+                continue
+            }
             if let filter = request.filter, !filter.matches(change.filterValues) { continue }
             // The rules' reach: an event is never sent to a subscriber who may not read its item.
             if request.access != .all {

@@ -319,11 +319,17 @@ private final class Connection: Sendable {
                 try await start(id, attempt: next, outbound)
                 return true
             }
-            state.withLock { state in
-                if state.pending.remove(id) != nil {
-                    state.refused[model] = errors.map(\.message).joined(separator: "; ")
-                }
+            let wasPending = state.withLock { state in
+                let removed = state.pending.remove(id) != nil
+                if removed { state.refused[model] = errors.map(\.message).joined(separator: "; ") }
                 if state.pending.isEmpty { state.deadline = now + state.keepAlive }
+                return removed
+            }
+            // A running subscription the backend ended (its token expired, an event too large to
+            // send): connect again, with fresh credentials, and sync what was missed.
+            if !wasPending, models.contains(where: { $0.schema.name == model }) {
+                end(.closed("the backend ended subscription \(id): " + errors.map(\.message).joined(separator: "; ")))
+                return false
             }
             await establishIfDone()
         case .error(nil, let errors):
