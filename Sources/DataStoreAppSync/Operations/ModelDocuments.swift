@@ -156,8 +156,11 @@ public struct ModelDocuments: Hashable, Sendable {
 
     /// The request that subscribes to a kind of write, or nil when the model turns it off.
     ///
-    /// - Parameter owner: An owner argument (`onCreatePost(owner: …)`): the owner field of the
-    ///   model's owner rule and the subscriber's identity, for the backend to check (PROTOCOL §5).
+    /// - Parameters:
+    ///   - kind: The kind of write: `onCreate…`, `onUpdate…` or `onDelete…`.
+    ///   - filter: The subscription's `filter` argument, when the backend filters events.
+    ///   - owner: An owner argument (`onCreatePost(owner: …)`): the owner field of the model's
+    ///     owner rule and the subscriber's identity, for the backend to check (PROTOCOL §5).
     public func subscriptionRequest(
         _ kind: MutationKind,
         filter: FieldValue? = nil,
