@@ -161,6 +161,36 @@ struct AppSyncSchemaTests {
     static let corpusDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "DataStoreSchemaTests/Fixtures/schemas")
 
+    @Test("owner rules add the owner field to the type, inputs and filters, and an owner argument to each subscription")
+    func ownerFields() throws {
+        let api = AppSyncSchema(
+            try SchemaParser.parse(
+                """
+                type Post @model @auth(rules: [{allow: owner}, {allow: owner, ownerField: "editors", operations: [read]},
+                  {allow: owner, ownerField: "author", operations: [create]}]) {
+                  id: ID!
+                  title: String!
+                  editors: [String]
+                }
+                """
+            )
+        )
+        let sdl = api.sdl
+        for line in [
+            "  owner: String\n", "  author: String\n", "  editors: [String]\n",
+            "onCreatePost(filter: ModelSubscriptionPostFilterInput, owner: String, editors: String): Post",
+            "onDeletePost(filter: ModelSubscriptionPostFilterInput, owner: String, editors: String): Post",
+        ] {
+            #expect(sdl.contains(line), "\(line)")
+        }
+        #expect(api.subscriptionOwnerArguments["Post"] == ["owner", "editors"])
+        // In the create input and the filters too, so that clients may set and filter by it.
+        let createInput = try #require(sdl.range(of: "input CreatePostInput {"))
+        #expect(sdl[createInput.upperBound...].prefix(200).contains("owner: String"))
+        let filter = try #require(sdl.range(of: "input ModelPostFilterInput {"))
+        #expect(sdl[filter.upperBound...].prefix(400).contains("owner: ModelStringInput"))
+    }
+
     @Test("every corpus schema generates a schema a GraphQL engine accepts")
     func corpus() throws {
         let files = try FileManager.default.contentsOfDirectory(

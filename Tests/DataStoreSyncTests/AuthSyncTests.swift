@@ -269,3 +269,53 @@ extension AuthSyncTests {
         }
     }
 }
+
+extension AuthSyncTests {
+    @Test("a token refused with 401 is asked for again once: a fresh one sends the request again, the same one fails")
+    func refreshAfterRefusal() async throws {
+        try await Self.withAuthServer { server in
+            try await withSyncClient { client in
+                let calls = Locked(0)
+                let stale = Self.token("a-1", "alice", expiresIn: -60)
+                let fresh = Self.token("a-1", "alice")
+                let create = OperationRequest(
+                    query: #"mutation { createNote(input: {id: "n", text: "t"}) { id owner } }"#
+                )
+                // The cached token had expired; asked again, the provider refreshes it.
+                let refreshing = AppSyncHTTPTransport(
+                    endpoint: URL(string: server.endpoint)!,
+                    authorization: .token {
+                        calls.withLock {
+                            $0 += 1
+                            return $0 == 1 ? stale : fresh
+                        }
+                    },
+                    client: client
+                )
+                let response = try await refreshing.send(create)
+                #expect(response.errors.isEmpty, "\(response)")
+                #expect(calls.withLock { $0 } == 2)
+                // A provider with nothing newer: the 401 stands, after one more question.
+                calls.withLock { $0 = 0 }
+                let stuck = AppSyncHTTPTransport(
+                    endpoint: URL(string: server.endpoint)!,
+                    authorization: .token {
+                        calls.withLock { $0 += 1 }
+                        return stale
+                    },
+                    client: client
+                )
+                do throws(SendFailure) {
+                    _ = try await stuck.send(create)
+                    Issue.record("an expired token was accepted")
+                } catch {
+                    guard case .status(401, _, _) = error else {
+                        Issue.record("\(error)")
+                        return
+                    }
+                }
+                #expect(calls.withLock { $0 } == 2)
+            }
+        }
+    }
+}
