@@ -307,7 +307,12 @@ struct AuthNoLeakTests {
             return
         }
         let index = open.count
-        try await AuthRulesTests.withSubscriber(servers[index % servers.count], .token(users[index].token)) { client in
+        // Open for the whole run: under ThreadSanitizer that is longer than a minute.
+        try await AuthRulesTests.withSubscriber(
+            servers[index % servers.count],
+            .token(users[index].token),
+            timeout: .seconds(600)
+        ) { client in
             #expect(try await client.initialize()?["type"] == "connection_ack")
             for field in ["onCreatePost", "onUpdatePost", "onDeletePost"] {
                 let answer = try await client.start(field, "subscription { \(field) { \(selection) } }")

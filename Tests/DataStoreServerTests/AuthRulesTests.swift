@@ -431,6 +431,7 @@ extension AuthRulesTests {
     static func withSubscriber<Result>(
         _ server: TestServer,
         _ credential: Credential,
+        timeout: Duration = .seconds(60),
         _ body: (RealtimeClient) async throws -> Result
     ) async throws -> Result {
         var headers: HTTPFields = [.secWebSocketProtocol: "graphql-ws"]
@@ -439,7 +440,7 @@ extension AuthRulesTests {
         case .apiKey(let key): headers[HTTPField.Name("x-api-key")!] = key
         case .token(let token): headers[.authorization] = token
         }
-        return try await withRealtimeClient(server.realtimeEndpoint, headers: headers, timeout: .seconds(60), body)
+        return try await withRealtimeClient(server.realtimeEndpoint, headers: headers, timeout: timeout, body)
     }
 
     static func eventID(_ message: FieldValue?, _ field: String) -> String? {

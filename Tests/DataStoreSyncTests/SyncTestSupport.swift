@@ -76,7 +76,14 @@ func emptied(_ synced: SyncedStore, sourceLocation: SourceLocation = #_sourceLoc
     // Listening before looking: an outbox that empties in between is still heard.
     var events = synced.events.makeAsyncIterator()
     while try await synced.pendingMutationCount() > 0 {
-        await next(&events, sourceLocation: sourceLocation) { if case .outboxStatus = $0 { true } else { false } }
+        // Events that ended (the store closed, the test timed out) end the wait: the issue is recorded.
+        guard
+            await next(
+                &events,
+                sourceLocation: sourceLocation,
+                where: { if case .outboxStatus = $0 { true } else { false } }
+            ) != nil
+        else { return }
     }
 }
 
