@@ -54,46 +54,14 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "server 1k mutations from 8 HTTP clients: datastore-server",
-        closure: { benchmark, host in
-            let iteration = host.counter.next()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for client in 0..<clients {
-                    group.addTask {
-                        for index in stride(from: client, to: mutationsPerIteration, by: clients) {
-                            let answer = try await host.post(
-                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
-                                variables: ["input": Post.input(iteration: iteration, index: index)]
-                            )
-                            precondition(answer.contains("\"_version\":1"), answer)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        },
+        closure: { benchmark, host in try await host.createPosts(mutationsPerIteration, clients: clients) },
         setup: { try await ServerHost.start() },
         teardown: { await ServerHost.stop() }
     )
 
     Benchmark(
         "server 1k mutations from 8 HTTP clients: JWT (RS256) and an owner rule",
-        closure: { benchmark, host in
-            let iteration = host.counter.next()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for client in 0..<clients {
-                    group.addTask {
-                        for index in stride(from: client, to: mutationsPerIteration, by: clients) {
-                            let answer = try await host.post(
-                                "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
-                                variables: ["input": Post.input(iteration: iteration, index: index)]
-                            )
-                            precondition(answer.contains("\"_version\":1"), answer)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        },
+        closure: { benchmark, host in try await host.createPosts(mutationsPerIteration, clients: clients) },
         setup: { try await ServerHost.start(owned: true) },
         teardown: { await ServerHost.stop() }
     )
@@ -311,6 +279,25 @@ final class ServerHost: Sendable {
     /// Posts a GraphQL request; returns the response body.
     func post(_ query: String, variables: FieldValue) async throws -> String {
         try await base.post(query, variables: variables)
+    }
+
+    /// Creates `count` posts of a new iteration, from `clients` HTTP clients at once.
+    func createPosts(_ count: Int, clients: Int) async throws {
+        let iteration = counter.next()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    for index in stride(from: client, to: count, by: clients) {
+                        let answer = try await self.post(
+                            "mutation M($input: CreatePostInput!) { createPost(input: $input) { id _version } }",
+                            variables: ["input": Post.input(iteration: iteration, index: index)]
+                        )
+                        precondition(answer.contains("\"_version\":1"), answer)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// A whole base sync of the posts, page by page: how many items came.

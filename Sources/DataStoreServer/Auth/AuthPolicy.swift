@@ -4,19 +4,9 @@ public import DataStoreSchema
 
 /// Who is calling, as the server's identity providers established it (PROTOCOL §5).
 public struct Caller: Hashable, Sendable {
-    /// How the caller proved who it is; `@auth` rules name the same providers.
-    public enum Provider: String, Hashable, Sendable {
-        /// An API key (`x-api-key`).
-        case apiKey
-        /// A JWT from a user pool (Cognito's, or one configured like it).
-        case userPools
-        /// A JWT from an OpenID Connect provider.
-        case oidc
-        /// AWS SigV4 (not offered by this server; rules may name it).
-        case iam
-        /// A Lambda authorizer (not offered by this server; rules may name it).
-        case function
-    }
+    /// How the caller proved who it is: the providers `@auth` rules name (`apiKey`, `userPools`,
+    /// `oidc`; `iam` and `function` are not offered by this server, but rules may name them).
+    public typealias Provider = ModelAuthRule.Provider
 
     /// The provider that vouched for the caller.
     public let provider: Provider
