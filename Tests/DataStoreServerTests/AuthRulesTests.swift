@@ -766,3 +766,44 @@ extension AuthRulesTests {
         }
     }
 }
+
+extension AuthRulesTests {
+    @Test("private rules: any signed-in user reads and writes every item; the API key is refused")
+    func privateRule() async throws {
+        let schema = "type Memo @model @auth(rules: [{allow: private}]) { id: ID!, text: String! }"
+        let clock = ManualClock(startMillisecondsSince1970: Int64(Self.start.timeIntervalSince1970) * 1000)
+        var configuration = ServerConfiguration()
+        configuration.clock = clock
+        var options = ServerOptions()
+        options.tokenIssuers = [try Self.issuer.tokenIssuer]
+        try await withTestServer(schema: schema, configuration: configuration, options: options) { server in
+            let key = Credential.apiKey(server.apiKey)
+            let steps: [(Credential, String, String, String)] = [
+                (
+                    Self.alice.credential, #"mutation { createMemo(input: {id: "m", text: "a"}) { id } }"#,
+                    "createMemo", "ok"
+                ),
+                (Self.bob.credential, #"{ getMemo(id: "m") { id } }"#, "getMemo", "ok"),
+                (
+                    Self.bob.credential, #"mutation { updateMemo(input: {id: "m", text: "b", _version: 1}) { id } }"#,
+                    "updateMemo", "ok"
+                ),
+                (key, #"{ getMemo(id: "m") { id } }"#, "getMemo", "refused"),
+                (key, #"{ syncMemos { items { id } } }"#, "syncMemos", "refused"),
+                (key, #"mutation { createMemo(input: {id: "k", text: "k"}) { id } }"#, "createMemo", "refused"),
+                (Self.dave.credential, #"{ syncMemos { items { id } } }"#, "syncMemos", "m"),
+                (
+                    Self.dave.credential, #"mutation { deleteMemo(input: {id: "m", _version: 2}) { id } }"#,
+                    "deleteMemo", "ok"
+                ),
+            ]
+            for (credential, query, root, expected) in steps {
+                let answer = try await Self.request(server, query, credential)
+                #expect(
+                    Self.outcome(answer, root: root, ids: Self.itemIDs) == expected,
+                    "\(credential) \(query): \(answer.body)"
+                )
+            }
+        }
+    }
+}
