@@ -31,22 +31,9 @@ public struct Caller: Hashable, Sendable {
         }
     }
 
-    /// The texts of `claim`: `sub::username` is the composite of `sub` and the user name;
-    /// `username` falls back to Cognito's `cognito:username` (ID tokens carry that one, access
-    /// tokens the other, and AppSync takes either); a list claim gives each of its texts.
+    /// The texts of `claim` in the caller's token (see ``IdentityClaims/values(of:in:)``).
     public func values(of claim: String) -> [String] {
-        if claim == "sub::username" {
-            guard let sub = values(of: "sub").first, let name = values(of: "username").first else { return [] }
-            return ["\(sub)::\(name)"]
-        }
-        if claim == "username", claims["username"] == nil { return values(of: "cognito:username") }
-        switch claims[claim] {
-        case .string(let text)?: return text.isEmpty ? [] : [text]
-        case .list(let items)?:
-            return items.compactMap { if case .string(let text) = $0, !text.isEmpty { text } else { nil } }
-        case .int(let number)?: return [String(number)]
-        default: return []
-        }
+        IdentityClaims.values(of: claim, in: claims)
     }
 
     /// Every identity an owner field may hold for this caller: the claim's value first (what a

@@ -15,19 +15,9 @@ enum TokenClaims {
         return claims
     }
 
-    /// The text of `claim`: `sub::username` is the composite the v2 transformer stores;
-    /// `username` falls back to Cognito's `cognito:username` (ID tokens carry that one).
+    /// The first text of `claim` (see `IdentityClaims`).
     static func value(_ claims: [String: FieldValue], _ claim: String) -> String? {
-        if claim == "sub::username" {
-            guard let sub = value(claims, "sub"), let name = value(claims, "username") else { return nil }
-            return "\(sub)::\(name)"
-        }
-        if claim == "username", claims["username"] == nil { return value(claims, "cognito:username") }
-        switch claims[claim] {
-        case .string(let text)? where !text.isEmpty: return text
-        case .int(let number)?: return String(number)
-        default: return nil
-        }
+        IdentityClaims.values(of: claim, in: claims).first
     }
 }
 
