@@ -31,7 +31,7 @@ public struct Caller: Hashable, Sendable {
         }
     }
 
-    /// The texts of `claim` in the caller's token (see ``IdentityClaims/values(of:in:)``).
+    /// The texts of `claim` in the caller's token (see `IdentityClaims.values(of:in:)` in DataStoreAppSync).
     public func values(of claim: String) -> [String] {
         IdentityClaims.values(of: claim, in: claims)
     }
