@@ -76,11 +76,7 @@ public struct ModelDocuments: Hashable, Sendable {
                     """
             }
             if let field = names.subscription(kind) {
-                subscriptions[kind] = """
-                    subscription \(Self.operationName(field))($filter: ModelSubscription\(model)FilterInput) {
-                      \(field)(filter: $filter) \(selection)
-                    }
-                    """
+                subscriptions[kind] = Self.subscriptionDocument(field, model: model, selection: selection, owner: nil)
             }
         }
         self.mutations = mutations
@@ -166,18 +162,32 @@ public struct ModelDocuments: Hashable, Sendable {
         filter: FieldValue? = nil,
         owner: (field: String, value: String)? = nil
     ) -> OperationRequest? {
-        guard var document = subscriptions[kind] else { return nil }
+        guard let document = subscriptions[kind] else { return nil }
         var variables: [String: FieldValue] = filter.map { ["filter": $0] } ?? [:]
-        if let owner, GraphQLName.isValid(owner.field), owner.field != "filter" {
-            // The same document with the argument added to the operation and to the field.
-            document = document.replacing("FilterInput) {", with: "FilterInput, $\(owner.field): String) {")
-            document = document.replacing(
-                "(filter: $filter)",
-                with: "(filter: $filter, \(owner.field): $\(owner.field))"
-            )
-            variables[owner.field] = .string(owner.value)
-        }
-        return OperationRequest(query: document, variables: variables)
+        guard let owner, let field = names.subscription(kind), GraphQLName.isValid(owner.field), owner.field != "filter"
+        else { return OperationRequest(query: document, variables: variables) }
+        variables[owner.field] = .string(owner.value)
+        return OperationRequest(
+            query: Self.subscriptionDocument(field, model: schema.name, selection: selectionSet, owner: owner.field),
+            variables: variables
+        )
+    }
+
+    /// The subscription document of root field `field`, with an owner argument named `owner`
+    /// when given.
+    private static func subscriptionDocument(
+        _ field: String,
+        model: String,
+        selection: String,
+        owner: String?
+    ) -> String {
+        let variables = "$filter: ModelSubscription\(model)FilterInput" + (owner.map { ", $\($0): String" } ?? "")
+        let arguments = "filter: $filter" + (owner.map { ", \($0): $\($0)" } ?? "")
+        return """
+            subscription \(operationName(field))(\(variables)) {
+              \(field)(\(arguments)) \(selection)
+            }
+            """
     }
 
     /// Whether a non-model type among `fields` contains itself.
