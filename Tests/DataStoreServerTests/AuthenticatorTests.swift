@@ -165,6 +165,13 @@ struct AuthenticatorTests {
                 clock: clock
             )
         }
+        // A server whose settings do not load refuses everyone, saying why.
+        let broken = AuthenticatorSource(
+            apiKeys: [APIKey("k")],
+            issuers: [TokenIssuer(issuer: "i", keys: .jwks("no"))],
+            clock: clock
+        )
+        #expect(Self.reason(await broken.caller(apiKey: "k", authorization: nil)) == .serverSettings)
         for jwks in [
             #"{"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}"#,
             #"{"keys": [{"kid": "k", "kty": "oct", "k": "c2VjcmV0"}]}"#, "[]", "no",

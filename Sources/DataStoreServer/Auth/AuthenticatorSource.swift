@@ -37,7 +37,9 @@ final class AuthenticatorSource: Sendable {
         do {
             authenticator = try await self.authenticator()
         } catch {
-            return .failure(AuthenticationFailure(.missing, "The server cannot check credentials: \(error.message)"))
+            return .failure(
+                AuthenticationFailure(.serverSettings, "The server cannot check credentials: \(error.message)")
+            )
         }
         return await authenticator.caller(apiKey: apiKey, authorization: authorization)
     }

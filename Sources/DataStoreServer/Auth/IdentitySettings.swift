@@ -83,6 +83,8 @@ public struct AuthenticationFailure: Error, Hashable, Sendable, CustomStringConv
         case issuer
         /// A token for another audience.
         case audience
+        /// The server's own identity settings cannot be used (a key set that does not load).
+        case serverSettings
     }
 
     /// What was wrong.

@@ -87,23 +87,19 @@ struct SyncContext: Sendable {
         _ operation: ModelAuthRule.Operation
     ) async throws(SendFailure) -> GraphQLResponse {
         let modes = transport.modes(for: model.schema.authRules, operation)
-        for (index, mode) in modes.enumerated() {
-            let isLast = index == modes.count - 1
+        for mode in modes.dropLast() {
             do {
                 let response = try await transport.send(request, mode: mode)
-                if !isLast, Self.refusesCredentials(response.errors) { continue }
-                return response
+                if !Self.refusesCredentials(response.errors) { return response }
             } catch {
                 switch error {
-                case .status(401, _, _) where !isLast: continue
-                case .status(403, _, _) where !isLast: continue
-                case .errors(let errors) where !isLast && Self.refusesCredentials(errors): continue
+                case .status(401, _, _), .status(403, _, _): continue
+                case .errors(let errors) where Self.refusesCredentials(errors): continue
                 default: throw error
                 }
             }
         }
-        // `modes` is never empty; a transport that answers with none sends with its default.
-        return try await transport.send(request)
+        return try await transport.send(request, mode: modes.last ?? nil)
     }
 
     /// Whether a backend's errors say that these credentials may not do this (another kind may).
