@@ -36,7 +36,7 @@ struct AuthRulesTests {
     /// The server's clock starts here; tokens are issued at this time.
     static let start = Date(timeIntervalSince1970: 1_790_000_000)
     static let issuer = try! TestTokenIssuer(algorithm: .rs256, issuer: "https://users.test")
-    static let forger = try! TestTokenIssuer(algorithm: .rs256, issuer: "https://users.test")
+    static let forger = try! TestTokenIssuer(algorithm: .rs256, issuer: "https://users.test", rsaKey: 1)
 
     /// How a request proves who it is.
     enum Credential: CustomStringConvertible {

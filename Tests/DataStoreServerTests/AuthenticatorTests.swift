@@ -11,7 +11,7 @@ import Testing
 /// their issuer, audience, times and algorithm checked.
 @Suite("Authenticator")
 struct AuthenticatorTests {
-    /// One issuer of each kind for the whole file (RSA keys take a moment to make).
+    /// One issuer of each kind for the whole file.
     static let issuers: [TestTokenIssuer] = TestTokenIssuer.Algorithm.allCases.map { algorithm in
         try! TestTokenIssuer(algorithm: algorithm, issuer: "https://\(algorithm.rawValue.lowercased()).test")
     }
@@ -71,7 +71,7 @@ struct AuthenticatorTests {
                 (try issuer.token(sub: "a-1", now: now, extra: ["aud": "another-client"]), .audience),
                 // Someone else's key under the issuer's name and kid: the signature does not check.
                 (
-                    try TestTokenIssuer(algorithm: issuer.algorithm, issuer: issuer.issuer).sign(
+                    try TestTokenIssuer(algorithm: issuer.algorithm, issuer: issuer.issuer, rsaKey: 1).sign(
                         claims: [
                             "sub": "a-1", "iss": .string(issuer.issuer), "aud": .string(issuer.audience),
                             "exp": .int(Int(now.timeIntervalSince1970) + 600),
